@@ -1,0 +1,18 @@
+// Package capture runs a command and measures it.
+//
+// The pipeline of one run:
+//
+//  1. Run starts the command in its own process group (on a pseudo-terminal
+//     when perfcap's stdout or stderr is one), with perfcap as a child
+//     subreaper so orphaned descendants stay in the measured tree.
+//  2. A Sampler takes one pass over /proc on a fixed schedule
+//     (start + k·interval) and turns it into a Sample of the whole tree.
+//  3. The Reaper waits for every process of the tree that ends up a child of
+//     perfcap and sums its rusage, giving exact CPU and fault totals that
+//     the samples alone cannot.
+//  4. The command's stdout and stderr go to the terminal and, bounded and
+//     redacted, into logs.
+//  5. Facts describe the machine and the toolchain, read by short probes.
+//
+// capture never imports bundle: cmd/perfcap packs what Run returns.
+package capture
