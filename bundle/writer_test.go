@@ -1,0 +1,247 @@
+package bundle
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWriterDeterministic(t *testing.T) {
+	a := writeTestBundle(t, t.TempDir(), "a.tar.zst")
+	b := writeTestBundle(t, t.TempDir(), "b.tar.zst")
+	da, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(da, db) {
+		t.Errorf("two bundles of the same files and Created differ: %d and %d bytes", len(da), len(db))
+	}
+}
+
+func TestWriterLeavesOnlyTheBundle(t *testing.T) {
+	dir := t.TempDir()
+	writeTestBundle(t, dir, "run.tar.zst")
+	if got := listDir(t, dir); !slices.Equal(got, []string{"run.tar.zst"}) {
+		t.Errorf("after Close the directory holds %q, want only the bundle", got)
+	}
+}
+
+func TestWriterArchiveLayout(t *testing.T) {
+	path := writeTestBundle(t, t.TempDir(), "run.tar.zst")
+	var names []string
+	s, err := Reader{}.open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if !bytes.HasSuffix(s.raw, []byte("}\n")) || !bytes.Contains(s.raw, []byte("\n  \"format\": \"perfcap-bundle\",\n")) {
+		t.Errorf("manifest.json is not indented JSON with a trailing newline:\n%s", s.raw)
+	}
+	tz := s.ar.(*tarZstd)
+	for {
+		hdr, err := tz.tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, hdr.Name)
+		if hdr.Mode != 0o644 || hdr.Uid != 0 || hdr.Gid != 0 || hdr.Uname != "" || hdr.Gname != "" ||
+			!hdr.ModTime.Equal(created.Truncate(1e9)) {
+			t.Errorf("%s: header not normalized: mode %o uid %d gid %d uname %q gname %q mtime %v",
+				hdr.Name, hdr.Mode, hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname, hdr.ModTime)
+		}
+	}
+	want := slices.Sorted(maps.Keys(testFiles()))
+	if !slices.Equal(names, want) {
+		t.Errorf("members after the manifest = %q, want sorted %q", names, want)
+	}
+}
+
+func TestWriterNames(t *testing.T) {
+	tests := []struct {
+		name string
+		want error // nil: accepted
+	}{
+		{"summary.json", nil},
+		{"perf/flame.svg", nil},
+		{"a b/c-d_e.f", nil},
+		{"", ErrUnsafe},
+		{"/etc/passwd", ErrUnsafe},
+		{"../evil", ErrUnsafe},
+		{"a/../../evil", ErrUnsafe},
+		{"a/..", ErrUnsafe},
+		{"./a", ErrUnsafe},
+		{"a//b", ErrUnsafe},
+		{"a/", ErrUnsafe},
+		{".", ErrUnsafe},
+		{`..\evil`, ErrUnsafe},
+		{`a\b`, ErrUnsafe},
+		{"a\nb", ErrUnsafe},
+		{"a\x00b", ErrUnsafe},
+		{"\xff", ErrUnsafe},
+		{ManifestName, ErrDuplicate},
+		{"dup", ErrDuplicate}, // added below before the table runs
+	}
+	w, err := NewWriter(filepath.Join(t.TempDir(), "run.tar.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	if err := w.AddBytes("dup", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		f, err := w.Create(tt.name)
+		if f != nil {
+			f.Close()
+		}
+		if tt.want == nil && err != nil {
+			t.Errorf("Create(%q) = %v, want success", tt.name, err)
+		}
+		if tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("Create(%q) = %v, want %v", tt.name, err, tt.want)
+		}
+		if err != nil && !strings.Contains(err.Error(), "adding ") {
+			t.Errorf("Create(%q) error %q does not name the operation", tt.name, err)
+		}
+	}
+}
+
+func TestWriterAddFileAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.txt")
+	if err := os.WriteFile(src, []byte("copied\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "run.tar.zst")
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddFile("copy.txt", src); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddJSON("v.json", map[string]int{"a": 1}); err != nil {
+		t.Fatal(err)
+	}
+	// A tool writing straight into the staging directory.
+	if err := os.WriteFile(filepath.Join(w.Dir(), "perf.data"), []byte("PERF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddFile("missing.txt", filepath.Join(dir, "nope")); err == nil {
+		t.Error("AddFile of a missing source succeeded")
+	}
+	if err := w.Close(Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"copy.txt": "copied\n", "v.json": "{\n  \"a\": 1\n}\n", "perf.data": "PERF"} {
+		got, err := ReadFile(path, name)
+		if err != nil || string(got) != want {
+			t.Errorf("ReadFile(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	m, err := ReadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Created.IsZero() {
+		t.Error("Close left Created zero")
+	}
+	if err := w.Close(Manifest{}); err == nil {
+		t.Error("second Close succeeded")
+	}
+}
+
+// TestWriterCloseErrorKeepsStaging makes the rename fail (the bundle path is
+// a non-empty directory): no bundle, no temporary file, staged files kept.
+func TestWriterCloseErrorKeepsStaging(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.tar.zst")
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("a.txt", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "occupied"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{}); err == nil {
+		t.Fatal("Close over a directory succeeded")
+	}
+	assertNoTemp(t, dir)
+	if _, err := os.Stat(filepath.Join(w.Dir(), "a.txt")); err != nil {
+		t.Errorf("staged file lost after a failed Close: %v", err)
+	}
+	// Once the cause is gone, Close can be retried.
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{}); err != nil {
+		t.Fatalf("Close after fixing the cause: %v", err)
+	}
+	if _, err := Verify(path); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestWriterCloseRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.tar.zst")
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	if err := os.Symlink("/etc/passwd", filepath.Join(w.Dir(), "passwd")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{}); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("Close with a staged symlink = %v, want %v", err, ErrUnsafe)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("bundle exists after a failed Close: %v", err)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestWriterAbort(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriter(filepath.Join(dir, "run.tar.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := w.Create("timeline.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("after Abort the directory holds %q", got)
+	}
+	if _, err := w.Create("late.txt"); err == nil {
+		t.Error("Create after Abort succeeded")
+	}
+}
+
+// assertNoTemp fails if dir holds a temporary archive.
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range listDir(t, dir) {
+		if strings.Contains(name, ".tmp-") {
+			t.Errorf("temporary file %s left behind", name)
+		}
+	}
+}
