@@ -1,0 +1,119 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"sync"
+)
+
+// LogCapture keeps the first head and the last tail bytes written to it and
+// counts the rest, so a command that prints gigabytes costs perfcap at most
+// head+tail bytes of memory. Buffers grow with the output, so a quiet
+// command costs little. It is safe for concurrent use, though perfcap has
+// one writer per stream and calls WriteTo once the writes are over.
+type LogCapture struct {
+	mu         sync.Mutex
+	head, tail int64
+	first      []byte // up to head bytes
+	last       []byte // up to tail bytes; a ring once full
+	start      int    // the oldest byte of last, once full
+	total      int64
+}
+
+// NewLogCapture returns a LogCapture keeping head bytes from the start and
+// tail bytes from the end; either may be 0.
+func NewLogCapture(head, tail int64) *LogCapture {
+	return &LogCapture{head: max(head, 0), tail: max(tail, 0)}
+}
+
+// Write keeps what falls in the head or the tail; it never fails.
+func (c *LogCapture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(p)
+	c.total += int64(n)
+	if room := c.head - int64(len(c.first)); room > 0 {
+		k := int(min(room, int64(len(p))))
+		c.first = grow(c.first, k, c.head)
+		c.first = append(c.first, p[:k]...)
+		p = p[k:]
+	}
+	if c.tail == 0 || len(p) == 0 {
+		return n, nil
+	}
+	if int64(len(p)) >= c.tail {
+		// p alone fills the tail.
+		c.last = grow(c.last[:0], int(c.tail), c.tail)
+		c.last = append(c.last, p[int64(len(p))-c.tail:]...)
+		c.start = 0
+		return n, nil
+	}
+	if room := c.tail - int64(len(c.last)); room > 0 {
+		k := int(min(room, int64(len(p))))
+		c.last = grow(c.last, k, c.tail)
+		c.last = append(c.last, p[:k]...)
+		p = p[k:]
+	}
+	// The ring is full: overwrite the oldest bytes.
+	for len(p) > 0 {
+		k := copy(c.last[c.start:], p)
+		p = p[k:]
+		c.start = (c.start + k) % len(c.last)
+	}
+	return n, nil
+}
+
+// grow makes room for k more bytes in b, at least doubling its capacity
+// but never past limit, so a buffer ends exactly at its limit.
+func grow(b []byte, k int, limit int64) []byte {
+	if len(b)+k <= cap(b) {
+		return b
+	}
+	c := min(max(2*cap(b), len(b)+k, 4096), int(limit))
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
+// Total returns the number of bytes written in all.
+func (c *LogCapture) Total() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.total
+}
+
+// cut returns the number of bytes written but not kept.
+func (c *LogCapture) cut() int64 {
+	return c.total - int64(len(c.first)) - int64(len(c.last))
+}
+
+// WriteTo writes the head, then, if anything was cut, a marker line saying
+// how much, then the tail:
+//
+//	[perfcap: 123456789 bytes cut here; the log keeps the first 1048576 and the last 4194304 of 128849018 bytes]
+//
+// The marker starts on a line of its own.
+func (c *LogCapture) WriteTo(w io.Writer) (n int64, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	write := func(p []byte) {
+		if err != nil || len(p) == 0 {
+			return
+		}
+		var k int
+		k, err = w.Write(p)
+		n += int64(k)
+	}
+	write(c.first)
+	if cut := c.cut(); cut > 0 {
+		marker := fmt.Sprintf("[perfcap: %d bytes cut here; the log keeps the first %d and the last %d of %d bytes]\n",
+			cut, len(c.first), len(c.last), c.total)
+		if len(c.first) > 0 && c.first[len(c.first)-1] != '\n' {
+			marker = "\n" + marker
+		}
+		write([]byte(marker))
+	}
+	write(c.last[c.start:])
+	write(c.last[:c.start])
+	return n, err
+}
