@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,8 @@ import (
 // [Reader.Extract].
 func Extract(path, dir string) (Manifest, error) { return Reader{}.Extract(path, dir) }
 
-// Extract writes the files of the bundle at path under dir, creating dir
+// Extract writes the files of the bundle at path, and its manifest, under
+// dir, creating dir
 // and subdirectories as needed, and returns the manifest. It never
 // overwrites a file and never writes outside dir, even through a symbolic
 // link already in dir. Every file is verified as in [Reader.Walk]; on any
@@ -37,6 +39,12 @@ func (r Reader) Extract(path, dir string) (m Manifest, err error) {
 		x.root.Close()
 	}()
 	err = s.each(x.write, func(p *Error) error { return p })
+	if err != nil {
+		return Manifest{}, err
+	}
+	// The manifest goes last, as stored: only a complete, verified
+	// extraction has one, and it lets `sha256sum` check the files later.
+	err = x.write(File{Path: ManifestName}, bytes.NewReader(s.raw))
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -167,6 +167,12 @@ func (w *Writer) Close(m Manifest) (err error) {
 		return err
 	}
 	w.tmp = tmp.Name()
+	// CreateTemp makes the file private; a bundle is meant to be shared.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(w.tmp)
+		return err
+	}
 	defer func() {
 		if err != nil {
 			os.Remove(w.tmp)

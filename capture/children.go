@@ -1,0 +1,158 @@
+package capture
+
+import (
+	"os/exec"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// children owns every child of perfcap while a command runs: the measured
+// tree, whose rusage it sums as it reaps, and foreign children (probes such
+// as `rustc -vV`, later perf) that it must neither measure nor reap.
+//
+// Reaping with wait4(-1) would steal a foreign child's exit status from the
+// os/exec code waiting for it, so while any foreign child runs only the root
+// is waited for; orphans that exit meanwhile stay zombies until the foreign
+// children are done (probes take milliseconds, at most their timeout).
+type children struct {
+	mu      sync.Mutex
+	root    int
+	foreign map[int]bool // running foreign children, by pid
+	active  int          // foreign children started and not yet waited for
+
+	rootDone   bool
+	rootStatus unix.WaitStatus
+	rootUsage  unix.Rusage
+	reaped     []reapedChild // tree processes other than the root
+}
+
+// reapedChild is a process of the tree that perfcap itself waited for.
+type reapedChild struct {
+	pid   int
+	usage unix.Rusage
+}
+
+func newChildren() *children {
+	return &children{foreign: make(map[int]bool)}
+}
+
+// runForeign runs cmd to completion as a child that is not part of the tree.
+// Start happens under the lock, so the sampler never sees the new pid before
+// it is registered and the reaper never races it.
+func (c *children) runForeign(cmd *exec.Cmd) error {
+	c.mu.Lock()
+	err := cmd.Start()
+	if err == nil {
+		c.foreign[cmd.Process.Pid] = true
+		c.active++
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = cmd.Wait()
+	c.mu.Lock()
+	c.active--
+	c.mu.Unlock()
+	return err
+}
+
+// isForeign reports whether pid is (or was) a foreign child.
+func (c *children) isForeign(pid int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.foreign[pid]
+}
+
+// reap collects every child that has ended and reports whether the root has.
+func (c *children) reap() (rootDone bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.rootDone {
+		var ws unix.WaitStatus
+		var ru unix.Rusage
+		pid, err := unix.Wait4(c.root, &ws, unix.WNOHANG, &ru)
+		if err == nil && pid == c.root {
+			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
+		}
+	}
+	if c.active > 0 {
+		return c.rootDone
+	}
+	for {
+		var ws unix.WaitStatus
+		var ru unix.Rusage
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, &ru)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			break
+		}
+		switch {
+		case pid == c.root:
+			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
+		case c.foreign[pid]:
+			// A foreign child whose waiter already gave up; nothing to count.
+		default:
+			c.reaped = append(c.reaped, reapedChild{pid: pid, usage: ru})
+		}
+	}
+	return c.rootDone
+}
+
+// reapedCount is how many tree processes other than the root were reaped.
+func (c *children) reapedCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.reaped)
+}
+
+// totals sums the rusage of the root and of every reaped orphan.
+func (c *children) totals() treeUsage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var t treeUsage
+	t.add(c.root, &c.rootUsage)
+	for i := range c.reaped {
+		t.add(c.reaped[i].pid, &c.reaped[i].usage)
+	}
+	return t
+}
+
+// treeUsage is the rusage of every tree process perfcap reaped, including
+// (through each child's own rusage) the descendants those waited for.
+type treeUsage struct {
+	user, sys      float64
+	minflt, majflt int64
+	nvcsw, nivcsw  int64
+	maxRSS         uint64 // largest ru_maxrss of one reaped child, bytes
+	maxRSSPID      int
+}
+
+func (t *treeUsage) add(pid int, ru *unix.Rusage) {
+	t.user += tvSeconds(ru.Utime)
+	t.sys += tvSeconds(ru.Stime)
+	t.minflt += ru.Minflt
+	t.majflt += ru.Majflt
+	t.nvcsw += ru.Nvcsw
+	t.nivcsw += ru.Nivcsw
+	if rss := uint64(ru.Maxrss) * 1024; rss > t.maxRSS {
+		t.maxRSS, t.maxRSSPID = rss, pid
+	}
+}
+
+func tvSeconds(tv unix.Timeval) float64 {
+	return float64(tv.Sec) + float64(tv.Usec)/1e6
+}
+
+// exitCode turns a wait status into the code perfcap exits with: the
+// command's own code, or 128+N when signal N killed it.
+func exitCode(ws unix.WaitStatus) (code int, sig syscall.Signal) {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), ws.Signal()
+	}
+	return ws.ExitStatus(), 0
+}

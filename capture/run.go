@@ -1,0 +1,549 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/load"
+	"golang.org/x/sys/unix"
+)
+
+// Interval limits: faster sampling costs perfcap's own CPU without telling
+// more; slower than an hour is no longer a timeline.
+const (
+	MinInterval     = 10 * time.Millisecond
+	MaxInterval     = time.Hour
+	DefaultInterval = 100 * time.Millisecond
+)
+
+// ForwardedSignals are the signals perfcap passes on to the command's
+// process group. perfcap itself keeps running to write the bundle.
+var ForwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// Options configures one run.
+type Options struct {
+	// Argv is the command and its arguments; Argv[0] is looked up in PATH.
+	Argv []string
+	// Dir is the working directory; "" means perfcap's own.
+	Dir string
+	// Env is the command's environment; nil means perfcap's own.
+	Env []string
+	// Stdin is handed to the command as it is; nil means /dev/null.
+	Stdin *os.File
+	// Stdout and Stderr receive the command's output as it comes.
+	Stdout, Stderr io.Writer
+	// StdoutTTY and StderrTTY, when set, are the terminals behind Stdout
+	// and Stderr: the command then writes to a pseudo-terminal of the same
+	// size, so it behaves (colours, buffering) as it would on the terminal.
+	StdoutTTY, StderrTTY *os.File
+	// StdoutLog and StderrLog, when set, receive a copy of each stream.
+	StdoutLog, StderrLog io.Writer
+	// Interval is the sampling period; 0 means DefaultInterval.
+	Interval time.Duration
+	// OnSample is called with every sample, from the sampling goroutine.
+	OnSample func(Sample)
+	// Probes, when set, runs alongside the command; it must start every
+	// child through run, so that perfcap neither measures nor reaps it.
+	// Run returns only after Probes has.
+	Probes func(run func(*exec.Cmd) error)
+	// Signals delivers the signals perfcap received (see ForwardedSignals);
+	// each is forwarded to the command's process group. nil means Run
+	// subscribes to them itself for its own duration.
+	Signals <-chan os.Signal
+}
+
+// Result is what one run measured.
+type Result struct {
+	Started, Ended time.Time
+	Summary        Summary
+	// Processes lists every process of the tree seen in a sample.
+	Processes []Process
+}
+
+// StartError is a command that could not be started. Code is the exit code
+// env(1) and timeout(1) use: 127 for not found, 126 for not executable.
+type StartError struct {
+	Name string
+	Code int
+	Err  error
+}
+
+func (e *StartError) Error() string {
+	if e.Code == 127 {
+		return fmt.Sprintf("%s: command not found; check its spelling and that its directory is in PATH", e.Name)
+	}
+	return fmt.Sprintf("%s: cannot execute: %v", e.Name, e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Run starts the command, samples its process tree until it exits, and
+// returns the totals. An error means the command could not be run at all;
+// a command that fails is a Result with its exit code.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if len(opts.Argv) == 0 {
+		return nil, errors.New("no command given")
+	}
+	interval := opts.Interval
+	if interval == 0 {
+		interval = DefaultInterval
+	}
+	if interval < MinInterval || interval > MaxInterval {
+		return nil, fmt.Errorf("interval %v is outside %v to %v", interval, MinInterval, MaxInterval)
+	}
+	path, err := lookPath(opts.Argv[0], opts.Env)
+	if err != nil {
+		return nil, err
+	}
+
+	// Orphaned descendants are reparented to perfcap, not to init, so they
+	// stay in the measured tree and perfcap reaps them.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("becoming a child subreaper: %w", err)
+	}
+	sigs := opts.Signals
+	if sigs == nil {
+		ch := make(chan os.Signal, 4)
+		signal.Notify(ch, ForwardedSignals...)
+		defer signal.Stop(ch)
+		sigs = ch
+	}
+	sigchld := make(chan os.Signal, 1)
+	signal.Notify(sigchld, syscall.SIGCHLD)
+	defer signal.Stop(sigchld)
+
+	r := &runner{opts: opts, interval: interval, kids: newChildren()}
+	if err := r.openStreams(); err != nil {
+		return nil, err
+	}
+	defer r.closeStreams()
+
+	var selfBefore unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfBefore)
+	loadAvg, _ := load.AvgWithContext(ctx)
+
+	proc, err := r.start(path)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Started: r.start0}
+	if loadAvg != nil {
+		res.Summary.LoadAverage = [3]float64{loadAvg.Load1, loadAvg.Load5, loadAvg.Load15}
+	}
+
+	var probes sync.WaitGroup
+	if opts.Probes != nil {
+		probes.Add(1)
+		go func() {
+			defer probes.Done()
+			opts.Probes(r.kids.runForeign)
+		}()
+	}
+
+	exited := make(chan struct{})
+	for _, s := range r.streams {
+		go s.copy(&r.first, exited)
+	}
+	r.sampleUntilExit(ctx, sigs, sigchld)
+	close(exited) // the copies drain what is left, then stop
+	_ = proc.Release()
+	probes.Wait()
+	reapedBefore := r.kids.reapedCount()
+	r.kids.reap() // orphans that ended while probes ran
+	if r.kids.reapedCount() > reapedBefore {
+		// They were alive in the last sample; sample again so their CPU
+		// counts once, through their rusage.
+		r.take(time.Now(), time.Time{})
+	}
+	defer r.sampler.Close()
+	r.restoreForeground()
+	for _, s := range r.streams {
+		<-s.done
+	}
+	res.Ended = r.end
+	var selfAfter unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfAfter)
+	r.summarize(&res.Summary, &selfBefore, &selfAfter)
+	res.Processes = r.sampler.Processes()
+	return res, nil
+}
+
+// runner holds the state of one run.
+type runner struct {
+	opts     Options
+	interval time.Duration
+	kids     *children
+	sampler  *Sampler
+	streams  []*stream
+	first    firstByte
+	fg       bool // the command was given the terminal's foreground
+
+	start0, end  time.Time
+	interrupted  bool
+	samples      int
+	expected     int
+	onSchedule   int
+	maxLate      time.Duration
+	maxProcs     int
+	maxThreads   int
+	sysCPUSum    float64
+	minAvailable uint64
+	lastSample   Sample
+}
+
+func (r *runner) openStreams() error {
+	out, err := newStream("stdout", r.opts.Stdout, r.opts.StdoutLog, r.opts.StdoutTTY != nil, r.opts.StdoutTTY)
+	if err != nil {
+		return fmt.Errorf("creating the command's stdout: %w", err)
+	}
+	r.streams = append(r.streams, out)
+	errs, err := newStream("stderr", r.opts.Stderr, r.opts.StderrLog, r.opts.StderrTTY != nil, r.opts.StderrTTY)
+	if err != nil {
+		return fmt.Errorf("creating the command's stderr: %w", err)
+	}
+	r.streams = append(r.streams, errs)
+	return nil
+}
+
+func (r *runner) closeStreams() {
+	for _, s := range r.streams {
+		s.read.Close()
+		s.write.Close()
+	}
+}
+
+// start launches the command in its own process group. When perfcap owns
+// the terminal's foreground, the command's group gets it instead, so the
+// command can read the terminal and receives Ctrl-C itself, as it would
+// without perfcap.
+func (r *runner) start(path string) (*os.Process, error) {
+	stdin := r.opts.Stdin
+	if stdin == nil {
+		null, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, err
+		}
+		defer null.Close()
+		stdin = null
+	}
+	sys := &syscall.SysProcAttr{Setpgid: true}
+	if ownsForeground(stdin) {
+		sys.Foreground, sys.Ctty = true, 0
+		r.fg = true
+	}
+	attr := &os.ProcAttr{
+		Dir:   r.opts.Dir,
+		Env:   r.opts.Env,
+		Files: []*os.File{stdin, r.streams[0].write, r.streams[1].write},
+		Sys:   sys,
+	}
+	if attr.Env == nil {
+		attr.Env = os.Environ()
+	}
+	// The lock keeps the reaper from waiting for the new child before its
+	// pid is known.
+	r.kids.mu.Lock()
+	r.start0 = time.Now()
+	proc, err := os.StartProcess(path, r.opts.Argv, attr)
+	if err == nil {
+		r.kids.root = proc.Pid
+	}
+	r.kids.mu.Unlock()
+	if err != nil {
+		r.fg = false
+		return nil, startError(r.opts.Argv[0], err)
+	}
+	for _, s := range r.streams {
+		s.write.Close()
+	}
+	r.sampler = NewSampler(SamplerConfig{
+		Self:    os.Getpid(),
+		Root:    proc.Pid,
+		Foreign: r.kids.isForeign,
+		Start:   r.start0,
+	})
+	return proc, nil
+}
+
+// sampleUntilExit samples on the schedule start + k·interval, forwards
+// signals, reaps children, and returns once the command has exited.
+func (r *runner) sampleUntilExit(ctx context.Context, sigs <-chan os.Signal, sigchld <-chan os.Signal) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	k := 0 // the slot of the next sample
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case sig := <-sigs:
+			r.forward(sig)
+		case <-ctxDone:
+			ctxDone = nil
+			r.forward(syscall.SIGTERM)
+		case <-sigchld:
+			if r.kids.reap() {
+				r.finish()
+				return
+			}
+		case now := <-timer.C:
+			slot := r.start0.Add(time.Duration(k) * r.interval)
+			r.take(now, slot)
+			if r.kids.reap() {
+				r.finish()
+				return
+			}
+			// The next slot strictly after now: a tick that ran late skips
+			// the slots it missed instead of bunching samples together.
+			k = int(time.Since(r.start0)/r.interval) + 1
+			timer.Reset(time.Until(r.start0.Add(time.Duration(k) * r.interval)))
+		}
+	}
+}
+
+// finish takes the last sample once the command has exited.
+func (r *runner) finish() {
+	r.end = time.Now()
+	r.kids.reap()
+	r.take(r.end, time.Time{})
+	r.expected = int(r.end.Sub(r.start0)/r.interval) + 1
+}
+
+// take records one sample; slot is its place on the schedule, zero for the
+// final sample taken at the command's exit.
+func (r *runner) take(now, slot time.Time) {
+	s, err := r.sampler.Sample(now)
+	if err != nil {
+		return
+	}
+	if !slot.IsZero() {
+		late := now.Sub(slot)
+		if late < r.interval {
+			r.onSchedule++
+		}
+		if late > r.maxLate {
+			r.maxLate = late
+		}
+	}
+	r.samples++
+	r.maxProcs = max(r.maxProcs, s.Processes)
+	r.maxThreads = max(r.maxThreads, s.Threads)
+	r.sysCPUSum += s.SystemCPUPercent
+	if r.minAvailable == 0 || s.SystemAvailable < r.minAvailable {
+		r.minAvailable = s.SystemAvailable
+	}
+	r.lastSample = s
+	if r.opts.OnSample != nil {
+		r.opts.OnSample(s)
+	}
+}
+
+// forward sends sig to the command's whole process group.
+func (r *runner) forward(sig os.Signal) {
+	r.interrupted = true
+	if s, ok := sig.(syscall.Signal); ok {
+		_ = unix.Kill(-r.kids.root, s)
+	}
+}
+
+// restoreForeground gives the terminal's foreground back to perfcap.
+func (r *runner) restoreForeground() {
+	if !r.fg {
+		return
+	}
+	// perfcap is a background process group now: tcsetpgrp would stop it
+	// with SIGTTOU unless the signal is ignored.
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	_ = unix.IoctlSetPointerInt(int(r.opts.Stdin.Fd()), unix.TIOCSPGRP, unix.Getpgrp())
+}
+
+// summarize fills s from the samples, the reaped children's rusage and
+// perfcap's own rusage.
+func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
+	wall := r.end.Sub(r.start0).Seconds()
+	s.WallSeconds = wall
+	s.IntervalSeconds = r.interval.Seconds()
+	s.ExitCode, s.Signal = r.exit()
+	s.Interrupted = r.interrupted || interruptSignal(s.Signal)
+
+	u := r.kids.totals()
+	live := r.sampler.LiveCPUSeconds()
+	s.UserSeconds, s.SysSeconds = u.user, u.sys
+	// Processes still alive have no rusage yet; their last reading counts
+	// (it does not split user from system, so it goes to user).
+	s.UserSeconds += live
+	if wall > 0 {
+		s.CPUPercent = (s.UserSeconds + s.SysSeconds) / wall * 100
+	}
+	s.MinorFaults, s.MajorFaults = u.minflt, u.majflt
+	s.VoluntaryContextSwitches, s.InvoluntaryContextSwitch = u.nvcsw, u.nivcsw
+
+	s.PeakRSSBytes = r.sampler.PeakTreeRSS()
+	s.MaxProcessRSSPID, s.MaxProcessRSSBytes = r.sampler.MaxProcessRSS()
+	s.MaxProcessRSSSource = "vmhwm"
+	// ru_maxrss of a child perfcap forked starts at perfcap's own RSS at
+	// the fork, so it is believed only when it exceeds perfcap's peak.
+	if u.maxRSS > s.MaxProcessRSSBytes && u.maxRSS > selfHWM() {
+		s.MaxProcessRSSBytes, s.MaxProcessRSSPID, s.MaxProcessRSSSource = u.maxRSS, u.maxRSSPID, "rusage"
+	}
+
+	if !r.first.at.IsZero() {
+		// A byte read after the exit was written before it.
+		s.FirstOutputSeconds = min(r.first.at.Sub(r.start0).Seconds(), wall)
+	} else {
+		s.FirstOutputSeconds = -1
+	}
+	s.StdoutBytes = r.streams[0].bytes.Load()
+	s.StderrBytes = r.streams[1].bytes.Load()
+
+	s.Samples, s.ExpectedSamples, s.OnSchedule = r.samples, r.expected, r.onSchedule
+	s.MaxLatenessSeconds = r.maxLate.Seconds()
+	procs := r.sampler.Processes()
+	s.Processes = len(procs)
+	s.MaxProcesses, s.MaxThreads = r.maxProcs, r.maxThreads
+	for _, p := range procs {
+		if p.End < 0 {
+			s.LeftRunning = append(s.LeftRunning, p.PID)
+		}
+	}
+	sort.Ints(s.LeftRunning)
+	s.ReapedOrphans = r.kids.reapedCount()
+
+	if r.samples > 0 {
+		s.SystemCPUPercent = r.sysCPUSum / float64(r.samples)
+	}
+	if wall > 0 {
+		treeShare := (s.UserSeconds + s.SysSeconds) / wall * 100 / float64(runtime.NumCPU())
+		s.OtherCPUPercent = max(0, s.SystemCPUPercent-treeShare)
+	}
+	s.MinAvailableBytes = r.minAvailable
+	s.PerfcapCPUSeconds = tvSeconds(selfAfter.Utime) + tvSeconds(selfAfter.Stime) -
+		tvSeconds(selfBefore.Utime) - tvSeconds(selfBefore.Stime)
+	s.Warnings = r.warnings(s)
+}
+
+func (r *runner) exit() (int, string) {
+	r.kids.mu.Lock()
+	ws := r.kids.rootStatus
+	r.kids.mu.Unlock()
+	code, sig := exitCode(ws)
+	if sig == 0 {
+		return code, ""
+	}
+	return code, unix.SignalName(sig)
+}
+
+func (r *runner) warnings(s *Summary) []string {
+	w := []string{}
+	if s.OtherCPUPercent > 10 {
+		w = append(w, fmt.Sprintf("other processes used %.0f%% of the machine's CPU during the run: timings may be unreliable; rerun on a quiet machine", s.OtherCPUPercent))
+	}
+	if n := len(s.LeftRunning); n > 0 {
+		w = append(w, fmt.Sprintf("%d descendant process(es) still running after the command exited (pids %v): their CPU counts up to the last sample", n, s.LeftRunning))
+	}
+	if s.Interrupted {
+		w = append(w, "the run was interrupted: figures cover only the part that ran")
+	}
+	if s.ExpectedSamples > 0 && float64(s.OnSchedule) < 0.99*float64(s.ExpectedSamples-1) {
+		w = append(w, fmt.Sprintf("only %d of %d samples were taken on schedule: the machine was too busy for the %v interval", s.OnSchedule, s.ExpectedSamples, r.interval))
+	}
+	return w
+}
+
+func interruptSignal(name string) bool {
+	switch name {
+	case "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT":
+		return true
+	}
+	return false
+}
+
+// ownsForeground reports whether f is a terminal whose foreground process
+// group is perfcap's.
+func ownsForeground(f *os.File) bool {
+	pgrp, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == unix.Getpgrp()
+}
+
+// lookPath finds argv0 the way a shell would: a name with a slash as it
+// is, any other in the PATH of env (perfcap's own PATH when env is nil).
+func lookPath(argv0 string, env []string) (string, error) {
+	if strings.Contains(argv0, "/") {
+		if err := executable(argv0); err != nil {
+			return "", startError(argv0, err)
+		}
+		return argv0, nil
+	}
+	pathEnv, found := os.Getenv("PATH"), env == nil
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathEnv, found = v, true
+		}
+	}
+	if !found {
+		pathEnv = ""
+	}
+	var denied error
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, argv0)
+		err := executable(p)
+		if err == nil {
+			return p, nil
+		}
+		if errors.Is(err, os.ErrPermission) && denied == nil {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", startError(argv0, denied)
+	}
+	return "", startError(argv0, exec.ErrNotFound)
+}
+
+// executable reports why path cannot be executed, or nil.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return &os.PathError{Op: "exec", Path: path, Err: syscall.EISDIR}
+	}
+	if err := unix.Access(path, unix.X_OK); err != nil {
+		return &os.PathError{Op: "exec", Path: path, Err: err}
+	}
+	return nil
+}
+
+func startError(name string, err error) error {
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist):
+		return &StartError{Name: name, Code: 127, Err: err}
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		return &StartError{Name: name, Code: 126, Err: err}
+	}
+	return &StartError{Name: name, Code: 126, Err: err}
+}
+
+// selfHWM is perfcap's own peak RSS in bytes.
+func selfHWM() uint64 {
+	st, err := readStatus("/proc", os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return st.VmHWM
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/internal/iostreams"
+)
+
+type inspectOptions struct {
+	io     *iostreams.IOStreams
+	path   string
+	asJSON bool
+}
+
+func newInspectCmd(io *iostreams.IOStreams) *cobra.Command {
+	opts := &inspectOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "inspect BUNDLE",
+		Short: "Print a bundle's manifest and summary",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = args[0]
+			return runInspect(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.asJSON, "json", false, "print {\"manifest\": ..., \"summary\": ...} as JSON")
+	return cmd
+}
+
+func runInspect(opts *inspectOptions) error {
+	m, err := bundle.ReadManifest(opts.path)
+	if err != nil {
+		return err
+	}
+	raw, err := bundle.ReadFile(opts.path, "summary.json")
+	if err != nil {
+		return err
+	}
+	var s capture.Summary
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("%s: summary.json: %w", opts.path, err)
+	}
+	if opts.asJSON {
+		enc := json.NewEncoder(opts.io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Manifest bundle.Manifest `json:"manifest"`
+			Summary  json.RawMessage `json:"summary"`
+		}{m, raw})
+	}
+	tw := tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', 0)
+	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s:\t%s\n", k, fmt.Sprintf(format, a...)) }
+	row("command", "%s", strings.Join(m.Command, " "))
+	row("directory", "%s", m.Cwd)
+	row("started", "%s", m.Started.Local().Format(time.RFC3339))
+	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
+	row("wall", "%.3f s", s.WallSeconds)
+	row("cpu", "%.3f s user, %.3f s sys (%.0f%% of one core)", s.UserSeconds, s.SysSeconds, s.CPUPercent)
+	row("peak rss", "%s tree, %s largest process (pid %d)", capture.FormatSize(int64(s.PeakRSSBytes)), capture.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
+	row("processes", "%d seen, at most %d at once, %d threads", s.Processes, s.MaxProcesses, s.MaxThreads)
+	if s.FirstOutputSeconds >= 0 {
+		row("first output", "%.3f s", s.FirstOutputSeconds)
+	}
+	row("samples", "%d every %v (%d of %d on schedule)", s.Samples, time.Duration(s.IntervalSeconds*float64(time.Second)), s.OnSchedule, s.ExpectedSamples)
+	row("perfcap", "%s", m.PerfcapVersion)
+	for _, w := range s.Warnings {
+		row("warning", "%s", w)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.Out, "\n%d files:\n", len(m.Files))
+	tw = tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, f := range m.Files {
+		fmt.Fprintf(tw, "  %s\t  %s\t\n", capture.FormatSize(f.Size), f.Path)
+	}
+	return tw.Flush()
+}
+
+// describeExit says how the command ended, in words.
+func describeExit(e bundle.Exit, interrupted bool) string {
+	s := fmt.Sprintf("code %d", e.Code)
+	if e.Signal != "" {
+		s += " (killed by " + e.Signal + ")"
+	}
+	if interrupted {
+		s += ", interrupted"
+	}
+	return s
+}

@@ -1,0 +1,160 @@
+package main
+
+// Tests that run perfcap as its own process: signals sent to it, its own
+// memory, and terminals.
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/perfcap/perfcap/bundle"
+)
+
+// startPerfcap starts the perfcap binary and returns once the command has
+// said it waits for a signal.
+func startPerfcap(t *testing.T, out string, argv ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(perfcapBin, append([]string{"--quiet", "-o", out, "--"}, argv...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	rest := new(bytes.Buffer)
+	br := bufio.NewReader(stderr)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("perfcap ended before the command waited for a signal: %v", err)
+		}
+		if strings.Contains(line, "waiting for SIG") {
+			break
+		}
+	}
+	go io.Copy(rest, br)
+	return cmd, rest
+}
+
+func TestSignalsAreForwardedAndABundleIsLeft(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "b.tar.zst")
+			// The command's child waits too: the whole group must get it.
+			cmd, _ := startPerfcap(t, out, workloadBin, "spawn", "1", "--", "wait-signal")
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			// The workload's parent exits 1 when its child died by the
+			// signal, unless the signal reached it too (128+N).
+			if code != 1 && code != 128+int(sig) {
+				t.Fatalf("perfcap exit %d (%v), want the command's", code, err)
+			}
+			m, err := bundle.Verify(out)
+			if err != nil {
+				t.Fatalf("no valid bundle after %v: %v", sig, err)
+			}
+			if !m.Interrupted {
+				t.Errorf("manifest not marked interrupted")
+			}
+		})
+	}
+}
+
+func TestSecondSignalWhileWritingLeavesNoBrokenFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "b.tar.zst")
+	// Enough output that writing the logs takes a moment.
+	cmd, _ := startPerfcap(t, out, "sh", "-c", workloadBin+" print 64MiB >/dev/null; "+workloadBin+" wait-signal")
+	for i := 0; i < 5; i++ {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Wait()
+	if _, err := bundle.Verify(out); err != nil {
+		t.Fatalf("bundle after repeated SIGINT: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestPerfcapMemoryStaysBoundedOnHugeOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 1 GiB through perfcap")
+	}
+	out := filepath.Join(t.TempDir(), "b.tar.zst")
+	cmd := exec.Command(perfcapBin, "--quiet", "-o", out, "--", workloadBin, "print", "1GiB")
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	cmd.Stdout = devnull
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// perfcap's own peak: ru_maxrss of the perfcap process (forked from
+	// the test binary, so compare with the test's own peak as a floor).
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	peak := ru.Maxrss * 1024
+	if peak > 80*mib {
+		t.Errorf("perfcap peaked at %d MiB for 1 GiB of output; the logs are capped at 5 MiB a stream", peak/mib)
+	}
+	files := readBundleFiles(t, out)
+	if n := len(files["stdout.log"]); n > 5*mib+1024 || n < 5*mib {
+		t.Errorf("stdout.log is %d bytes, want 5 MiB and a marker", n)
+	}
+}
+
+func TestTerminalOutputKeepsItsTerminal(t *testing.T) {
+	if _, err := os.Stat("/dev/ptmx"); err != nil {
+		t.Skipf("no pseudo-terminals here (%v): the colour pass-through cannot be tested", err)
+	}
+	out := filepath.Join(t.TempDir(), "b.tar.zst")
+	run := func(extra ...string) string {
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ptmx.Close()
+		cmd := exec.Command(perfcapBin, append([]string{"-o", out}, append(extra, "--", workloadBin, "istty")...)...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Once perfcap ends, no one holds the terminal and reads end (EIO).
+		tty.Close()
+		var buf bytes.Buffer
+		_, _ = io.Copy(&buf, ptmx)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("perfcap on a terminal: %v\n%s", err, buf.String())
+		}
+		return buf.String()
+	}
+	got := run()
+	if !strings.Contains(got, "stdout=tty stderr=tty") {
+		t.Errorf("on a terminal the command saw %q, want stdout and stderr terminals", got)
+	}
+	if log := readBundleFiles(t, out)["stdout.log"]; !strings.Contains(log, "stdout=tty") || strings.Contains(log, "\r\n") {
+		t.Errorf("stdout.log = %q: want the command's bytes, no CRLF added", log)
+	}
+	os.Remove(out)
+	if got := run("--no-pty"); !strings.Contains(got, "stdout=pipe stderr=pipe") {
+		t.Errorf("with --no-pty the command saw %q, want pipes", got)
+	}
+}
