@@ -3,6 +3,7 @@ package capture
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -94,26 +95,52 @@ func (c *LogCapture) cut() int64 {
 //
 // The marker starts on a line of its own.
 func (c *LogCapture) WriteTo(w io.Writer) (n int64, err error) {
+	return c.WriteFiltered(w, nil)
+}
+
+// WriteFiltered is WriteTo with filter (a redactor) applied to the head and
+// to the tail. Filtering at the end, not as bytes arrive, costs the 5 MiB
+// kept instead of every byte a chatty command prints. When bytes were cut,
+// the head is trimmed back to its last newline and the tail starts after
+// its first, so the filter sees whole lines and no secret is left half
+// visible at a cut; the marker counts what was trimmed. A nil filter
+// writes the kept bytes exactly, as WriteTo.
+func (c *LogCapture) WriteFiltered(w io.Writer, filter func(string) string) (n int64, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	write := func(p []byte) {
+	trim := filter != nil
+	if filter == nil {
+		filter = func(s string) string { return s }
+	}
+	write := func(p string) {
 		if err != nil || len(p) == 0 {
 			return
 		}
 		var k int
-		k, err = w.Write(p)
+		k, err = io.WriteString(w, p)
 		n += int64(k)
 	}
-	write(c.first)
-	if cut := c.cut(); cut > 0 {
-		marker := fmt.Sprintf("[perfcap: %d bytes cut here; the log keeps the first %d and the last %d of %d bytes]\n",
-			cut, len(c.first), len(c.last), c.total)
-		if len(c.first) > 0 && c.first[len(c.first)-1] != '\n' {
-			marker = "\n" + marker
-		}
-		write([]byte(marker))
+	head := string(c.first)
+	tail := string(c.last[c.start:]) + string(c.last[:c.start])
+	cut := c.cut()
+	if cut == 0 {
+		write(filter(head + tail))
+		return n, err
 	}
-	write(c.last[c.start:])
-	write(c.last[:c.start])
+	if i := strings.LastIndexByte(head, '\n'); trim && i >= 0 {
+		head = head[:i+1]
+	}
+	if i := strings.IndexByte(tail, '\n'); trim && i >= 0 {
+		tail = tail[i+1:]
+	}
+	cut = c.total - int64(len(head)) - int64(len(tail))
+	write(filter(head))
+	marker := fmt.Sprintf("[perfcap: %d bytes cut here; the log keeps the first %d and the last %d of %d bytes]\n",
+		cut, len(head), len(tail), c.total)
+	if len(head) > 0 && head[len(head)-1] != '\n' {
+		marker = "\n" + marker
+	}
+	write(marker)
+	write(filter(tail))
 	return n, err
 }

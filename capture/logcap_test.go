@@ -165,3 +165,31 @@ func BenchmarkLogCaptureWrite(b *testing.B) {
 		c.Write(chunk)
 	}
 }
+
+func TestLogCaptureFilteredCutsAtLines(t *testing.T) {
+	c := NewLogCapture(20, 20)
+	var all strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&all, "line %d token=ghp_x\n", i)
+	}
+	c.Write([]byte(all.String()))
+	var out strings.Builder
+	if _, err := c.WriteFiltered(&out, func(s string) string { return strings.ReplaceAll(s, "ghp_x", "[redacted]") }); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	want := "line 0 token=[redacted]\n" // the head's partial second line is dropped
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("head = %q, want it to start %q", got, want)
+	}
+	if !strings.HasSuffix(got, "bytes]\n") {
+		t.Errorf("the tail's only line was partial, so nothing follows the marker: %q", got)
+	}
+	if strings.Contains(got, "ghp_") {
+		t.Errorf("filter not applied: %q", got)
+	}
+	cut := fmt.Sprintf("[perfcap: %d bytes cut here", all.Len()-len("line 0 token=ghp_x\n"))
+	if !strings.Contains(got, cut) {
+		t.Errorf("marker does not count the trimmed bytes: %q, want %q", got, cut)
+	}
+}

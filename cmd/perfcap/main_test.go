@@ -309,12 +309,20 @@ func TestLogsAreCapped(t *testing.T) {
 		t.Errorf("the terminal got %d bytes, want all %d", len(r.stdout), 8*mib)
 	}
 	log := readBundleFiles(t, r.bundle)["stdout.log"]
-	if !strings.HasPrefix(log, r.stdout[:64<<10]) || !strings.HasSuffix(log, r.stdout[len(r.stdout)-256<<10:]) {
-		t.Errorf("stdout.log does not keep the head and the tail")
+	// The kept parts end and start at whole lines (80 bytes each here).
+	head, tail, ok := strings.Cut(log, "[perfcap: ")
+	if !ok {
+		t.Fatalf("stdout.log has no cut marker")
 	}
-	cut := fmt.Sprint(8*mib - 64<<10 - 256<<10)
-	if !strings.Contains(log, cut) {
-		t.Errorf("stdout.log does not say %s bytes were cut", cut)
+	marker, tail, _ := strings.Cut(tail, "\n")
+	if len(head) < 64<<10-80 || !strings.HasPrefix(r.stdout, head) {
+		t.Errorf("stdout.log's head (%d bytes) is not the first 64 KiB of the output", len(head))
+	}
+	if len(tail) < 256<<10-80 || !strings.HasSuffix(r.stdout, tail) {
+		t.Errorf("stdout.log's tail (%d bytes) is not the last 256 KiB of the output", len(tail))
+	}
+	if cut := fmt.Sprint(8*mib - len(head) - len(tail)); !strings.HasPrefix(marker, cut+" bytes cut") {
+		t.Errorf("marker %q does not say %s bytes were cut", marker, cut)
 	}
 	if r.summary.StdoutBytes != 8*mib {
 		t.Errorf("stdout_bytes = %d", r.summary.StdoutBytes)

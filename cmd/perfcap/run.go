@@ -125,8 +125,8 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		Stdin:     opts.io.In,
 		Stdout:    stdout,
 		Stderr:    stderr,
-		StdoutLog: rec.stdoutLog,
-		StderrLog: rec.stderrLog,
+		StdoutLog: rec.stdoutCap,
+		StderrLog: rec.stderrCap,
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -208,15 +208,17 @@ func defaultBundleName(t time.Time, argv0 string) string {
 
 // recorder streams a run's samples and logs into the bundle's staging area.
 type recorder struct {
-	w                    *bundle.Writer
-	timelineFile         *os.File
-	timelineBuf          *bufio.Writer
-	timeline             *capture.TimelineWriter
-	procFile             *os.File
-	procBuf              *bufio.Writer
-	procSamples          *capture.ProcessSampleWriter
+	w            *bundle.Writer
+	timelineFile *os.File
+	timelineBuf  *bufio.Writer
+	timeline     *capture.TimelineWriter
+	procFile     *os.File
+	procBuf      *bufio.Writer
+	procSamples  *capture.ProcessSampleWriter
+	// The logs are captured raw and redacted when written out: redacting
+	// only the bytes kept costs far less than redacting a gigabyte stream.
 	stdoutCap, stderrCap *capture.LogCapture
-	stdoutLog, stderrLog io.WriteCloser
+	red                  *redact.Redactor
 	err                  error
 }
 
@@ -236,8 +238,7 @@ func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*rec
 	r.procSamples = capture.NewProcessSampleWriter(r.procBuf)
 	r.stdoutCap = capture.NewLogCapture(head, tail)
 	r.stderrCap = capture.NewLogCapture(head, tail)
-	r.stdoutLog = red.NewWriter(r.stdoutCap)
-	r.stderrLog = red.NewWriter(r.stderrCap)
+	r.red = red
 	return r, nil
 }
 
@@ -261,7 +262,6 @@ func (r *recorder) finish(res *capture.Result, facts *capture.Facts, red *redact
 	for _, step := range []func() error{
 		r.timeline.Flush, r.timelineBuf.Flush, r.timelineFile.Close,
 		r.procSamples.Flush, r.procBuf.Flush, r.procFile.Close,
-		r.stdoutLog.Close, r.stderrLog.Close,
 		func() error { return r.writeLog("stdout.log", r.stdoutCap) },
 		func() error { return r.writeLog("stderr.log", r.stderrCap) },
 		func() error { return r.w.AddJSON("summary.json", &res.Summary) },
@@ -290,7 +290,7 @@ func (r *recorder) writeLog(name string, c *capture.LogCapture) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.WriteTo(f); err != nil {
+	if _, err := c.WriteFiltered(f, r.red.String); err != nil {
 		f.Close()
 		return err
 	}
