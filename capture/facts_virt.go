@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/shirou/gopsutil/v4/host"
 )
@@ -27,49 +26,27 @@ type VirtualizationFacts struct {
 
 // virtSignals is everything virtualization detection looks at.
 type virtSignals struct {
-	detectVM        string // systemd-detect-virt --vm output; "" when not run
-	detectContainer string // systemd-detect-virt --container output
-	gopsutilSystem  string // gopsutil host.Virtualization system
-	gopsutilRole    string // and role ("guest" or "host")
+	gopsutilSystem string // gopsutil host.Virtualization system
+	gopsutilRole   string // and role ("guest" or "host")
 }
 
-// virtualizationSection runs systemd-detect-virt (both questions at once)
-// and reads the files that betray containers and hypervisors.
+// virtualizationSection reads the files that betray containers and
+// hypervisors. systemd-detect-virt is not run: it reads the same files, and
+// its two runs cost more CPU than the rest of perfcap's start-up together.
 func (c *factsCollector) virtualizationSection(ctx context.Context) func(*Facts) {
 	var sig virtSignals
-	var wg sync.WaitGroup
-	detect := func(flag string) string {
-		// systemd-detect-virt exits 1 after printing "none", so the output
-		// is the answer whatever the exit status; a failed or timed-out run
-		// prints nothing and simply gives no evidence.
-		out, _ := c.probe(ctx, nil, "systemd-detect-virt", flag)
-		if out = strings.TrimSpace(out); strings.ContainsAny(out, " \n") {
-			return ""
-		}
-		return out
-	}
-	wg.Go(func() { sig.detectVM = detect("--vm") })
-	wg.Go(func() { sig.detectContainer = detect("--container") })
 	sig.gopsutilSystem, sig.gopsutilRole, _ = host.VirtualizationWithContext(ctx)
-	wg.Wait()
 	v := detectVirtualization(c.root, sig)
 	return func(f *Facts) { f.Virtualization = v }
 }
 
-// detectVirtualization weighs the signals: systemd-detect-virt first, then
-// marker files and cgroup paths for containers, DMI vendor strings and the
+// detectVirtualization weighs the signals: marker files and cgroup paths for containers, DMI vendor strings and the
 // CPU's hypervisor flag for virtual machines, gopsutil last.
 func detectVirtualization(root string, sig virtSignals) VirtualizationFacts {
 	var v VirtualizationFacts
 	note := func(s string) { v.Evidence = append(v.Evidence, s) }
 
 	var containers []string
-	if sig.detectContainer != "" {
-		note("systemd-detect-virt --container: " + sig.detectContainer)
-		if sig.detectContainer != "none" {
-			containers = append(containers, sig.detectContainer)
-		}
-	}
 	if factsExists(root, ".dockerenv") {
 		note("/.dockerenv exists")
 		containers = append(containers, "docker")
@@ -93,12 +70,6 @@ func detectVirtualization(root string, sig virtSignals) VirtualizationFacts {
 	}
 
 	var vms []string
-	if sig.detectVM != "" {
-		note("systemd-detect-virt --vm: " + sig.detectVM)
-		if sig.detectVM != "none" {
-			vms = append(vms, sig.detectVM)
-		}
-	}
 	vendor, _ := factsReadFile(root, "sys/class/dmi/id/sys_vendor")
 	product, _ := factsReadFile(root, "sys/class/dmi/id/product_name")
 	if hv := hypervisorFromDMI(vendor, product); hv != "" {
