@@ -1,11 +1,8 @@
-//go:build gopsutil_baseline
-
-// The baseline needs gopsutil's cpu and process packages, whose
-// dependencies (github.com/tklauser/go-sysconf, numcpus) go.sum does not
-// list yet: run it with
+// BenchmarkSampleGopsutil is the baseline perfcap's sampler is measured
+// against: the same tree sampled the naive way, with gopsutil's
+// Processes/Children and per-process Times and MemoryInfo.
 //
-//	go get github.com/shirou/gopsutil/v4/process@v4.26.10
-//	go test -tags gopsutil_baseline -run - -bench Sample ./capture
+//	go test -run XXX -bench Sample ./capture
 
 package capture
 
