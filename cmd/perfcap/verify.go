@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
@@ -30,9 +31,12 @@ func runVerify(io *iostreams.IOStreams, path string) error {
 	var ve *bundle.VerifyError
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {
-			fmt.Fprintf(io.ErrOut, "%s: %v\n", path, p)
+			fmt.Fprintln(io.ErrOut, p)
 		}
 		return &codeError{code: exitInvalid, err: fmt.Errorf("%s is damaged: %d problem(s); ask for the bundle again", path, len(ve.Problems))}
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return err // not a damaged bundle: perfcap could not read it
 	}
 	return &codeError{code: exitInvalid, err: err}
 }

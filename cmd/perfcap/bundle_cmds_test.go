@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfcap/perfcap/internal/iostreams"
+)
+
+// cli runs perfcap in-process and returns its exit code and output.
+func cli(args ...string) (code int, stdout, stderr string) {
+	io, out, errOut := iostreams.Test()
+	code = Main(args, io)
+	return code, out.String(), errOut.String()
+}
+
+func TestVerifyInspectExtract(t *testing.T) {
+	r := perfcap(t, "--quiet", "--", workloadBin, "echo", "hello")
+
+	code, out, _ := cli("verify", r.bundle)
+	if code != 0 || !strings.Contains(out, "ok") {
+		t.Errorf("verify of a good bundle: exit %d, %q", code, out)
+	}
+
+	code, out, _ = cli("inspect", "--json", r.bundle)
+	var got struct {
+		Manifest struct{ Command []string }
+		Summary  struct {
+			ExitCode int `json:"exit_code"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got.Manifest.Command) != 3 {
+		t.Errorf("inspect --json: exit %d, %q", code, out)
+	}
+	code, out, _ = cli("inspect", r.bundle)
+	if code != 0 || !strings.Contains(out, "stdout.log") || !strings.Contains(out, "peak rss:") {
+		t.Errorf("inspect: exit %d, %q", code, out)
+	}
+
+	dir := filepath.Join(t.TempDir(), "x")
+	code, _, errOut := cli("extract", r.bundle, dir)
+	if code != 0 {
+		t.Fatalf("extract: exit %d, %s", code, errOut)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "stdout.log")); err != nil || string(b) != "hello\n" {
+		t.Errorf("extracted stdout.log = %q, %v", b, err)
+	}
+	if code, _, errOut := cli("extract", r.bundle, dir); code == 0 || !strings.Contains(errOut, "already exists") {
+		t.Errorf("extract over an existing directory: exit %d, %q", code, errOut)
+	}
+}
+
+func TestVerifyNamesTheDamagedFile(t *testing.T) {
+	tests := []struct {
+		bundle, says string
+	}{
+		{"checksum-mismatch.tar.zst", "checksum"},
+		{"missing.tar.zst", "missing"},
+		{"traversal.tar.zst", "../"},
+		{"truncated.tar.zst", "truncated.tar.zst"},
+	}
+	for _, tt := range tests {
+		path := filepath.Join("..", "..", "bundle", "testdata", "hostile", tt.bundle)
+		code, _, stderr := cli("verify", path)
+		if code != exitInvalid {
+			t.Errorf("verify %s: exit %d, want %d", tt.bundle, code, exitInvalid)
+		}
+		if !strings.Contains(stderr, tt.says) {
+			t.Errorf("verify %s: stderr %q does not say %q", tt.bundle, stderr, tt.says)
+		}
+	}
+}
+
+func TestVerifyOfAnUnreadableFileIsAPerfcapError(t *testing.T) {
+	code, _, stderr := cli("verify", filepath.Join(t.TempDir(), "none.tar.zst"))
+	if code != exitError || !strings.Contains(stderr, "no such file") {
+		t.Errorf("verify of a missing file: exit %d, %q; want %d", code, stderr, exitError)
+	}
+}
+
+func TestEnvJSON(t *testing.T) {
+	code, out, stderr := cli("env", "--json")
+	if code != 0 {
+		t.Fatalf("env --json: exit %d: %s", code, stderr)
+	}
+	var facts struct {
+		OS  struct{ Kernel, Arch string }
+		CPU struct {
+			LogicalCores int `json:"logical_cores"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &facts); err != nil {
+		t.Fatalf("env --json is not JSON: %v", err)
+	}
+	if facts.OS.Kernel == "" || facts.CPU.LogicalCores < 1 {
+		t.Errorf("env --json lacks the kernel or the cores: %s", out)
+	}
+	code, out, _ = cli("env")
+	if code != 0 || !strings.Contains(out, "kernel") {
+		t.Errorf("env: exit %d, %q", code, out)
+	}
+}
