@@ -1,0 +1,19 @@
+// Package flame turns CPU stacks recorded by Linux perf into the evidence a
+// performance issue needs.
+//
+// The pipeline:
+//
+//  1. ScriptReader streams `perf script` text into Samples (one per perf
+//     record: the process, the thread, the weight, and the stack of Frames,
+//     innermost first), reporting a malformed record by its line number and
+//     skipping it.
+//  2. Fold aggregates Samples into Stacks, one per distinct call stack, in
+//     the folded format and naming conventions of Brendan Gregg's
+//     stackcollapse-perf.pl ("comm;outer;...;inner COUNT").
+//  3. WriteSVG renders Stacks as a self-contained, interactive flamegraph;
+//     BuildProfile turns Samples into a pprof profile; Hot lists the
+//     functions with the largest self and total shares.
+//
+// flame never imports capture: it works on perf's output alone, so
+// `perfcap flame` serves on its own too.
+package flame

@@ -1,0 +1,3 @@
+module gop
+
+go 1.26
