@@ -1,0 +1,125 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// recordWorkload records the workload burning CPU with the real perf.
+func recordWorkload(t *testing.T, callGraph string) string {
+	t.Helper()
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
+	}
+	data := filepath.Join(t.TempDir(), "perf.data")
+	cmd := exec.Command("perf", "record", "-q", "-F", "999", "--call-graph", callGraph, "-o", data, "--", workloadBin, "burn", "400ms")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("perf cannot record here (%v): %s", err, out)
+	}
+	return data
+}
+
+func TestFlameFromPerfData(t *testing.T) {
+	for _, cg := range []string{"fp", "dwarf,16384"} {
+		t.Run(cg, func(t *testing.T) {
+			data := recordWorkload(t, cg)
+			dir := t.TempDir()
+			svg, folded, pprof := filepath.Join(dir, "f.svg"), filepath.Join(dir, "f.folded"), filepath.Join(dir, "p.pb.gz")
+			code, out, stderr := cli("flame", data, "-o", svg, "--folded", folded, "--pprof", pprof, "--top", "3")
+			if code != 0 {
+				t.Fatalf("perfcap flame: exit %d: %s", code, stderr)
+			}
+			// The workload's spinning goroutine is the hot function.
+			const hot = "main.onThreads.func1"
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) < 2 || !strings.HasSuffix(lines[1], hot) {
+				t.Errorf("hot spots do not start with %s:\n%s", hot, out)
+			}
+			share := foldedShare(t, folded, hot)
+			if share < 0.5 {
+				t.Errorf("%s has %.0f%% of the folded samples, want ≥ 50%%", hot, share*100)
+			}
+			b, err := os.ReadFile(svg)
+			if err != nil || !strings.Contains(string(b), hot) || !strings.HasPrefix(string(b), "<?xml") {
+				t.Errorf("flame.svg lacks %s (%v)", hot, err)
+			}
+			top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=3", pprof).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go tool pprof: %v\n%s", err, top)
+			}
+			if row := firstPprofRow(string(top)); !strings.HasSuffix(row, hot) {
+				t.Errorf("go tool pprof -top lists %q first, want %s:\n%s", row, hot, top)
+			}
+		})
+	}
+}
+
+// foldedShare is the share of the samples whose stack ends in fn.
+func foldedShare(t *testing.T, path, fn string) float64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, hit float64
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		i := strings.LastIndexByte(line, ' ')
+		var n float64
+		for _, c := range line[i+1:] {
+			n = n*10 + float64(c-'0')
+		}
+		all += n
+		if strings.HasSuffix(line[:i], ";"+fn) {
+			hit += n
+		}
+	}
+	return hit / all
+}
+
+// firstPprofRow is the first row of go tool pprof -top's table.
+func firstPprofRow(out string) string {
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "flat%") && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1])
+		}
+	}
+	return ""
+}
+
+func TestFlameInputs(t *testing.T) {
+	dir := t.TempDir()
+	folded := filepath.Join(dir, "in.folded")
+	if err := os.WriteFile(folded, []byte("app;main;work 30\napp;main;idle 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli("flame", folded, "-o", filepath.Join(dir, "a.svg"))
+	if code != 0 || !strings.Contains(out, "work") {
+		t.Fatalf("flame of folded stacks: exit %d, %q %q", code, out, stderr)
+	}
+	script := filepath.Join("..", "..", "flame", "testdata", "script", "fp.txt")
+	pb := filepath.Join(dir, "p.pb.gz")
+	if code, _, stderr := cli("flame", script, "-o", filepath.Join(dir, "b.svg"), "--pprof", pb); code != 0 {
+		t.Fatalf("flame of perf script text: exit %d, %s", code, stderr)
+	}
+	// perfcap's own pprof output reads back in.
+	if code, out, stderr := cli("flame", pb, "-o", filepath.Join(dir, "c.svg")); code != 0 || !strings.Contains(out, "hot") {
+		t.Fatalf("flame of a pprof profile: exit %d, %q %s", code, out, stderr)
+	}
+	if code, _, stderr := cli("flame", folded, "--pprof", pb); code != exitError || !strings.Contains(stderr, "perf script") {
+		t.Errorf("--pprof from folded stacks: exit %d, %q", code, stderr)
+	}
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := cli("flame", empty); code == 0 || !strings.Contains(stderr, "no samples") {
+		t.Errorf("flame of an empty input: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "empty.svg")); err == nil {
+		t.Errorf("an empty input left an SVG behind")
+	}
+}
