@@ -1,9 +1,12 @@
 package capture
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,8 +22,11 @@ import (
 type children struct {
 	mu      sync.Mutex
 	root    int
-	foreign map[int]bool // running foreign children, by pid
-	active  int          // foreign children started and not yet waited for
+	foreign map[int]bool // foreign children, by pid
+	active  int          // foreign children os/exec waits for, still running
+	// managed are foreign children the reaper waits for (perf): their
+	// channel is closed when they exit.
+	managed map[int]chan struct{}
 
 	rootDone   bool
 	rootStatus unix.WaitStatus
@@ -35,7 +41,7 @@ type reapedChild struct {
 }
 
 func newChildren() *children {
-	return &children{foreign: make(map[int]bool)}
+	return &children{foreign: make(map[int]bool), managed: make(map[int]chan struct{})}
 }
 
 // runForeign runs cmd to completion as a child that is not part of the tree.
@@ -57,6 +63,49 @@ func (c *children) runForeign(cmd *exec.Cmd) error {
 	c.active--
 	c.mu.Unlock()
 	return err
+}
+
+// startManaged starts a long-lived foreign child that the reaper, not
+// os/exec, waits for; done is closed once it has exited and been reaped.
+func (c *children) startManaged(path string, argv []string, attr *os.ProcAttr) (pid int, done chan struct{}, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, err := os.StartProcess(path, argv, attr)
+	if err != nil {
+		return 0, nil, err
+	}
+	pid = p.Pid // Release sets p.Pid to -1
+	_ = p.Release()
+	if pid <= 0 {
+		return 0, nil, fmt.Errorf("started %s but got pid %d", path, pid)
+	}
+	done = make(chan struct{})
+	c.foreign[pid] = true
+	c.managed[pid] = done
+	return pid, done, nil
+}
+
+// exited reaps and reports whether done (from startManaged) is closed.
+func (c *children) exited(done chan struct{}) bool {
+	c.reap()
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitExit reaps until done is closed or d has passed.
+func (c *children) waitExit(done chan struct{}, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !c.exited(done) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 // isForeign reports whether pid is (or was) a foreign child.
@@ -94,6 +143,9 @@ func (c *children) reap() (rootDone bool) {
 		switch {
 		case pid == c.root:
 			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
+		case c.managed[pid] != nil:
+			close(c.managed[pid])
+			delete(c.managed, pid)
 		case c.foreign[pid]:
 			// A foreign child whose waiter already gave up; nothing to count.
 		default:

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,6 +59,9 @@ type Options struct {
 	// child through run, so that perfcap neither measures nor reaps it.
 	// Run returns only after Probes has.
 	Probes func(run func(*exec.Cmd) error)
+	// Perf, when set, records CPU stacks of the whole tree with perf
+	// record; Result.Perf says what was recorded or why not.
+	Perf *PerfOptions
 	// Signals delivers the signals perfcap received (see ForwardedSignals);
 	// each is forwarded to the command's process group. nil means Run
 	// subscribes to them itself for its own duration.
@@ -70,6 +74,8 @@ type Result struct {
 	Summary        Summary
 	// Processes lists every process of the tree seen in a sample.
 	Processes []Process
+	// Perf is what perf recorded, nil when it was not asked for.
+	Perf *PerfResult
 }
 
 // StartError is a command that could not be started. Code is the exit code
@@ -158,6 +164,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	r.sampleUntilExit(ctx, sigs, sigchld)
 	close(exited) // the copies drain what is left, then stop
+	if r.perf != nil {
+		r.stopPerf(r.perf)
+	}
+	res.Perf = r.perfRes
 	_ = proc.Release()
 	probes.Wait()
 	reapedBefore := r.kids.reapedCount()
@@ -189,6 +199,8 @@ type runner struct {
 	streams  []*stream
 	first    firstByte
 	fg       bool // the command was given the terminal's foreground
+	perf     *perfSession
+	perfRes  *PerfResult
 
 	start0, end  time.Time
 	interrupted  bool
@@ -252,21 +264,45 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if attr.Env == nil {
 		attr.Env = os.Environ()
 	}
+	// With perf, the command starts as perfcap's exec shim, held until perf
+	// has attached to it, so its first instruction is already recorded.
+	exe, gate := path, (*os.File)(nil)
+	if r.opts.Perf != nil {
+		r.perfRes = planPerf(r.opts.Perf, r.opts.Argv[0])
+		if r.perfRes.Reason == "" {
+			var err error
+			if exe, gate, err = r.shim(attr, path); err != nil {
+				return nil, err
+			}
+			defer gate.Close()
+		}
+	}
 	// The lock keeps the reaper from waiting for the new child before its
 	// pid is known.
 	r.kids.mu.Lock()
 	r.start0 = time.Now()
-	proc, err := os.StartProcess(path, r.opts.Argv, attr)
+	proc, err := os.StartProcess(exe, r.opts.Argv, attr)
 	if err == nil {
 		r.kids.root = proc.Pid
 	}
 	r.kids.mu.Unlock()
+	if len(attr.Files) > 3 {
+		attr.Files[3].Close() // the shim's end of the gate
+	}
 	if err != nil {
 		r.fg = false
 		return nil, startError(r.opts.Argv[0], err)
 	}
 	for _, s := range r.streams {
 		s.write.Close()
+	}
+	if gate != nil {
+		r.perf = r.startPerf(r.perfRes, proc.Pid)
+		// The command's time starts now, not while perf was starting.
+		r.start0 = time.Now()
+		if _, err := gate.Write([]byte{1}); err != nil {
+			return nil, fmt.Errorf("releasing the command: %w", err)
+		}
 	}
 	r.sampler = NewSampler(SamplerConfig{
 		Self:    os.Getpid(),
@@ -275,6 +311,22 @@ func (r *runner) start(path string) (*os.Process, error) {
 		Start:   r.start0,
 	})
 	return proc, nil
+}
+
+// shim makes attr start perfcap's exec shim for the command at path, and
+// returns the shim's executable and the write end of its gate.
+func (r *runner) shim(attr *os.ProcAttr, path string) (string, *os.File, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, fmt.Errorf("finding perfcap's own binary for the exec shim: %w", err)
+	}
+	gateR, gateW, err := os.Pipe()
+	if err != nil {
+		return "", nil, err
+	}
+	attr.Files = append(attr.Files, gateR)
+	attr.Env = append(slices.Clip(attr.Env), shimEnv+"=1", shimPathEnv+"="+path)
+	return self, gateW, nil
 }
 
 // sampleUntilExit samples on the schedule start + k·interval, forwards

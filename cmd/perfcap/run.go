@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,7 @@ type runOptions struct {
 	redact   []string
 	quiet    bool
 	noPTY    bool
+	perf     perfFlags
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -43,6 +45,7 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringArrayVar(&opts.redact, "redact", nil, "also redact text matching `REGEX` in the command line, environment and logs (repeatable)")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "no live status line and no summary on stderr")
 	f.BoolVar(&opts.noPTY, "no-pty", false, "give the command pipes even when perfcap's output is a terminal")
+	addPerfFlags(cmd, &opts.perf)
 }
 
 func newRunCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -148,6 +151,15 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if !opts.noPTY {
 		copts.StdoutTTY, copts.StderrTTY = opts.io.OutTTY, opts.io.ErrTTY
 	}
+	if !opts.perf.off {
+		dir, err := perfDir(path)
+		if err != nil {
+			return fmt.Errorf("cannot write beside the bundle: %w; choose another place with -o PATH", err)
+		}
+		defer os.RemoveAll(dir)
+		copts.Perf = &capture.PerfOptions{Dir: dir, Freq: opts.perf.freq, CallGraph: opts.perf.callGraph,
+			Event: opts.perf.event, MaxSize: opts.perf.maxSize}
+	}
 	res, err := capture.Run(ctx, copts)
 	if status != nil {
 		status.stop()
@@ -170,10 +182,15 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		Exit:           bundle.Exit{Code: res.Summary.ExitCode, Signal: res.Summary.Signal},
 		Interrupted:    res.Summary.Interrupted,
 	}
-	if err := rec.finish(res, facts, red); err != nil {
+	sum := bundleSummary{Summary: res.Summary}
+	if res.Perf != nil {
+		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum)
+		res.Summary = sum.Summary
+	}
+	if err := rec.finish(res, &sum, facts, red); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
-	if err := w.AddBytes("report.md", plainReport(&m, res, facts)); err != nil {
+	if err := w.AddBytes("report.md", plainReport(&m, res, sum.Perf, facts)); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	if err := w.Close(m); err != nil {
@@ -261,7 +278,7 @@ func (r *recorder) sample(s capture.Sample) {
 }
 
 // finish writes everything the run produced into the staging area.
-func (r *recorder) finish(res *capture.Result, facts *capture.Facts, red *redact.Redactor) error {
+func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *capture.Facts, red *redact.Redactor) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -270,7 +287,7 @@ func (r *recorder) finish(res *capture.Result, facts *capture.Facts, red *redact
 		r.procSamples.Flush, r.procBuf.Flush, r.procFile.Close,
 		func() error { return r.writeLog("stdout.log", r.stdoutCap) },
 		func() error { return r.writeLog("stderr.log", r.stderrCap) },
-		func() error { return r.w.AddJSON("summary.json", &res.Summary) },
+		func() error { return r.w.AddJSON("summary.json", sum) },
 		func() error { return r.w.AddJSON("env.json", facts) },
 		func() error {
 			f, err := r.w.Create("processes.csv")

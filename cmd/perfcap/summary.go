@@ -28,7 +28,7 @@ func printSummary(w io.Writer, path string, s *capture.Summary) {
 
 // plainReport is report.md: the run's figures and the machine, in plain
 // Markdown, until the issue template is filled in full.
-func plainReport(m *bundle.Manifest, res *capture.Result, facts *capture.Facts) []byte {
+func plainReport(m *bundle.Manifest, res *capture.Result, perf *perfSummary, facts *capture.Facts) []byte {
 	var b bytes.Buffer
 	s := &res.Summary
 	fmt.Fprintf(&b, "# perfcap: `%s`\n\n", strings.Join(m.Command, " "))
@@ -46,6 +46,13 @@ func plainReport(m *bundle.Manifest, res *capture.Result, facts *capture.Facts) 
 	row("context switches", fmt.Sprintf("%d voluntary, %d involuntary", s.VoluntaryContextSwitches, s.InvoluntaryContextSwitch), "rusage")
 	row("processes", fmt.Sprintf("%d (at most %d at once)", s.Processes, s.MaxProcesses), "/proc samples")
 	row("machine CPU by others", fmt.Sprintf("%.1f%%", s.OtherCPUPercent), "/proc/stat minus the tree's CPU")
+	if perf != nil && perf.Hot != nil {
+		fmt.Fprintf(&b, "\n## Hot functions\n\n%d CPU samples (%s at %d Hz, call graph %s); flamegraph in `perf/flame.svg`.\n\n| self | total | function |\n|---|---|---|\n",
+			perf.Samples, perf.Event, perf.Freq, perf.CallGraph)
+		for _, f := range perf.Hot.BySelf {
+			fmt.Fprintf(&b, "| %.1f%% | %.1f%% | `%s` |\n", f.SelfShare*100, f.TotalShare*100, f.Name)
+		}
+	}
 	if len(s.Warnings) > 0 {
 		b.WriteString("\n## Warnings\n\n")
 		for _, w := range s.Warnings {
@@ -57,6 +64,6 @@ func plainReport(m *bundle.Manifest, res *capture.Result, facts *capture.Facts) 
 		_ = facts.WriteText(&b)
 		b.WriteString("```\n")
 	}
-	b.WriteString("\n## Files\n\n`summary.json` (totals), `timeline.csv` (tree per sample), `process_samples.csv` (each process per sample), `processes.csv` (each process), `env.json` (machine and toolchain), `stdout.log`, `stderr.log`.\n")
+	b.WriteString("\n## Files\n\n`summary.json` (totals), `timeline.csv` (tree per sample), `process_samples.csv` (each process per sample), `processes.csv` (each process), `env.json` (machine and toolchain), `stdout.log`, `stderr.log`; with perf: `perf/flame.svg`, `perf/folded.txt`, `perf/profile.pb.gz`, `perf/perf.log`.\n")
 	return b.Bytes()
 }

@@ -1,0 +1,236 @@
+package capture
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// PerfOptions asks Run to record CPU stacks of the whole tree with perf.
+type PerfOptions struct {
+	// Dir receives perf.data, perf.log and the control FIFOs.
+	Dir string
+	// Freq is the sampling frequency in Hz; 0 picks 99 for dwarf unwinding
+	// (each sample copies a stack) and 999 otherwise.
+	Freq int
+	// CallGraph is "auto", "fp", "dwarf", "dwarf,SIZE" or "lbr". auto
+	// means dwarf,16384 for cargo (Rust release builds have no frame
+	// pointers) and fp otherwise.
+	CallGraph string
+	// Event is the perf event; "" picks cycles where the machine has a
+	// PMU and cpu-clock where it has none.
+	Event string
+	// MaxSize bounds perf.data (perf record --max-size), e.g. "512M".
+	MaxSize string
+}
+
+// PerfResult says what perf recorded, or exactly why it did not.
+type PerfResult struct {
+	Recorded  bool   `json:"recorded"`
+	Event     string `json:"event,omitempty"`
+	Freq      int    `json:"frequency_hz,omitempty"`
+	CallGraph string `json:"call_graph,omitempty"`
+	// Reason and Fix are set when nothing was recorded.
+	Reason string `json:"reason,omitempty"`
+	Fix    string `json:"fix,omitempty"`
+	// Data is the perf.data path, Log perf's own messages.
+	Data string `json:"-"`
+	Log  string `json:"-"`
+}
+
+// perfSession is a perf record attached to the command.
+type perfSession struct {
+	res  *PerfResult
+	pid  int
+	done chan struct{} // closed by the reaper when perf exited
+	ctl  *os.File
+}
+
+// planPerf fills in the defaults and says why perf cannot run, if it cannot.
+func planPerf(opts *PerfOptions, argv0 string) *PerfResult {
+	res := &PerfResult{Freq: opts.Freq, CallGraph: opts.CallGraph, Event: opts.Event}
+	if _, err := exec.LookPath("perf"); err != nil {
+		res.Reason = "perf is not installed"
+		res.Fix = "apt-get install linux-perf (Debian) or the linux-tools package of your distribution"
+		return res
+	}
+	paranoid := readIntFile("/proc/sys/kernel/perf_event_paranoid")
+	if os.Geteuid() != 0 && paranoid > 2 {
+		res.Reason = fmt.Sprintf("perf is not allowed to sample: kernel.perf_event_paranoid=%d", paranoid)
+		res.Fix = "sudo sysctl kernel.perf_event_paranoid=1"
+		return res
+	}
+	if res.CallGraph == "" || res.CallGraph == "auto" {
+		res.CallGraph = "fp"
+		if filepath.Base(argv0) == "cargo" {
+			res.CallGraph = "dwarf,16384"
+		}
+	}
+	if res.Freq == 0 {
+		res.Freq = 999
+		if strings.HasPrefix(res.CallGraph, "dwarf") {
+			res.Freq = 99
+		}
+	}
+	if res.Event == "" {
+		res.Event = "cpu-clock"
+		if hasCyclesPMU() {
+			res.Event = "cycles"
+		}
+	}
+	return res
+}
+
+// hasCyclesPMU probes the hardware cycles counter with perf_event_open on
+// perfcap itself: machines without a PMU (most VMs) answer ENOENT.
+func hasCyclesPMU() bool {
+	attr := unix.PerfEventAttr{
+		Type:   unix.PERF_TYPE_HARDWARE,
+		Config: unix.PERF_COUNT_HW_CPU_CYCLES,
+		Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+		Bits:   unix.PerfBitDisabled | unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv,
+	}
+	fd, err := unix.PerfEventOpen(&attr, 0, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+// startPerf attaches perf record to pid (the shim, not yet released) and
+// returns once perf has enabled its events, so nothing the command does
+// escapes it. On failure the result says why and the command runs anyway.
+func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
+	opts := r.opts.Perf
+	res.Data = filepath.Join(opts.Dir, "perf.data")
+	res.Log = filepath.Join(opts.Dir, "perf.log")
+	ctlPath, ackPath := filepath.Join(opts.Dir, "perf.ctl"), filepath.Join(opts.Dir, "perf.ack")
+	for _, p := range []string{ctlPath, ackPath} {
+		if err := unix.Mkfifo(p, 0o600); err != nil {
+			res.Reason = fmt.Sprintf("cannot create perf's control FIFO: %v", err)
+			return nil
+		}
+	}
+	// O_RDWR opens of a FIFO never block, whether or not perf is there.
+	ctl, err := os.OpenFile(ctlPath, os.O_RDWR, 0)
+	if err != nil {
+		res.Reason = fmt.Sprintf("opening perf's control FIFO: %v", err)
+		return nil
+	}
+	ack, err := os.OpenFile(ackPath, os.O_RDWR, 0)
+	if err != nil {
+		ctl.Close()
+		res.Reason = fmt.Sprintf("opening perf's control FIFO: %v", err)
+		return nil
+	}
+	defer ack.Close()
+	logf, err := os.Create(res.Log)
+	if err != nil {
+		ctl.Close()
+		res.Reason = fmt.Sprintf("creating perf.log: %v", err)
+		return nil
+	}
+	defer logf.Close()
+	args := []string{"perf", "record", "-q", "-p", strconv.Itoa(pid),
+		"-e", res.Event, "-F", strconv.Itoa(res.Freq), "--call-graph", res.CallGraph,
+		"-D", "-1", "--control", "fifo:" + ctlPath + "," + ackPath, "-o", res.Data}
+	if opts.MaxSize != "" {
+		args = append(args, "--max-size", opts.MaxSize)
+	}
+	path, _ := exec.LookPath("perf")
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		ctl.Close()
+		res.Reason = err.Error()
+		return nil
+	}
+	defer null.Close()
+	// Its own process group: a Ctrl-C meant for the command must not stop
+	// the recording early.
+	attr := &os.ProcAttr{Files: []*os.File{null, logf, logf}, Sys: &syscall.SysProcAttr{Setpgid: true}}
+	ps := &perfSession{res: res, ctl: ctl}
+	ps.pid, ps.done, err = r.kids.startManaged(path, args, attr)
+	if err != nil {
+		ctl.Close()
+		res.Reason = fmt.Sprintf("starting perf: %v", err)
+		return nil
+	}
+	if _, err := ctl.WriteString("enable\n"); err != nil {
+		r.stopPerf(ps)
+		res.Reason = fmt.Sprintf("talking to perf: %v", err)
+		return nil
+	}
+	got := make(chan bool, 1)
+	go func() {
+		line, _ := bufio.NewReader(ack).ReadString('\n')
+		got <- strings.HasPrefix(line, "ack")
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && !r.kids.exited(ps.done) {
+		select {
+		case ok := <-got:
+			if ok {
+				res.Recorded = true
+				return ps
+			}
+			deadline = time.Time{}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	r.stopPerf(ps)
+	res.Reason, res.Fix = perfFailure(res.Log)
+	return nil
+}
+
+// stopPerf ends the recording: perf stops by itself when the traced
+// processes are gone, but descendants left running would keep it going.
+func (r *runner) stopPerf(ps *perfSession) {
+	defer ps.ctl.Close()
+	if r.kids.waitExit(ps.done, 200*time.Millisecond) {
+		return
+	}
+	_ = unix.Kill(ps.pid, unix.SIGINT)
+	if r.kids.waitExit(ps.done, 10*time.Second) {
+		return
+	}
+	_ = unix.Kill(ps.pid, unix.SIGKILL)
+	r.kids.waitExit(ps.done, time.Hour)
+}
+
+// perfFailure reads perf.log for the reason perf gave up.
+func perfFailure(logPath string) (reason, fix string) {
+	b, _ := os.ReadFile(logPath)
+	text := strings.TrimSpace(string(b))
+	first, _, _ := strings.Cut(text, "\n")
+	switch {
+	case strings.Contains(text, "perf_event_paranoid"):
+		return "perf is not allowed to sample: " + first, "sudo sysctl kernel.perf_event_paranoid=1"
+	case strings.Contains(text, "ermission") || strings.Contains(text, "EACCES"):
+		return "perf has no permission to sample: " + first, "run perfcap as root, or sudo sysctl kernel.perf_event_paranoid=1"
+	case first == "":
+		return "perf did not start recording", "run `perf record -p PID` by hand to see why"
+	}
+	return "perf failed: " + first, "run `perf record -- true` by hand to see why"
+}
+
+func readIntFile(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
