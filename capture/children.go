@@ -27,6 +27,8 @@ type children struct {
 	// managed are foreign children the reaper waits for (perf): their
 	// channel is closed when they exit.
 	managed map[int]chan struct{}
+	// managedCPU is the CPU seconds of the managed children reaped so far.
+	managedCPU float64
 
 	rootDone   bool
 	rootStatus unix.WaitStatus
@@ -144,6 +146,7 @@ func (c *children) reap() (rootDone bool) {
 		case pid == c.root:
 			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
 		case c.managed[pid] != nil:
+			c.managedCPU += tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
 			close(c.managed[pid])
 			delete(c.managed, pid)
 		case c.foreign[pid]:

@@ -17,7 +17,7 @@ import (
 
 // PerfOptions asks Run to record CPU stacks of the whole tree with perf.
 type PerfOptions struct {
-	// Dir receives perf.data, perf.log and the control FIFOs.
+	// Dir receives perf.data and perf.log.
 	Dir string
 	// Freq is the sampling frequency in Hz; 0 picks 99 for dwarf unwinding
 	// (each sample copies a stack) and 999 otherwise.
@@ -52,7 +52,9 @@ type perfSession struct {
 	res  *PerfResult
 	pid  int
 	done chan struct{} // closed by the reaper when perf exited
-	ctl  *os.File
+	// ctl and ack stay open while perf runs: perf polls them, and a closed
+	// end makes it spin.
+	ctl, ack *os.File
 }
 
 // planPerf fills in the defaults and says why perf cannot run, if it cannot.
@@ -114,61 +116,62 @@ func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
 	opts := r.opts.Perf
 	res.Data = filepath.Join(opts.Dir, "perf.data")
 	res.Log = filepath.Join(opts.Dir, "perf.log")
-	ctlPath, ackPath := filepath.Join(opts.Dir, "perf.ctl"), filepath.Join(opts.Dir, "perf.ack")
-	for _, p := range []string{ctlPath, ackPath} {
-		if err := unix.Mkfifo(p, 0o600); err != nil {
-			res.Reason = fmt.Sprintf("cannot create perf's control FIFO: %v", err)
-			return nil
-		}
-	}
-	// O_RDWR opens of a FIFO never block, whether or not perf is there.
-	ctl, err := os.OpenFile(ctlPath, os.O_RDWR, 0)
-	if err != nil {
-		res.Reason = fmt.Sprintf("opening perf's control FIFO: %v", err)
+	fail := func(format string, a ...any) *perfSession {
+		res.Recorded = false
+		res.Reason = fmt.Sprintf(format, a...)
 		return nil
 	}
-	ack, err := os.OpenFile(ackPath, os.O_RDWR, 0)
+	// perf's control channel is two pipes on its fds 3 and 4 (--control
+	// fd:3,4): no FIFO paths, whose commas perf would misread.
+	ctlR, ctl, err := os.Pipe()
+	if err != nil {
+		return fail("creating perf's control pipe: %v", err)
+	}
+	defer ctlR.Close()
+	ack, ackW, err := os.Pipe()
 	if err != nil {
 		ctl.Close()
-		res.Reason = fmt.Sprintf("opening perf's control FIFO: %v", err)
-		return nil
+		return fail("creating perf's control pipe: %v", err)
 	}
-	defer ack.Close()
+	defer ackW.Close()
 	logf, err := os.Create(res.Log)
 	if err != nil {
 		ctl.Close()
-		res.Reason = fmt.Sprintf("creating perf.log: %v", err)
-		return nil
+		ack.Close()
+		return fail("creating perf.log: %v", err)
 	}
 	defer logf.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		ctl.Close()
+		ack.Close()
+		return fail("%v", err)
+	}
+	defer null.Close()
 	args := []string{"perf", "record", "-q", "-p", strconv.Itoa(pid),
 		"-e", res.Event, "-F", strconv.Itoa(res.Freq), "--call-graph", res.CallGraph,
-		"-D", "-1", "--control", "fifo:" + ctlPath + "," + ackPath, "-o", res.Data}
+		"-D", "-1", "--control", "fd:3,4", "-o", res.Data}
 	if opts.MaxSize != "" {
 		args = append(args, "--max-size", opts.MaxSize)
 	}
 	path, _ := exec.LookPath("perf")
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		ctl.Close()
-		res.Reason = err.Error()
-		return nil
-	}
-	defer null.Close()
 	// Its own process group: a Ctrl-C meant for the command must not stop
 	// the recording early.
-	attr := &os.ProcAttr{Files: []*os.File{null, logf, logf}, Sys: &syscall.SysProcAttr{Setpgid: true}}
-	ps := &perfSession{res: res, ctl: ctl}
+	attr := &os.ProcAttr{
+		Files: []*os.File{null, logf, logf, ctlR, ackW},
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	}
+	ps := &perfSession{res: res, ctl: ctl, ack: ack}
 	ps.pid, ps.done, err = r.kids.startManaged(path, args, attr)
 	if err != nil {
 		ctl.Close()
-		res.Reason = fmt.Sprintf("starting perf: %v", err)
-		return nil
+		ack.Close()
+		return fail("starting perf: %v", err)
 	}
+	ackW.Close() // perf holds the write end now: EOF on ack means perf is gone
 	if _, err := ctl.WriteString("enable\n"); err != nil {
 		r.stopPerf(ps)
-		res.Reason = fmt.Sprintf("talking to perf: %v", err)
-		return nil
+		return fail("talking to perf: %v", err)
 	}
 	got := make(chan bool, 1)
 	go func() {
@@ -196,6 +199,7 @@ func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
 // processes are gone, but descendants left running would keep it going.
 func (r *runner) stopPerf(ps *perfSession) {
 	defer ps.ctl.Close()
+	defer ps.ack.Close()
 	if r.kids.waitExit(ps.done, 200*time.Millisecond) {
 		return
 	}

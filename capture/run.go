@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -266,12 +265,12 @@ func (r *runner) start(path string) (*os.Process, error) {
 	}
 	// With perf, the command starts as perfcap's exec shim, held until perf
 	// has attached to it, so its first instruction is already recorded.
-	exe, gate := path, (*os.File)(nil)
+	exe, argv, gate := path, r.opts.Argv, (*os.File)(nil)
 	if r.opts.Perf != nil {
 		r.perfRes = planPerf(r.opts.Perf, r.opts.Argv[0])
 		if r.perfRes.Reason == "" {
 			var err error
-			if exe, gate, err = r.shim(attr, path); err != nil {
+			if exe, argv, gate, err = r.shim(attr); err != nil {
 				return nil, err
 			}
 			defer gate.Close()
@@ -281,7 +280,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 	// pid is known.
 	r.kids.mu.Lock()
 	r.start0 = time.Now()
-	proc, err := os.StartProcess(exe, r.opts.Argv, attr)
+	proc, err := os.StartProcess(exe, argv, attr)
 	if err == nil {
 		r.kids.root = proc.Pid
 	}
@@ -300,7 +299,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 		r.perf = r.startPerf(r.perfRes, proc.Pid)
 		// The command's time starts now, not while perf was starting.
 		r.start0 = time.Now()
-		if _, err := gate.Write([]byte{1}); err != nil {
+		if _, err := gate.Write([]byte{'\n'}); err != nil {
 			return nil, fmt.Errorf("releasing the command: %w", err)
 		}
 	}
@@ -313,20 +312,23 @@ func (r *runner) start(path string) (*os.Process, error) {
 	return proc, nil
 }
 
-// shim makes attr start perfcap's exec shim for the command at path, and
-// returns the shim's executable and the write end of its gate.
-func (r *runner) shim(attr *os.ProcAttr, path string) (string, *os.File, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return "", nil, fmt.Errorf("finding perfcap's own binary for the exec shim: %w", err)
-	}
+// shimScript holds the command until perf is attached: perfcap writes a
+// newline on fd 3, and sh execs the command in place, keeping its pid,
+// process group, terminal and argv. The shim must be single-threaded: perf
+// attached to the threads of a multi-threaded shim (a Go program) spins on
+// their hung-up events once exec has ended them.
+const shimScript = `read -r _ <&3 || exit 125; exec "$@" 3<&-`
+
+// shim makes attr start the command behind shimScript, and returns the
+// shim's executable and argv and the write end of its gate.
+func (r *runner) shim(attr *os.ProcAttr) (string, []string, *os.File, error) {
 	gateR, gateW, err := os.Pipe()
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	attr.Files = append(attr.Files, gateR)
-	attr.Env = append(slices.Clip(attr.Env), shimEnv+"=1", shimPathEnv+"="+path)
-	return self, gateW, nil
+	argv := append([]string{"sh", "-c", shimScript, "perfcap-shim"}, r.opts.Argv...)
+	return "/bin/sh", argv, gateW, nil
 }
 
 // sampleUntilExit samples on the schedule start + k·interval, forwards
@@ -475,9 +477,12 @@ func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
 	if r.samples > 0 {
 		s.SystemCPUPercent = r.sysCPUSum / float64(r.samples)
 	}
+	r.kids.mu.Lock()
+	s.PerfRecordCPUSeconds = r.kids.managedCPU
+	r.kids.mu.Unlock()
 	if wall > 0 {
-		treeShare := (s.UserSeconds + s.SysSeconds) / wall * 100 / float64(runtime.NumCPU())
-		s.OtherCPUPercent = max(0, s.SystemCPUPercent-treeShare)
+		ours := s.UserSeconds + s.SysSeconds + s.PerfRecordCPUSeconds
+		s.OtherCPUPercent = max(0, s.SystemCPUPercent-ours/wall*100/float64(runtime.NumCPU()))
 	}
 	s.MinAvailableBytes = r.minAvailable
 	s.PerfcapCPUSeconds = tvSeconds(selfAfter.Utime) + tvSeconds(selfAfter.Stime) -

@@ -68,8 +68,11 @@ type Summary struct {
 	// MinAvailableBytes is the least available memory seen.
 	MinAvailableBytes uint64 `json:"min_available_bytes"`
 
-	// PerfcapCPUSeconds is perfcap's own CPU time during the run.
-	PerfcapCPUSeconds float64 `json:"perfcap_cpu_seconds"`
+	// PerfcapCPUSeconds is perfcap's own CPU time during the run, and
+	// PerfRecordCPUSeconds that of perf record, when it ran; neither is
+	// part of the tree's figures or of OtherCPUPercent.
+	PerfcapCPUSeconds    float64 `json:"perfcap_cpu_seconds"`
+	PerfRecordCPUSeconds float64 `json:"perf_record_cpu_seconds,omitempty"`
 
 	Warnings []string `json:"warnings"`
 }

@@ -10,6 +10,9 @@
 #   IDLE_SECONDS  length of the idle command (default 5)
 #   BURN_SECONDS  wall length of the CPU-bound command (default 10)
 #
+# perfcap runs with --no-perf: this measures perfcap's own sampling; perf
+# record's cost is reported per run in summary.json (perf_record_cpu_seconds).
+#
 # Two comparisons, each mode run RUNS times, interleaved (A B C A B C ...) so
 # that the machine's noise falls on every mode alike:
 #
@@ -81,8 +84,8 @@ median() {
 median_of() { cut -d' ' -f"$1" "$2" | median; }
 
 # perfcap100 and perfcap10 are perfcap's command lines, up to the measured command.
-perfcap100=("$perfcap" --quiet --interval 100ms -o "$tmp/bundle.tar.zst" --)
-perfcap10=("$perfcap" --quiet --interval 10ms -o "$tmp/bundle.tar.zst" --)
+perfcap100=("$perfcap" --quiet --no-perf --interval 100ms -o "$tmp/bundle.tar.zst" --)
+perfcap10=("$perfcap" --quiet --no-perf --interval 10ms -o "$tmp/bundle.tar.zst" --)
 
 for ((r = 1; r <= runs; r++)); do
 	echo "overhead.sh: idle run $r/$runs (CPU-seconds wall-seconds): alone, 100ms, 10ms" >&2
@@ -110,7 +113,7 @@ burn_perfcap=$(median_of 2 "$tmp/burn-100ms")
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 sleep_cmd="sleep $idle"
 burn_cmd="workload burncpu $((burn * cores)) --threads $cores"
-perfcap_cmd="perfcap --quiet --interval"
+perfcap_cmd="perfcap --quiet --no-perf --interval"
 
 cat <<EOF
 perfcap overhead, $(date -u +%Y-%m-%d), nproc $cores${cpu_model:+, $cpu_model}, $(uname -sr);

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfcap/perfcap/bundle"
+)
+
+// perfOf reads the perf part of a bundle's summary.json.
+func perfOf(t *testing.T, path string) map[string]any {
+	t.Helper()
+	raw, err := bundle.ReadFile(path, "summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Perf     map[string]any `json:"perf"`
+		Warnings []string       `json:"warnings"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Perf == nil {
+		t.Fatalf("summary.json has no perf section; warnings %q", s.Warnings)
+	}
+	s.Perf["warnings"] = strings.Join(s.Warnings, "\n")
+	return s.Perf
+}
+
+func TestRunRecordsStacksOfTheWholeTree(t *testing.T) {
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
+	}
+	for _, cg := range []string{"fp", "dwarf,8192"} {
+		t.Run(cg, func(t *testing.T) {
+			// The burning happens in a child: perf must follow the fork.
+			r := perfcap(t, "--quiet", "--call-graph", cg, "--", workloadBin, "spawn", "1", "--", "burn", "600ms")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			p := perfOf(t, r.bundle)
+			if p["recorded"] != true {
+				if os.Geteuid() != 0 {
+					t.Skipf("perf could not record here: %v (%v)", p["reason"], p["fix"])
+				}
+				t.Fatalf("perf is installed and perfcap runs as root, yet nothing was recorded: %v (%v)", p["reason"], p["fix"])
+			}
+			files := readBundleFiles(t, r.bundle)
+			const hot = "main.onThreads.func1"
+			dir := t.TempDir()
+			folded := filepath.Join(dir, "folded.txt")
+			if err := os.WriteFile(folded, []byte(files["perf/folded.txt"]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if share := foldedShare(t, folded, hot); share < 0.5 {
+				t.Errorf("%s has %.0f%% of the folded samples, want ≥ 50%%", hot, share*100)
+			}
+			if !strings.Contains(files["perf/flame.svg"], hot) {
+				t.Errorf("perf/flame.svg lacks %s", hot)
+			}
+			pb := filepath.Join(dir, "profile.pb.gz")
+			if err := os.WriteFile(pb, []byte(files["perf/profile.pb.gz"]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=3", pb).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go tool pprof: %v\n%s", err, top)
+			}
+			if row := firstPprofRow(string(top)); !strings.HasSuffix(row, hot) {
+				t.Errorf("go tool pprof -top lists %q first, want %s", row, hot)
+			}
+			h, _ := p["hot"].(map[string]any)
+			bySelf, _ := h["by_self"].([]any)
+			if len(bySelf) == 0 || bySelf[0].(map[string]any)["name"] != hot {
+				t.Errorf("summary.json hot spots do not start with %s: %v", hot, h)
+			}
+			if !strings.Contains(files["report.md"], hot) {
+				t.Errorf("report.md does not name the hot function")
+			}
+			if _, ok := files["perf/perf.data"]; ok {
+				t.Errorf("perf.data entered the bundle without --keep-perf-data")
+			}
+		})
+	}
+}
+
+func TestRunWithoutPerf(t *testing.T) {
+	r := perfcap(t, "--quiet", "--no-perf", "--", workloadBin, "exit", "0")
+	for _, f := range r.manifest.Files {
+		if strings.HasPrefix(f.Path, "perf/") {
+			t.Errorf("--no-perf bundle holds %s", f.Path)
+		}
+	}
+
+	// perf missing from PATH: the run completes and says why and how.
+	t.Setenv("PATH", t.TempDir())
+	r = perfcap(t, "--quiet", "--", workloadBin, "exit", "0")
+	if r.code != 0 {
+		t.Fatalf("exit %d without perf: %s", r.code, r.stderr)
+	}
+	p := perfOf(t, r.bundle)
+	if p["recorded"] != false || !strings.Contains(p["reason"].(string), "not installed") || !strings.Contains(p["fix"].(string), "linux-perf") {
+		t.Errorf("perf section without perf: %v", p)
+	}
+	if !strings.Contains(p["warnings"].(string), "no CPU stacks") {
+		t.Errorf("no warning about the missing stacks: %q", p["warnings"])
+	}
+}
