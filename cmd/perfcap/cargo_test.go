@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfcap/perfcap/bundle"
+)
+
+// TestCargoBenchUnderPerfcap runs a real Criterion benchmark, built offline
+// from Debian's librust-criterion-dev, under perfcap: the benchmarked
+// function must be the hot spot, with its callers.
+func TestCargoBenchUnderPerfcap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Criterion benchmark")
+	}
+	for _, tool := range []string{"cargo", "perf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
+		}
+	}
+	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
+		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
+	}
+	project := filepath.Join(t.TempDir(), "criterion-demo")
+	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "target")
+	t.Setenv("CARGO_TARGET_DIR", target)
+	t.Setenv("CRITERION_HOME", filepath.Join(target, "criterion"))
+	build := exec.Command("cargo", "bench", "--bench", "fib", "--no-run")
+	build.Dir = project
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
+	}
+	t.Chdir(project)
+	r := perfcap(t, "--quiet", "--", "cargo", "bench", "--bench", "fib", "--",
+		"--warm-up-time", "1", "--measurement-time", "2", "--noplot")
+	if r.code != 0 {
+		t.Fatalf("perfcap -- cargo bench: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "fib 20") || !strings.Contains(r.stdout, "time:") {
+		t.Errorf("Criterion's output did not come through:\n%s", r.stdout)
+	}
+	raw, err := bundle.ReadFile(r.bundle, "summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum bundleSummary
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Perf == nil || !sum.Perf.Recorded {
+		t.Fatalf("no stacks recorded: %+v", sum.Perf)
+	}
+	if !strings.HasPrefix(sum.Perf.CallGraph, "dwarf") {
+		t.Errorf("call graph %q for cargo, want dwarf (release builds have no frame pointers)", sum.Perf.CallGraph)
+	}
+	const hot = "criterion_demo::fibonacci"
+	found := false
+	for _, f := range sum.Perf.Hot.BySelf {
+		if f.Name == hot {
+			found = true
+			if f.SelfShare < 0.3 {
+				t.Errorf("%s has only %.0f%% of the samples", hot, f.SelfShare*100)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s is not among the hot spots: %+v", hot, sum.Perf.Hot.BySelf)
+	}
+	// Its callers: dwarf unwinding reaches Criterion's bencher and main.
+	folded := readBundleFiles(t, r.bundle)["perf/folded.txt"]
+	withCallers := false
+	for _, line := range strings.Split(folded, "\n") {
+		i := strings.Index(line, ";"+hot)
+		if i > 0 && strings.Contains(line[:i], "criterion::") && strings.Contains(line[:i], "fib::main") {
+			withCallers = true
+			break
+		}
+	}
+	if !withCallers {
+		t.Errorf("no folded stack shows %s under Criterion and fib::main:\n%.2000s", hot, folded)
+	}
+}
