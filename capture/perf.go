@@ -42,6 +42,9 @@ type PerfResult struct {
 	// Reason and Fix are set when nothing was recorded.
 	Reason string `json:"reason,omitempty"`
 	Fix    string `json:"fix,omitempty"`
+	// Notes are what limits the recording without stopping it, each with
+	// its fix (kernel symbols hidden by kernel.kptr_restrict).
+	Notes []string `json:"notes,omitempty"`
 	// Data is the perf.data path, Log perf's own messages.
 	Data string `json:"-"`
 	Log  string `json:"-"`
@@ -70,6 +73,10 @@ func planPerf(opts *PerfOptions, argv0 string) *PerfResult {
 		res.Reason = fmt.Sprintf("perf is not allowed to sample: kernel.perf_event_paranoid=%d", paranoid)
 		res.Fix = "sudo sysctl kernel.perf_event_paranoid=1"
 		return res
+	}
+	if kptr := readIntFile("/proc/sys/kernel/kptr_restrict"); kptr >= 2 || (kptr == 1 && os.Geteuid() != 0) {
+		res.Notes = append(res.Notes, fmt.Sprintf(
+			"kernel symbols are hidden (kernel.kptr_restrict=%d): kernel frames show as [unknown]; fix: sudo sysctl kernel.kptr_restrict=0", kptr))
 	}
 	if res.CallGraph == "" || res.CallGraph == "auto" {
 		res.CallGraph = "fp"

@@ -59,6 +59,7 @@ func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, 
 			_ = w.AddBytes("perf/perf.log", b)
 		}
 	}
+	sum.Warnings = append(sum.Warnings, res.Notes...)
 	if !res.Recorded {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %s; fix: %s", res.Reason, res.Fix))
 		return
