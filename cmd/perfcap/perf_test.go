@@ -129,3 +129,43 @@ func svgShare(svg, fn string) float64 {
 	}
 	return sum
 }
+
+func TestShallowStacksAreReported(t *testing.T) {
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (Debian: apt-get install linux-perf)")
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc is not installed")
+	}
+	// A C program without frame pointers, recorded with frame-pointer
+	// unwinding: the callers of its hot function are lost, as with a Rust
+	// release build.
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "spin.c"), filepath.Join(dir, "spin")
+	code := `#include <stdint.h>
+__attribute__((noinline)) static uint64_t leaf(uint64_t x) { for (int i = 0; i < 50000000; i++) x = x * 6364136223846793005u + 1; return x; }
+__attribute__((noinline)) static uint64_t mid(uint64_t x) { return leaf(x) + leaf(x + 1); }
+int main(void) { return (int)(mid(3) & 1); }
+`
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-O2", "-fomit-frame-pointer", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	r := perfcap(t, "--quiet", "--keep-perf-data", "--call-graph", "fp", "--", bin)
+	p := perfOf(t, r.bundle)
+	if p["recorded"] != true {
+		t.Skipf("perf could not record here: %v", p["reason"])
+	}
+	if !strings.Contains(p["warnings"].(string), "shallow") || !strings.Contains(p["warnings"].(string), "--call-graph dwarf") {
+		t.Errorf("median depth %v and no shallow-stack warning with the fix: %q", p["median_depth"], p["warnings"])
+	}
+	found := false
+	for _, f := range r.manifest.Files {
+		found = found || f.Path == "perf/perf.data"
+	}
+	if !found {
+		t.Errorf("--keep-perf-data did not put perf/perf.data into the bundle")
+	}
+}
