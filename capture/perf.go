@@ -52,7 +52,6 @@ type PerfResult struct {
 
 // perfSession is a perf record attached to the command.
 type perfSession struct {
-	res  *PerfResult
 	pid  int
 	done chan struct{} // closed by the reaper when perf exited
 	// ctl and ack stay open while perf runs: perf polls them, and a closed
@@ -168,7 +167,7 @@ func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
 		Files: []*os.File{null, logf, logf, ctlR, ackW},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	}
-	ps := &perfSession{res: res, ctl: ctl, ack: ack}
+	ps := &perfSession{ctl: ctl, ack: ack}
 	ps.pid, ps.done, err = r.kids.startManaged(path, args, attr)
 	if err != nil {
 		ctl.Close()

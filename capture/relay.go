@@ -22,10 +22,8 @@ const drainMax = 5 * time.Second
 // stream is one of the command's output streams: the end perfcap reads, the
 // end the command writes, and where the bytes go.
 type stream struct {
-	name  string
 	read  *os.File
-	write *os.File // handed to the child, closed in perfcap after the start
-	isPTY bool
+	write *os.File  // handed to the child, closed in perfcap after the start
 	dst   io.Writer // the terminal (or whatever perfcap's own stream is)
 	log   io.Writer // the capture; may be nil
 	bytes atomic.Int64
@@ -37,8 +35,8 @@ type stream struct {
 // cargo, rustc and ls keep their colours and line buffering exactly as
 // without perfcap; output post-processing (LF→CRLF) is turned off on it so
 // the bytes that reach the terminal and the log are the command's own.
-func newStream(name string, dst, log io.Writer, usePTY bool, size *os.File) (*stream, error) {
-	s := &stream{name: name, dst: dst, log: log, done: make(chan struct{})}
+func newStream(dst, log io.Writer, usePTY bool, size *os.File) (*stream, error) {
+	s := &stream{dst: dst, log: log, done: make(chan struct{})}
 	if usePTY {
 		master, slave, err := pty.Open()
 		if err != nil {
@@ -57,7 +55,7 @@ func newStream(name string, dst, log io.Writer, usePTY bool, size *os.File) (*st
 			slave.Close()
 			return nil, err
 		}
-		s.read, s.write, s.isPTY = read, slave, true
+		s.read, s.write = read, slave
 		return s, nil
 	}
 	r, w, err := os.Pipe()

@@ -215,12 +215,12 @@ type runner struct {
 }
 
 func (r *runner) openStreams() error {
-	out, err := newStream("stdout", r.opts.Stdout, r.opts.StdoutLog, r.opts.StdoutTTY != nil, r.opts.StdoutTTY)
+	out, err := newStream(r.opts.Stdout, r.opts.StdoutLog, r.opts.StdoutTTY != nil, r.opts.StdoutTTY)
 	if err != nil {
 		return fmt.Errorf("creating the command's stdout: %w", err)
 	}
 	r.streams = append(r.streams, out)
-	errs, err := newStream("stderr", r.opts.Stderr, r.opts.StderrLog, r.opts.StderrTTY != nil, r.opts.StderrTTY)
+	errs, err := newStream(r.opts.Stderr, r.opts.StderrLog, r.opts.StderrTTY != nil, r.opts.StderrTTY)
 	if err != nil {
 		return fmt.Errorf("creating the command's stderr: %w", err)
 	}
