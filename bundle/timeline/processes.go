@@ -1,0 +1,129 @@
+package timeline
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ProcessesHeader is the first line of processes.csv, as capture writes it.
+const ProcessesHeader = "pid,ppid,name,argv,start_seconds,end_seconds,cpu_seconds,peak_rss_bytes"
+
+// Process is one line of processes.csv: one process of the tree.
+type Process struct {
+	PID, PPID int
+	Name      string
+	// Argv is the redacted command line, shell-quoted as one string.
+	Argv string
+	// Start and End are seconds since the command started; End is -1 for
+	// a process still alive when the run ended.
+	Start, End float64
+	CPUSeconds float64
+	PeakRSS    uint64
+}
+
+// ReadProcesses reads processes.csv, sorted by start time. capture holds
+// every process in memory while it runs, so the file is as small as that.
+// A bad row is skipped; the error then lists the bad rows by line, and
+// the good rows are still returned.
+func ReadProcesses(r io.Reader) ([]Process, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	var procs []Process
+	var errs []error
+	bad := 0
+	fail := func(line int, msg string) {
+		bad++
+		if len(errs) < maxReportedErrors {
+			errs = append(errs, &SyntaxError{File: "processes.csv", Line: line, Msg: msg})
+		}
+	}
+	header := false
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return procs, errors.Join(append(errs, fmt.Errorf("reading processes.csv: %w", err))...)
+			}
+			fail(pe.Line, pe.Err.Error())
+			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+				// The csv reader cannot resynchronize after a broken quote.
+				break
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if !header {
+			header = true
+			if strings.Join(rec, ",") != ProcessesHeader {
+				fail(line, "expected the header "+ProcessesHeader)
+				return procs, errors.Join(errs...)
+			}
+			continue
+		}
+		p, msg := parseProcess(rec)
+		if msg != "" {
+			fail(line, msg)
+			continue
+		}
+		procs = append(procs, p)
+	}
+	if !header {
+		fail(1, "expected the header "+ProcessesHeader+", found an empty file")
+	}
+	if bad > len(errs) {
+		errs = append(errs, fmt.Errorf("processes.csv: %d more bad rows", bad-len(errs)))
+	}
+	slices.SortStableFunc(procs, func(a, b Process) int {
+		switch {
+		case a.Start < b.Start:
+			return -1
+		case a.Start > b.Start:
+			return 1
+		}
+		return a.PID - b.PID
+	})
+	return procs, errors.Join(errs...)
+}
+
+// parseProcess parses one record of processes.csv, or says what was wrong.
+func parseProcess(rec []string) (Process, string) {
+	var p Process
+	if len(rec) != 8 {
+		return p, "expected 8 comma-separated fields"
+	}
+	var err error
+	var ok bool
+	if p.PID, ok = parseCount([]byte(rec[0])); !ok {
+		return p, "expected pid, a process id, found " + quoteField([]byte(rec[0]))
+	}
+	if p.PPID, ok = parseCount([]byte(rec[1])); !ok {
+		return p, "expected ppid, a process id, found " + quoteField([]byte(rec[1]))
+	}
+	p.Name, p.Argv = rec[2], rec[3]
+	if p.Start, ok = parseNonNegative([]byte(rec[4])); !ok {
+		return p, "expected start_seconds, a number of seconds ≥ 0, found " + quoteField([]byte(rec[4]))
+	}
+	p.End = -1
+	if rec[5] != "" {
+		if p.End, ok = parseNonNegative([]byte(rec[5])); !ok {
+			return p, "expected end_seconds, empty or a number of seconds ≥ 0, found " + quoteField([]byte(rec[5]))
+		}
+	}
+	if p.CPUSeconds, ok = parseNonNegative([]byte(rec[6])); !ok {
+		return p, "expected cpu_seconds, a number of seconds ≥ 0, found " + quoteField([]byte(rec[6]))
+	}
+	if p.PeakRSS, err = strconv.ParseUint(rec[7], 10, 64); err != nil {
+		return p, "expected peak_rss_bytes, a whole number of bytes, found " + quoteField([]byte(rec[7]))
+	}
+	return p, ""
+}
