@@ -13,8 +13,8 @@ import (
 )
 
 // archive iterates over the members of a bundle in one container format.
-// Only tar.zst exists; the interface keeps the checks in scan.go apart from
-// the format so another container (zip) can be added beside it.
+// Two exist, tar.zst and zip (zipread.go); the interface keeps the checks
+// of reader.go apart from the format. openArchive picks one by content.
 type archive interface {
 	// next returns the next member, or io.EOF after the last one once the
 	// container has been checked to end cleanly. Other errors are *Error.

@@ -10,7 +10,16 @@
 // archive to a temporary file and renames it into place, so the bundle path
 // holds either nothing or a complete bundle.
 //
+// Exporting: [ExportZip] rewrites a bundle as a deflated zip, manifest.json
+// first, for places that refuse .tar.zst (GitHub attachments), leaving out
+// the largest optional files to fit a size cap and naming them in the
+// manifest's Dropped list.
+//
 // Reading: bundles come from other machines and are treated as hostile.
+// The readers take both containers and tell them apart by content: a zip
+// starts with "PK\x03\x04" and is read through its central directory,
+// anything else is read as tar.zst. In a zip, an [Error]'s Offset is where
+// the member's data starts in the file itself.
 // [ReadManifest] decompresses only up to the first entry; [Walk], [ReadFile],
 // [Verify] and [Extract] stream the whole archive through the same checks
 // (safe relative paths, regular files, listed once in the manifest, sizes

@@ -30,6 +30,11 @@ type Manifest struct {
 	Exit        Exit      `json:"exit"`
 	Interrupted bool      `json:"interrupted"`
 	Files       []File    `json:"files"`
+	// Dropped lists the files of the original bundle that a size-capped
+	// export ([ExportZip]) left out, as they were listed; they are not in
+	// the archive. Readers that predate the field ignore it, so it needs
+	// no new version.
+	Dropped []File `json:"dropped,omitempty"`
 }
 
 // Exit is how the command ended: Code is the exit status perfcap itself
@@ -122,6 +127,24 @@ func (m *Manifest) check(lim Limits) *Error {
 		if total > lim.MaxTotalSize {
 			return fail(ErrTooLarge, "total size passes the limit of %d", lim.MaxTotalSize)
 		}
+	}
+	for _, f := range m.Dropped {
+		fail := func(kind error, format string, args ...any) *Error {
+			return &Error{Entry: f.Path, Offset: -1, Kind: kind, Err: fmt.Errorf("in "+ManifestName+" dropped: "+format, args...)}
+		}
+		switch {
+		case len(m.Dropped) > lim.MaxEntries:
+			return fail(ErrTooLarge, "%d files listed, limit %d", len(m.Dropped), lim.MaxEntries)
+		case checkName(f.Path) != nil:
+			return fail(ErrUnsafe, "%w", checkName(f.Path))
+		case f.Path == ManifestName || listed[f.Path]:
+			return fail(ErrDuplicate, "listed twice")
+		case f.Size < 0:
+			return fail(ErrNotBundle, "negative size %d", f.Size)
+		case !isSHA256(f.SHA256):
+			return fail(ErrNotBundle, "sha256 %q is not 64 lowercase hex digits", f.SHA256)
+		}
+		listed[f.Path] = true
 	}
 	for _, f := range m.Files {
 		for _, dir := range parents(f.Path) {

@@ -122,7 +122,7 @@ type scan struct {
 // the manifest.
 func (r Reader) open(path string) (*scan, error) {
 	lim := r.Limits.orDefault()
-	ar, err := openTarZstd(path, lim)
+	ar, err := openArchive(path, lim)
 	if err != nil {
 		return nil, err
 	}
