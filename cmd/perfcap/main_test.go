@@ -364,7 +364,7 @@ func mustJSON(t *testing.T, v any) string {
 func TestBundleHasEveryFileAndVerifies(t *testing.T) {
 	r := perfcap(t, "--quiet", "--interval", "10ms", "--", workloadBin, "burn", "300ms")
 	files := readBundleFiles(t, r.bundle)
-	for _, name := range []string{"manifest.json", "summary.json", "env.json", "timeline.csv", "process_samples.csv", "processes.csv", "stdout.log", "stderr.log", "report.md"} {
+	for _, name := range []string{"manifest.json", "summary.json", "env.json", "timeline.csv", "timeline.svg", "process_samples.csv", "processes.csv", "stdout.log", "stderr.log", "report.md"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("bundle lacks %s", name)
 		}
@@ -378,6 +378,9 @@ func TestBundleHasEveryFileAndVerifies(t *testing.T) {
 	}
 	if r.summary.OnSchedule < r.summary.ExpectedSamples*9/10 {
 		t.Errorf("%d of %d samples on schedule", r.summary.OnSchedule, r.summary.ExpectedSamples)
+	}
+	if !strings.Contains(files["timeline.svg"], "<svg") || !strings.Contains(files["timeline.svg"], "peak") {
+		t.Errorf("timeline.svg is not a timeline: %.200q", files["timeline.svg"])
 	}
 	if !bytes.HasPrefix([]byte(files["timeline.csv"]), []byte("t_seconds,")) {
 		t.Errorf("timeline.csv header: %q", strings.SplitN(files["timeline.csv"], "\n", 2)[0])

@@ -187,7 +187,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum)
 		res.Summary = sum.Summary
 	}
-	if err := rec.finish(res, &sum, facts, red); err != nil {
+	if err := rec.finish(res, &sum, facts, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	if err := w.AddBytes("report.md", plainReport(&m, res, sum.Perf, facts)); err != nil {
@@ -278,7 +278,7 @@ func (r *recorder) sample(s capture.Sample) {
 }
 
 // finish writes everything the run produced into the staging area.
-func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *capture.Facts, red *redact.Redactor) error {
+func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *capture.Facts, red *redact.Redactor, title string) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -287,7 +287,6 @@ func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *captur
 		r.procSamples.Flush, r.procBuf.Flush, r.procFile.Close,
 		func() error { return r.writeLog("stdout.log", r.stdoutCap) },
 		func() error { return r.writeLog("stderr.log", r.stderrCap) },
-		func() error { return r.w.AddJSON("summary.json", sum) },
 		func() error { return r.w.AddJSON("env.json", facts) },
 		func() error {
 			f, err := r.w.Create("processes.csv")
@@ -299,6 +298,13 @@ func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *captur
 				return err
 			}
 			return f.Close()
+		},
+		func() error {
+			if err := addTimelineSVG(r.w, title); err != nil {
+				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
+			}
+			res.Summary = sum.Summary
+			return r.w.AddJSON("summary.json", sum)
 		},
 	} {
 		if err := step(); err != nil {

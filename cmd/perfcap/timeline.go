@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/timeline"
+)
+
+// addTimelineSVG draws timeline.svg from the staged timeline.csv and
+// processes.csv; a failure is a warning, never a failed run.
+func addTimelineSVG(w *bundle.Writer, title string) error {
+	open := func(name string) (*os.File, error) { return os.Open(filepath.Join(w.Dir(), name)) }
+	tf, err := open("timeline.csv")
+	if err != nil {
+		return err
+	}
+	defer tf.Close()
+	tl, err := timeline.ReadTimeline(tf, 0)
+	if err != nil {
+		return fmt.Errorf("timeline.csv: %w", err)
+	}
+	opts := timeline.Options{Title: title, NumCPU: runtime.NumCPU(), SystemCPU: true}
+	if pf, err := open("processes.csv"); err == nil {
+		opts.Processes, _ = timeline.ReadProcesses(pf)
+		pf.Close()
+	}
+	var b bytes.Buffer
+	if err := timeline.WriteSVG(&b, tl, opts); err != nil {
+		return err
+	}
+	return w.AddBytes("timeline.svg", b.Bytes())
+}
