@@ -1,0 +1,147 @@
+package report
+
+import (
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/flame"
+)
+
+// Data is everything a report template can show. Its fields are the
+// reference for users writing their own template with --template FILE: a
+// template reaches them as {{.Manifest.Cwd}}, {{.Summary.PeakRSSBytes}} and
+// so on, and the functions listed in Funcs format them.
+//
+// Every pointer and slice may be nil or empty: the evidence was not
+// collected, and templates must say so rather than guess.
+type Data struct {
+	// Manifest is the bundle's manifest: the command (already redacted),
+	// its working directory, start and end, exit status and the files.
+	Manifest bundle.Manifest
+	// Summary is summary.json without its perf part: wall, CPU, peak
+	// memory, faults, first output time, sampling and warnings.
+	Summary capture.Summary
+	// Perf is what perf recorded, with the hot spots; nil when perf was
+	// off.
+	Perf *Perf
+	// Facts describes the machine and toolchain (env.json); nil when
+	// they were not collected, which Render shows to templates as an
+	// empty Facts so that every fact reads as zero, that is unknown.
+	Facts *capture.Facts
+	// Benchmarks are the benchmark results parsed from the command's
+	// output and files (Criterion, libtest, Go, hyperfine).
+	Benchmarks []bench.Result
+	// Metrics are the numbers taken from the output by --metric rules.
+	Metrics []bench.Metric
+	// MemoryGrowth is the verdict on memory growing over the run, filled
+	// by `perfcap watch`; nil means it was not analysed, and the report
+	// then never ticks 内存增长/memory growth.
+	MemoryGrowth *Growth
+	// Attachments are the files of the bundle worth naming in the issue.
+	Attachments []Attachment
+	// Bundle is the archive itself, to be attached to the issue: its
+	// name and SHA-256 let a reader check they hold the right file.
+	Bundle Archive
+	// GitHubZip is the optional .zip copy made for GitHub's attachment
+	// rules; nil when none was made.
+	GitHubZip *Archive
+	// BuildProfile is the Cargo profile the command builds with: "bench"
+	// (cargo bench; inherits release), "release" (--release), "debug"
+	// (cargo build/run/test/check without it), the NAME of --profile NAME,
+	// or "" when the command is not a Cargo build. Render fills it from
+	// Manifest.Command when empty; see BuildProfileOf.
+	BuildProfile string
+	// Features are the features the command line enables: the names of
+	// --features/-F, and "all-features" / "no-default-features" for those
+	// flags. Render fills it from Manifest.Command when nil; see
+	// FeaturesOf.
+	Features []string
+	// Caps bound the rows of long tables; zero fields take DefaultCaps.
+	// Render lowers them when the body would pass MaxBody.
+	Caps Caps
+}
+
+// Perf is the perf part of summary.json, and decodes from it.
+type Perf struct {
+	// PerfResult says whether perf recorded, with which event, frequency
+	// and call graph, or why it did not.
+	*capture.PerfResult
+	// Samples is the number of stacks perf recorded.
+	Samples int64 `json:"samples,omitempty"`
+	// MedianDepth is the median number of frames per stack; a very small
+	// one means unwinding failed.
+	MedianDepth float64 `json:"median_depth,omitempty"`
+	// Hot lists the functions with the largest shares of the samples.
+	Hot *flame.HotSpots `json:"hot,omitempty"`
+}
+
+// Growth is the verdict of a memory growth analysis.
+type Growth struct {
+	// Detected is true when memory kept growing without being released.
+	Detected bool `json:"detected"`
+	// BytesPerSecond is the fitted growth rate of the tree's RSS.
+	BytesPerSecond float64 `json:"bytes_per_second"`
+	// Method says how the verdict was reached, for the metrics table.
+	Method string `json:"method,omitempty"`
+}
+
+// Attachment is one file of the bundle named in the report.
+type Attachment struct {
+	// Path is the file's path inside the bundle ("perf/flame.svg").
+	Path string
+	// Size is its size in bytes.
+	Size int64
+	// Description says what the file holds, in the report's language
+	// when the caller knows it; Render fills it for known paths when
+	// empty.
+	Description string
+}
+
+// Archive is a file to attach to the issue.
+type Archive struct {
+	// Name is the file name ("perfcap-20261129-103500.tar.zst").
+	Name string
+	// SHA256 is its hex SHA-256.
+	SHA256 string
+	// Size is its size in bytes.
+	Size int64
+}
+
+// Caps bound the rows of the report's long sections.
+type Caps struct {
+	// Benchmarks bounds the rows of the benchmark table.
+	Benchmarks int
+	// Hot bounds the hot functions listed, by self and by total share.
+	Hot int
+	// Metrics bounds the --metric rows of the metrics table.
+	Metrics int
+	// Warnings bounds the warnings quoted from summary.json.
+	Warnings int
+	// Attachments bounds the rows of the attachment table.
+	Attachments int
+	// Text bounds a single free-text value (a command, a warning) in
+	// characters.
+	Text int
+}
+
+// DefaultCaps are the caps of a first rendering.
+var DefaultCaps = Caps{Benchmarks: 100, Hot: 15, Metrics: 50, Warnings: 20, Attachments: 50, Text: 2000}
+
+// MaxBody is the largest issue body GitHub accepts, in characters; Render
+// counts UTF-16 code units, which is never fewer.
+const MaxBody = 65536
+
+func (c Caps) withDefaults() Caps {
+	fill := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	fill(&c.Benchmarks, DefaultCaps.Benchmarks)
+	fill(&c.Hot, DefaultCaps.Hot)
+	fill(&c.Metrics, DefaultCaps.Metrics)
+	fill(&c.Warnings, DefaultCaps.Warnings)
+	fill(&c.Attachments, DefaultCaps.Attachments)
+	fill(&c.Text, DefaultCaps.Text)
+	return c
+}

@@ -1,0 +1,161 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"text/template"
+	"unicode/utf8"
+)
+
+// Funcs returns the functions every report template can call, with
+// "unknown" spelled in lang ("zh" or "en"):
+//
+//	check B       "[x]" when B is true, else "[ ]"
+//	unknown       未知 or unknown, for what was not measured
+//	bytes N       a size in IEC units: "120 MiB"
+//	seconds S     a duration given in seconds: "850 ms", "2.31 s", "3m05s"
+//	ns N          a time given in nanoseconds: "26.3 µs"
+//	share F       a fraction as a percentage: 0.123 → "12.3%"
+//	percent P     a percentage: 123.4 → "123.4%"
+//	mhz F         a frequency given in MHz: "2.60 GHz"
+//	num F         a number with at most 4 significant digits: "1.235e+06", "26.3"
+//	trunc N S     S cut to N characters, with "…" when cut
+//	shell ARGV    the argument list as one shell-quoted command line
+//	code S        S as inline Markdown code, whatever backticks it holds
+//	cell S        S made safe for a Markdown table cell: "|" escaped, one line
+//	join L SEP    strings.Join
+//	add A B, sub A B   integer arithmetic
+func Funcs(lang string) template.FuncMap {
+	unknown := "unknown"
+	if lang == "zh" {
+		unknown = "未知"
+	}
+	return template.FuncMap{
+		"check": func(b bool) string {
+			if b {
+				return "[x]"
+			}
+			return "[ ]"
+		},
+		"unknown": func() string { return unknown },
+		"bytes":   func(v any) string { return formatBytes(toFloat(v)) },
+		"seconds": func(v any) string { return formatSeconds(toFloat(v)) },
+		"ns":      func(v any) string { return formatNS(toFloat(v)) },
+		"share":   func(v any) string { return fmt.Sprintf("%.1f%%", toFloat(v)*100) },
+		"percent": func(v any) string { return fmt.Sprintf("%.1f%%", toFloat(v)) },
+		"mhz": func(v any) string {
+			f := toFloat(v)
+			if f >= 1000 {
+				return fmt.Sprintf("%.2f GHz", f/1000)
+			}
+			return fmt.Sprintf("%.0f MHz", f)
+		},
+		"num":   func(v any) string { return formatNum(toFloat(v)) },
+		"trunc": truncate,
+		"shell": shellJoin,
+		"code":  inlineCode,
+		"cell": func(s string) string {
+			return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+		},
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+		"sub":  func(a, b int) int { return a - b },
+	}
+}
+
+// toFloat converts any Go number to float64; other values give NaN.
+func toFloat(v any) float64 {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	}
+	return math.NaN()
+}
+
+func formatNum(f float64) string {
+	return fmt.Sprintf("%.4g", f)
+}
+
+func formatBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for math.Abs(b) >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	return fmt.Sprintf("%.3g %s", b, units[i])
+}
+
+func formatSeconds(s float64) string {
+	switch {
+	case s < 0 || math.IsNaN(s):
+		return "?"
+	case s < 1:
+		return formatNS(s * 1e9)
+	case s < 60:
+		return fmt.Sprintf("%.3g s", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", int(s)/60, int(s)%60)
+	}
+	return fmt.Sprintf("%dh%02dm%02ds", int(s)/3600, int(s)/60%60, int(s)%60)
+}
+
+func formatNS(ns float64) string {
+	switch a := math.Abs(ns); {
+	case math.IsNaN(ns):
+		return "?"
+	case a < 1e3:
+		return fmt.Sprintf("%.3g ns", ns)
+	case a < 1e6:
+		return fmt.Sprintf("%.3g µs", ns/1e3)
+	case a < 1e9:
+		return fmt.Sprintf("%.3g ms", ns/1e6)
+	}
+	return fmt.Sprintf("%.3g s", ns/1e9)
+}
+
+func truncate(n int, s string) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// shellJoin quotes each argument that a POSIX shell would split or expand.
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+		}) < 0 {
+			q[i] = a
+			continue
+		}
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+// inlineCode wraps s in enough backticks that none inside closes it.
+func inlineCode(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}

@@ -1,0 +1,107 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+)
+
+// frontMatter returns the value of key in the issue template's front
+// matter (templates/frontmatter.yaml, copied from the template), unquoted.
+func frontMatter(key string) string {
+	b, err := templates.ReadFile("templates/frontmatter.yaml")
+	if err != nil {
+		panic(fmt.Sprintf("report: embedded front matter: %v", err))
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || strings.TrimSpace(k) != key {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		return v
+	}
+	return ""
+}
+
+// Labels returns the labels the issue template gives its issues.
+func Labels() []string {
+	var labels []string
+	for _, l := range strings.Split(frontMatter("labels"), ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			labels = append(labels, l)
+		}
+	}
+	return labels
+}
+
+// Title suggests the issue's title: the template's prefix, the command and
+// the headline figures, such as
+// "[PERF] cargo bench: fib 20 26.3 µs, peak RSS 120 MiB".
+func Title(d *Data) string {
+	prefix := frontMatter("title")
+	if prefix != "" && !strings.HasSuffix(prefix, " ") {
+		prefix += " "
+	}
+	cmd := shortCommand(d.Manifest.Command)
+	var figs []string
+	if len(d.Benchmarks) > 0 {
+		b := d.Benchmarks[0]
+		figs = append(figs, truncate(40, b.ID)+" "+formatNS(b.Estimate))
+	} else if d.Summary.WallSeconds > 0 {
+		figs = append(figs, "wall "+formatSeconds(d.Summary.WallSeconds))
+	}
+	if d.Summary.PeakRSSBytes > 0 {
+		figs = append(figs, "peak RSS "+formatBytes(float64(d.Summary.PeakRSSBytes)))
+	}
+	if len(figs) == 0 {
+		return prefix + cmd
+	}
+	return prefix + cmd + ": " + strings.Join(figs, ", ")
+}
+
+// shortCommand is the command for a title: cargo with its subcommand, or
+// the program's name with its arguments, cut to 60 characters.
+func shortCommand(argv []string) string {
+	if sub, _ := cargoSubcommand(argv); sub != "" {
+		return "cargo " + sub
+	}
+	if len(argv) == 0 {
+		return "(no command)"
+	}
+	return truncate(60, shellJoin(argv))
+}
+
+// descriptions say what the bundle's well-known files hold.
+var descriptions = map[string][2]string{
+	"summary.json":        {"运行汇总：时间、CPU、内存峰值、警告与热点", "run totals: time, CPU, peak memory, warnings and hot spots"},
+	"timeline.csv":        {"每次采样的进程树 RSS、CPU 与进程数", "per-sample RSS, CPU and process count of the tree"},
+	"env.json":            {"机器与工具链信息", "machine and toolchain facts"},
+	"processes.csv":       {"进程树中每个进程的汇总", "one row per process of the tree"},
+	"process_samples.csv": {"每次采样中每个进程的 RSS 与 CPU", "RSS and CPU of every process at every sample"},
+	"stdout.log":          {"命令的标准输出", "the command's standard output"},
+	"stderr.log":          {"命令的标准错误", "the command's standard error"},
+	"report.md":           {"本报告", "this report"},
+	"perf/flame.svg":      {"火焰图（可在浏览器中交互）", "flame graph (interactive in a browser)"},
+	"perf/folded.txt":     {"折叠栈（flamegraph.pl / inferno 格式）", "folded stacks (flamegraph.pl / inferno format)"},
+	"perf/profile.pb.gz":  {"pprof 格式的 CPU profile（go tool pprof）", "CPU profile in pprof format (go tool pprof)"},
+	"perf/perf.data":      {"perf record 原始数据", "raw perf record data"},
+	"perf/perf.log":       {"perf 自身的输出", "perf's own messages"},
+}
+
+// Describe says what a bundle file holds, in lang; "" for files it does
+// not know.
+func Describe(path, lang string) string {
+	d, ok := descriptions[path]
+	if !ok {
+		return ""
+	}
+	if lang == "zh" {
+		return d[0]
+	}
+	return d[1]
+}

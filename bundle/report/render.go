@@ -1,0 +1,149 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/template"
+	"unicode/utf16"
+
+	"github.com/perfcap/perfcap/capture"
+)
+
+//go:embed templates/zh.md.tmpl templates/en.md.tmpl templates/frontmatter.yaml
+var templates embed.FS
+
+// ErrLang is returned by Render for a language it has no template for.
+var ErrLang = errors.New("report: no template for this language")
+
+// Langs are the languages Render knows, the default first.
+var Langs = []string{"zh", "en"}
+
+// Render writes the report of d in lang ("zh", the default when empty, or
+// "en"), following the project's performance issue template heading by
+// heading. The body fits in MaxBody characters: long lists are cut, with a
+// pointer to the bundle's file that holds them all.
+func Render(w io.Writer, d *Data, lang string) error {
+	if lang == "" {
+		lang = Langs[0]
+	}
+	name := "templates/" + lang + ".md.tmpl"
+	text, err := templates.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("%w: %q (known: %s)", ErrLang, lang, strings.Join(Langs, ", "))
+	}
+	return render(w, d, name, string(text), lang)
+}
+
+// RenderTemplate writes the report of d through a user's template text,
+// which sees d as its dot and Funcs("en") as its functions. Errors name the
+// template line ("template: report:12: ..."). The MaxBody limit is applied
+// the same way as for Render.
+func RenderTemplate(w io.Writer, d *Data, tmplText string) error {
+	return render(w, d, "report", tmplText, "en")
+}
+
+func render(w io.Writer, d *Data, name, text, lang string) error {
+	t, err := template.New(name).Option("missingkey=error").Funcs(Funcs(lang)).Parse(text)
+	if err != nil {
+		return fmt.Errorf("parsing report template: %w", err)
+	}
+	v := prepare(d, lang)
+	var buf bytes.Buffer
+	for range 16 {
+		buf.Reset()
+		if err := t.Execute(&buf, v); err != nil {
+			return fmt.Errorf("rendering report: %w", err)
+		}
+		if bodyLen(buf.String()) <= MaxBody {
+			_, err := w.Write(buf.Bytes())
+			return err
+		}
+		if !v.Caps.shrink() {
+			break
+		}
+	}
+	_, err = io.WriteString(w, cut(buf.String(), lang))
+	return err
+}
+
+// prepare returns a copy of d as templates see it: caps set, the build
+// profile and features derived from the command when missing, known
+// attachments described, and an empty Facts instead of nil so that every
+// fact reads as zero, that is unknown.
+func prepare(d *Data, lang string) *Data {
+	v := *d
+	v.Caps = v.Caps.withDefaults()
+	if v.BuildProfile == "" {
+		v.BuildProfile = BuildProfileOf(v.Manifest.Command)
+	}
+	if v.Features == nil {
+		v.Features = FeaturesOf(v.Manifest.Command)
+	}
+	if v.Facts == nil {
+		v.Facts = &capture.Facts{}
+	}
+	v.Attachments = make([]Attachment, len(d.Attachments))
+	for i, a := range d.Attachments {
+		if a.Description == "" {
+			a.Description = Describe(a.Path, lang)
+		}
+		v.Attachments[i] = a
+	}
+	return &v
+}
+
+// shrink lowers the caps for another attempt at fitting MaxBody; it
+// returns false once they are as low as they go.
+func (c *Caps) shrink() bool {
+	changed := false
+	half := func(v *int, least int) {
+		if *v > least {
+			*v = max(*v/2, least)
+			changed = true
+		}
+	}
+	half(&c.Benchmarks, 1)
+	half(&c.Hot, 1)
+	half(&c.Metrics, 1)
+	half(&c.Warnings, 1)
+	half(&c.Attachments, 1)
+	half(&c.Text, 80)
+	return changed
+}
+
+// bodyLen is the length of s as GitHub may count it: in UTF-16 code
+// units, so an emoji outside the BMP counts twice. That is never less than
+// the count in characters, so a body that fits either way fits.
+func bodyLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// cut is the last resort for a body that stays too long with the smallest
+// caps (a user's template printing something unbounded): it keeps whole
+// lines up to the limit and says where the rest is.
+func cut(s, lang string) string {
+	note := "\n\n… (cut to fit GitHub's limit; the full report is report.md in the bundle)\n"
+	if lang == "zh" {
+		note = "\n\n…（为符合 GitHub 的长度限制已截断；完整报告见 bundle 中的 report.md）\n"
+	}
+	limit := MaxBody - bodyLen(note)
+	n := 0
+	for i, r := range s {
+		if n += utf16.RuneLen(r); n > limit {
+			s = s[:i]
+			break
+		}
+	}
+	if i := strings.LastIndexByte(s, '\n'); i > 0 {
+		s = s[:i]
+	}
+	return s + note
+}
