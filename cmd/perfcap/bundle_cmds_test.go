@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -101,5 +102,35 @@ func TestEnvJSON(t *testing.T) {
 	code, out, _ = cli("env")
 	if code != 0 || !strings.Contains(out, "kernel") {
 		t.Errorf("env: exit %d, %q", code, out)
+	}
+}
+
+func TestMetricsAndAttachments(t *testing.T) {
+	note := filepath.Join(t.TempDir(), "heap.txt")
+	if err := os.WriteFile(note, []byte("heap profile\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := perfcap(t, "--quiet", "--no-perf", "--metric", "MIPS=([0-9.,]+) MIPS", "--metric", "jit_ms=jit took ([0-9]+)ms",
+		"--attach", note, "--", workloadBin, "echo", "ran at 1,234.5 MIPS", "echo", "jit took 87ms", "--stderr")
+	raw, err := bundle.ReadFile(r.bundle, "summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum bundleSummary
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range sum.Metrics {
+		got[m.Name] = m.Value
+	}
+	if got["MIPS"] != 1234.5 || got["jit_ms"] != 87 {
+		t.Errorf("metrics = %v, want MIPS 1234.5 and jit_ms 87", got)
+	}
+	if files := readBundleFiles(t, r.bundle); files["attach/heap.txt"] != "heap profile\n" {
+		t.Errorf("--attach did not bring heap.txt into the bundle")
+	}
+	if code, _, stderr := cli("--metric", "no-equals-sign", "--", "true"); code != exitError || !strings.Contains(stderr, "--metric") {
+		t.Errorf("a bad --metric: exit %d, %q", code, stderr)
 	}
 }

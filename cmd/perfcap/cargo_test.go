@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture/bench"
 )
 
 // TestCargoBenchUnderPerfcap runs a real Criterion benchmark, built offline
@@ -61,6 +62,40 @@ func TestCargoBenchUnderPerfcap(t *testing.T) {
 	if !strings.HasPrefix(sum.Perf.CallGraph, "dwarf") {
 		t.Errorf("call graph %q for cargo, want dwarf (release builds have no frame pointers)", sum.Perf.CallGraph)
 	}
+	// The benchmark's figures: from Criterion's files written by this run,
+	// copied into the bundle, equal to what the summary reports.
+	files := readBundleFiles(t, r.bundle)
+	var fib *bench.Result
+	for i := range sum.Benchmarks {
+		if sum.Benchmarks[i].ID == "fib 20" && sum.Benchmarks[i].Tool == "criterion" {
+			fib = &sum.Benchmarks[i]
+		}
+	}
+	if fib == nil {
+		t.Fatalf("summary.json has no Criterion result for fib 20: %+v", sum.Benchmarks)
+	}
+	est, ok := files["bench/criterion/fib 20/new/estimates.json"]
+	if !ok {
+		t.Fatalf("bench/criterion/fib 20/new/estimates.json is not in the bundle")
+	}
+	var e struct {
+		Mean struct {
+			PointEstimate float64 `json:"point_estimate"`
+		} `json:"mean"`
+		Slope *struct {
+			PointEstimate float64 `json:"point_estimate"`
+		} `json:"slope"`
+	}
+	if err := json.Unmarshal([]byte(est), &e); err != nil {
+		t.Fatal(err)
+	}
+	want := e.Mean.PointEstimate
+	if e.Slope != nil {
+		want = e.Slope.PointEstimate
+	}
+	if fib.Estimate != want {
+		t.Errorf("fib 20 estimate %v ns, estimates.json says %v", fib.Estimate, want)
+	}
 	const hot = "criterion_demo::fibonacci"
 	found := false
 	for _, f := range sum.Perf.Hot.BySelf {
@@ -75,7 +110,7 @@ func TestCargoBenchUnderPerfcap(t *testing.T) {
 		t.Errorf("%s is not among the hot spots: %+v", hot, sum.Perf.Hot.BySelf)
 	}
 	// Its callers: dwarf unwinding reaches Criterion's bencher and main.
-	folded := readBundleFiles(t, r.bundle)["perf/folded.txt"]
+	folded := files["perf/folded.txt"]
 	withCallers := false
 	for _, line := range strings.Split(folded, "\n") {
 		i := strings.Index(line, ";"+hot)

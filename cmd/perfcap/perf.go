@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
@@ -47,6 +48,11 @@ type perfSummary struct {
 type bundleSummary struct {
 	capture.Summary
 	Perf *perfSummary `json:"perf,omitempty"`
+	// Benchmarks and Metrics are what the command's output and files
+	// said; Attachments the user's --attach files in the bundle.
+	Benchmarks  []bench.Result `json:"benchmarks,omitempty"`
+	Metrics     []bench.Metric `json:"metrics,omitempty"`
+	Attachments []string       `json:"attachments,omitempty"`
 }
 
 // finishPerf turns perf.data into the bundle's perf/ files and the hot

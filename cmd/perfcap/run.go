@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
@@ -33,6 +35,8 @@ type runOptions struct {
 	quiet    bool
 	noPTY    bool
 	perf     perfFlags
+	metrics  []string
+	attach   []string
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -45,6 +49,8 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringArrayVar(&opts.redact, "redact", nil, "also redact text matching `REGEX` in the command line, environment and logs (repeatable)")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "no live status line and no summary on stderr")
 	f.BoolVar(&opts.noPTY, "no-pty", false, "give the command pipes even when perfcap's output is a terminal")
+	f.StringArrayVar(&opts.metrics, "metric", nil, "take `NAME=REGEX` from the command's output into the metrics (first group or whole match; repeatable)")
+	f.StringArrayVar(&opts.attach, "attach", nil, "add the files matching `GLOB` to the bundle under attach/ (repeatable)")
 	addPerfFlags(cmd, &opts.perf)
 }
 
@@ -75,6 +81,14 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	red, err := redact.New(opts.redact)
 	if err != nil {
 		return &codeError{code: exitError, err: fmt.Errorf("--redact: %w", err)}
+	}
+	var rules []bench.MetricRule
+	for _, m := range opts.metrics {
+		rule, err := bench.ParseMetricRule(m)
+		if err != nil {
+			return &codeError{code: exitError, err: fmt.Errorf("--metric: %w", err)}
+		}
+		rules = append(rules, rule)
 	}
 	// perfcap needs no parallelism of its own while it watches a command,
 	// and with one P the Go scheduler wakes no spinning thread on each
@@ -128,14 +142,15 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	var facts *capture.Facts
 	env := red.Env(os.Environ())
+	benches := newBenchCollector(rules)
 	copts := capture.Options{
 		Argv:      opts.argv,
 		Dir:       cwd,
 		Stdin:     opts.io.In,
 		Stdout:    stdout,
 		Stderr:    stderr,
-		StdoutLog: rec.stdoutCap,
-		StderrLog: rec.stderrCap,
+		StdoutLog: benches.stdout(rec.stdoutCap),
+		StderrLog: benches.stderr(rec.stderrCap),
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -183,6 +198,14 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		Interrupted:    res.Summary.Interrupted,
 	}
 	sum := bundleSummary{Summary: res.Summary}
+	var kept bytes.Buffer
+	_, _ = rec.stdoutCap.WriteTo(&kept)
+	var benchWarnings []string
+	sum.Benchmarks, sum.Metrics, benchWarnings = benches.finish(w, opts.argv, res.Started, facts, kept.Bytes())
+	sum.Warnings = append(sum.Warnings, benchWarnings...)
+	if sum.Attachments, err = addAttachments(w, opts.attach); err != nil {
+		sum.Warnings = append(sum.Warnings, err.Error())
+	}
 	if res.Perf != nil {
 		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum)
 		res.Summary = sum.Summary

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/bench"
+)
+
+// benchCollector reads benchmark results out of the command's output while
+// it runs, and out of the files the benchmark tools wrote once it ended.
+type benchCollector struct {
+	console          *bench.ConsoleParser
+	outRules, errRul *bench.MetricMatcher
+}
+
+func newBenchCollector(rules []bench.MetricRule) *benchCollector {
+	return &benchCollector{
+		console:  bench.NewConsoleParser("stdout"),
+		outRules: bench.NewMetricMatcher("stdout", rules),
+		errRul:   bench.NewMetricMatcher("stderr", rules),
+	}
+}
+
+// stdout and stderr are the writers the streams are copied into.
+func (b *benchCollector) stdout(log io.Writer) io.Writer {
+	return io.MultiWriter(log, b.console, b.outRules)
+}
+
+func (b *benchCollector) stderr(log io.Writer) io.Writer {
+	return io.MultiWriter(log, b.errRul)
+}
+
+// finish gathers every result: the console's, Criterion's files written
+// since started (copied into bench/criterion/), Go benchmark lines in the
+// kept stdout, and hyperfine's --export-json files named on the command
+// line. Problems become warnings.
+func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Time, facts *capture.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
+	_ = b.console.Close()
+	_ = b.outRules.Close()
+	_ = b.errRul.Close()
+	results = b.console.Results()
+	warnings = append(warnings, b.console.Warnings()...)
+	metrics = append(b.outRules.Metrics(), b.errRul.Metrics()...)
+	warnings = append(warnings, b.outRules.Warnings()...)
+	warnings = append(warnings, b.errRul.Warnings()...)
+
+	// Criterion's files: the source of truth when the run wrote them.
+	root := ""
+	if facts != nil && facts.Cargo != nil && facts.Cargo.WorkspaceRoot != "" {
+		root = filepath.Dir(facts.Cargo.WorkspaceRoot)
+	}
+	if root == "" {
+		root, _ = os.Getwd()
+	}
+	env := map[string]string{}
+	for _, k := range []string{"CRITERION_HOME", "CARGO_TARGET_DIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	dir := bench.CriterionDir(env, root)
+	files, err := bench.CriterionFiles(dir, started)
+	if err != nil {
+		warnings = append(warnings, err.Error())
+	}
+	if len(files) > 0 {
+		fromFiles, err := bench.ReadCriterion(files)
+		if err != nil {
+			warnings = append(warnings, err.Error())
+		}
+		if len(fromFiles) > 0 {
+			results = mergeResults(fromFiles, results)
+		}
+		for _, f := range files {
+			rel, err := filepath.Rel(dir, f)
+			if err != nil {
+				continue
+			}
+			if err := w.AddFile("bench/criterion/"+filepath.ToSlash(rel), f); err != nil {
+				warnings = append(warnings, fmt.Sprintf("bench/criterion/%s: %v", rel, err))
+			}
+		}
+	}
+	if goResults, warns, err := bench.ParseGo(bytes.NewReader(stdoutLog), "stdout.log"); err == nil {
+		results = append(results, goResults...)
+		warnings = append(warnings, warns...)
+	}
+	for _, f := range bench.HyperfineFiles(argv) {
+		hr, err := bench.ParseHyperfine(f)
+		if err != nil {
+			warnings = append(warnings, err.Error())
+			continue
+		}
+		results = append(results, hr...)
+	}
+	return results, metrics, warnings
+}
+
+// mergeResults keeps the file results and adds console results for ids the
+// files do not have (a console-only verdict or outlier line is kept on the
+// file result of the same id).
+func mergeResults(files, console []bench.Result) []bench.Result {
+	byID := map[string]*bench.Result{}
+	for i := range files {
+		byID[files[i].ID] = &files[i]
+	}
+	out := files
+	for _, c := range console {
+		f, ok := byID[c.ID]
+		if !ok {
+			out = append(out, c)
+			continue
+		}
+		if f.Outliers == nil {
+			f.Outliers = c.Outliers
+		}
+		if f.Change != nil && c.Change != nil {
+			f.Change.P, f.Change.Verdict = c.Change.P, c.Change.Verdict
+		} else if f.Change == nil {
+			f.Change = c.Change
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// addAttachments copies the user's --attach files (globs) into attach/.
+func addAttachments(w *bundle.Writer, patterns []string) (names []string, err error) {
+	seen := map[string]bool{}
+	for _, p := range patterns {
+		matches, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fmt.Errorf("--attach %q: %w", p, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("--attach %q matches no file", p)
+		}
+		for _, m := range matches {
+			fi, err := os.Stat(m)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			name := "attach/" + filepath.Base(m)
+			for i := 2; seen[name]; i++ {
+				name = fmt.Sprintf("attach/%d-%s", i, filepath.Base(m))
+			}
+			seen[name] = true
+			if err := w.AddFile(name, m); err != nil {
+				return nil, err
+			}
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
