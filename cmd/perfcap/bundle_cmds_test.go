@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,5 +133,46 @@ func TestMetricsAndAttachments(t *testing.T) {
 	}
 	if code, _, stderr := cli("--metric", "no-equals-sign", "--", "true"); code != exitError || !strings.Contains(stderr, "--metric") {
 		t.Errorf("a bad --metric: exit %d, %q", code, stderr)
+	}
+}
+
+func TestReportAndGitHubExport(t *testing.T) {
+	r := perfcap(t, "--quiet", "--no-perf", "--github", "--lang", "en", "--", workloadBin, "echo", "hi")
+	zip := strings.TrimSuffix(r.bundle, ".tar.zst") + ".zip"
+	if code, out, stderr := cli("verify", zip); code != 0 {
+		t.Fatalf("verify of the GitHub zip: exit %d, %s %s", code, out, stderr)
+	}
+	if unzip, err := exec.LookPath("unzip"); err == nil {
+		if out, err := exec.Command(unzip, "-t", zip).CombinedOutput(); err != nil {
+			t.Errorf("unzip -t: %v\n%s", err, out)
+		}
+	}
+	files := readBundleFiles(t, r.bundle)
+	if !strings.Contains(files["report.md"], "## 🖥️ Environment") || !strings.Contains(files["report.md"], "[x] Linux") {
+		t.Errorf("report.md (en) lacks the template's structure or the Linux tick:\n%.1500s", files["report.md"])
+	}
+
+	// Rendered again from the zip: in Chinese, naming the file and its hash.
+	code, out, stderr := cli("report", zip)
+	if code != 0 {
+		t.Fatalf("perfcap report: exit %d: %s", code, stderr)
+	}
+	a, err := archiveOf(zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "## 🖥️ 环境信息") || !strings.Contains(out, a.SHA256) || !strings.Contains(out, filepath.Base(zip)) {
+		t.Errorf("perfcap report does not give the zh structure, the file's name and its SHA-256 %s:\n%.1500s", a.SHA256, out)
+	}
+
+	tmpl := filepath.Join(t.TempDir(), "mine.tmpl")
+	if err := os.WriteFile(tmpl, []byte("cmd={{index .Manifest.Command 1}} exit={{.Summary.ExitCode}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := cli("report", "--template", tmpl, r.bundle); code != 0 || out != "cmd=echo exit=0\n" {
+		t.Errorf("report --template: exit %d, %q %s", code, out, stderr)
+	}
+	if code, _, _ := cli("export", r.bundle); code != exitError {
+		t.Errorf("export without --github: exit %d, want %d", code, exitError)
 	}
 }

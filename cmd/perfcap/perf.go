@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
@@ -36,18 +37,10 @@ func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
 	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data)")
 }
 
-// perfSummary is the perf part of summary.json.
-type perfSummary struct {
-	*capture.PerfResult
-	Samples     int64           `json:"samples,omitempty"`
-	MedianDepth float64         `json:"median_depth,omitempty"`
-	Hot         *flame.HotSpots `json:"hot,omitempty"`
-}
-
 // bundleSummary is summary.json: the run's totals and what perf found.
 type bundleSummary struct {
 	capture.Summary
-	Perf *perfSummary `json:"perf,omitempty"`
+	Perf *report.Perf `json:"perf,omitempty"`
 	// Benchmarks and Metrics are what the command's output and files
 	// said; Attachments the user's --attach files in the bundle.
 	Benchmarks  []bench.Result `json:"benchmarks,omitempty"`
@@ -58,7 +51,7 @@ type bundleSummary struct {
 // finishPerf turns perf.data into the bundle's perf/ files and the hot
 // spots; problems become warnings, never a failed run.
 func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, res *capture.PerfResult, keep bool, title string, sum *bundleSummary) {
-	ps := &perfSummary{PerfResult: res}
+	ps := &report.Perf{PerfResult: res}
 	sum.Perf = ps
 	if res.Log != "" {
 		if b, err := os.ReadFile(res.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {

@@ -108,6 +108,8 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		newExtractCmd(io),
 		newEnvCmd(io),
 		newFlameCmd(io),
+		newReportCmd(io),
+		newExportCmd(io),
 	)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
@@ -37,6 +38,9 @@ type runOptions struct {
 	perf     perfFlags
 	metrics  []string
 	attach   []string
+	lang     string
+	template string
+	github   bool
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -51,6 +55,9 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.BoolVar(&opts.noPTY, "no-pty", false, "give the command pipes even when perfcap's output is a terminal")
 	f.StringArrayVar(&opts.metrics, "metric", nil, "take `NAME=REGEX` from the command's output into the metrics (first group or whole match; repeatable)")
 	f.StringArrayVar(&opts.attach, "attach", nil, "add the files matching `GLOB` to the bundle under attach/ (repeatable)")
+	f.StringVar(&opts.lang, "lang", "zh", "language of report.md: zh or en")
+	f.StringVar(&opts.template, "template", "", "fill report.md from your own Go text/template `FILE`")
+	f.BoolVar(&opts.github, "github", false, "also write a .zip beside the bundle that GitHub accepts as an attachment")
 	addPerfFlags(cmd, &opts.perf)
 }
 
@@ -213,7 +220,13 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if err := rec.finish(res, &sum, facts, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
-	if err := w.AddBytes("report.md", plainReport(&m, res, sum.Perf, facts)); err != nil {
+	d := reportData(m, &sum, facts, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), opts.lang)
+	d.Bundle.Name = filepath.Base(path)
+	var rb bytes.Buffer
+	if err := renderReport(&rb, d, opts.lang, opts.template); err != nil {
+		return &codeError{code: exitError, err: fmt.Errorf("report.md: %w", err)}
+	}
+	if err := w.AddBytes("report.md", rb.Bytes()); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	if err := w.Close(m); err != nil {
@@ -221,6 +234,12 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	if !opts.quiet {
 		printSummary(opts.io.ErrOut, path, &res.Summary)
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
+	}
+	if opts.github {
+		if err := exportGitHub(opts.io, path, zipName(path)); err != nil {
+			return fmt.Errorf("the bundle %s is written, but not the GitHub .zip: %w", path, err)
+		}
 	}
 	if res.Summary.ExitCode != 0 {
 		return &codeError{code: res.Summary.ExitCode}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/internal/iostreams"
+)
+
+// reportData assembles what report templates see.
+func reportData(m bundle.Manifest, sum *bundleSummary, facts *capture.Facts, files []bundle.File, lang string) *report.Data {
+	d := &report.Data{
+		Manifest:     m,
+		Summary:      sum.Summary,
+		Perf:         sum.Perf,
+		Facts:        facts,
+		Benchmarks:   sum.Benchmarks,
+		Metrics:      sum.Metrics,
+		BuildProfile: report.BuildProfileOf(m.Command),
+		Features:     report.FeaturesOf(m.Command),
+	}
+	for _, f := range files {
+		d.Attachments = append(d.Attachments, report.Attachment{Path: f.Path, Size: f.Size, Description: report.Describe(f.Path, lang)})
+	}
+	return d
+}
+
+// stagedFiles lists what the bundle being written holds so far.
+func stagedFiles(dir string) []bundle.File {
+	var files []bundle.File
+	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files = append(files, bundle.File{Path: filepath.ToSlash(rel), Size: fi.Size()})
+		return nil
+	})
+	return files
+}
+
+// renderReport renders d in lang, or with the user's template file.
+func renderReport(w io.Writer, d *report.Data, lang, templatePath string) error {
+	if templatePath == "" {
+		return report.Render(w, d, lang)
+	}
+	text, err := os.ReadFile(templatePath)
+	if err != nil {
+		return err
+	}
+	if err := report.RenderTemplate(w, d, string(text)); err != nil {
+		return fmt.Errorf("%s: %w", templatePath, err)
+	}
+	return nil
+}
+
+type reportOptions struct {
+	io       *iostreams.IOStreams
+	path     string
+	lang     string
+	template string
+}
+
+func newReportCmd(io *iostreams.IOStreams) *cobra.Command {
+	opts := &reportOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "report BUNDLE [--lang en|zh] [--template FILE]",
+		Short: "Render a bundle's performance-issue report again (to stdout)",
+		Long: `report renders the pre-filled performance issue from a bundle (.tar.zst or
+the GitHub .zip), in Chinese (default) or English, or with your own Go
+text/template over the data model described in the README. The bundle's name
+and SHA-256 are filled in, so a reader can check they hold the right file.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = args[0]
+			return runReport(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.lang, "lang", "zh", "report language: zh or en")
+	cmd.Flags().StringVar(&opts.template, "template", "", "render your own Go text/template `FILE` instead")
+	return cmd
+}
+
+func runReport(opts *reportOptions) error {
+	m, err := bundle.ReadManifest(opts.path)
+	if err != nil {
+		return err
+	}
+	var sum bundleSummary
+	if err := readBundleJSON(opts.path, "summary.json", &sum); err != nil {
+		return err
+	}
+	facts := &capture.Facts{}
+	if err := readBundleJSON(opts.path, "env.json", facts); err != nil {
+		return err
+	}
+	d := reportData(m, &sum, facts, m.Files, opts.lang)
+	a, err := archiveOf(opts.path)
+	if err != nil {
+		return err
+	}
+	d.Bundle = a
+	var b bytes.Buffer
+	if err := renderReport(&b, d, opts.lang, opts.template); err != nil {
+		return err
+	}
+	_, err = opts.io.Out.Write(b.Bytes())
+	return err
+}
+
+func readBundleJSON(path, name string, v any) error {
+	raw, err := bundle.ReadFile(path, name)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%s: %s: %w", path, name, err)
+	}
+	return nil
+}
+
+// archiveOf names a file and gives its size and SHA-256.
+func archiveOf(path string) (report.Archive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return report.Archive{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return report.Archive{}, err
+	}
+	return report.Archive{Name: filepath.Base(path), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+}
+
+func newExportCmd(io *iostreams.IOStreams) *cobra.Command {
+	var github bool
+	var out string
+	cmd := &cobra.Command{
+		Use:   "export --github BUNDLE [-o FILE.zip]",
+		Short: "Write a .zip of the bundle that GitHub accepts as an issue attachment",
+		Long: `GitHub refuses .zst attachments and files over 25 MB. export --github writes
+the bundle's files into a deflate-compressed .zip beside it, dropping the
+largest optional files (listed in its manifest and printed here) when needed to
+stay under 25,000,000 bytes. perfcap's readers accept the .zip too.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !github {
+				return &codeError{code: exitError, err: fmt.Errorf("say which kind of export: perfcap export --github %s", args[0])}
+			}
+			if out == "" {
+				out = zipName(args[0])
+			}
+			return exportGitHub(io, args[0], out)
+		},
+	}
+	cmd.Flags().BoolVar(&github, "github", false, "write a .zip GitHub accepts (deflate, ≤ 25 MB)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the .zip's path (default: beside the bundle)")
+	return cmd
+}
+
+// zipName is the bundle's path with .zip for .tar.zst.
+func zipName(bundlePath string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(bundlePath, ".zst"), ".tar") + ".zip"
+}
+
+func exportGitHub(io *iostreams.IOStreams, bundlePath, zipPath string) error {
+	rep, err := bundle.ExportZip(bundlePath, zipPath, bundle.ZipOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", rep.Path, capture.FormatSize(rep.Size), rep.SHA256)
+	for _, f := range rep.Dropped {
+		fmt.Fprintf(io.ErrOut, "perfcap: left out of the .zip to stay under 25 MB: %s (%s)\n", f.Path, capture.FormatSize(f.Size))
+	}
+	return nil
+}
