@@ -1,6 +1,6 @@
 // Package bench collects the benchmark results a command printed or wrote:
 // Criterion's console lines and its JSON files, libtest `cargo bench`
-// lines, Go benchmark lines and hyperfine's --export-json files, plus
+// lines, Go benchmark lines (read with golang.org/x/perf/benchfmt) and hyperfine's --export-json files, plus
 // numbers picked from the output by --metric NAME=REGEX rules. Results go
 // into summary.json and the report; parsers of outside input report bad
 // input by position and never panic.

@@ -36,9 +36,9 @@ func TestParseGo(t *testing.T) {
 			name:  "malformed lines",
 			input: "Benchmarking is fun\nBenchmarkA 10 x ns/op\nBenchmarkB 10 5\n",
 			warnings: []string{
-				`out.txt:1: go benchmark line: expected an iteration count after the name, got "is"`,
-				`out.txt:2: go benchmark line: expected a number before unit "ns/op", got "x"`,
-				`out.txt:3: go benchmark line: expected value and unit pairs after the iteration count`,
+				`out.txt:1: parsing iteration count: invalid syntax`,
+				`out.txt:2: parsing measurement: invalid syntax`,
+				`out.txt:3: missing units`,
 			},
 		},
 	}
