@@ -96,6 +96,22 @@ func TestCargoBenchUnderPerfcap(t *testing.T) {
 	if fib.Estimate != want {
 		t.Errorf("fib 20 estimate %v ns, estimates.json says %v", fib.Estimate, want)
 	}
+	// The report names the benchmark with its estimate, rustc's version
+	// and the release profile's settings.
+	rep := files["report.md"]
+	var env struct {
+		Toolchain struct {
+			Rustc struct{ Release string } `json:"rustc"`
+		} `json:"toolchain"`
+	}
+	if err := json.Unmarshal([]byte(files["env.json"]), &env); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"fib 20", env.Toolchain.Rustc.Release, "opt-level"} {
+		if want == "" || !strings.Contains(rep, want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
 	const hot = "criterion_demo::fibonacci"
 	found := false
 	for _, f := range sum.Perf.Hot.BySelf {
