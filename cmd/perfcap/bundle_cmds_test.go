@@ -137,7 +137,13 @@ func TestMetricsAndAttachments(t *testing.T) {
 }
 
 func TestReportAndGitHubExport(t *testing.T) {
-	r := perfcap(t, "--quiet", "--no-perf", "--github", "--lang", "en", "--", workloadBin, "echo", "hi")
+	r := perfcap(t, "--no-perf", "--github", "--lang", "en", "--", workloadBin, "echo", "hi")
+	if b, err := archiveOf(r.bundle); err != nil || !strings.Contains(r.stderr, "sha256 "+b.SHA256) {
+		t.Errorf("the run did not print the bundle's SHA-256 (%v):\n%s", err, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "suggested issue title: [PERF]") {
+		t.Errorf("the run did not suggest an issue title:\n%s", r.stderr)
+	}
 	zip := strings.TrimSuffix(r.bundle, ".tar.zst") + ".zip"
 	if code, out, stderr := cli("verify", zip); code != 0 {
 		t.Fatalf("verify of the GitHub zip: exit %d, %s %s", code, out, stderr)
