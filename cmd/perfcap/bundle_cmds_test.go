@@ -182,3 +182,17 @@ func TestReportAndGitHubExport(t *testing.T) {
 		t.Errorf("export without --github: exit %d, want %d", code, exitError)
 	}
 }
+
+func TestBrokenTemplateNeverCostsTheRun(t *testing.T) {
+	tmpl := filepath.Join(t.TempDir(), "broken.tmpl")
+	if err := os.WriteFile(tmpl, []byte("{{.NoSuchField}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := perfcap(t, "--no-perf", "--template", tmpl, "--", workloadBin, "exit", "0")
+	if r.code != 0 || !strings.Contains(r.stderr, "built-in template") {
+		t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
+	}
+	if rep := readBundleFiles(t, r.bundle)["report.md"]; !strings.Contains(rep, "## 🖥️ 环境信息") {
+		t.Errorf("report.md is not the built-in report:\n%.500s", rep)
+	}
+}

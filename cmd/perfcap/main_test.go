@@ -167,6 +167,8 @@ func TestUsageErrorsExit125(t *testing.T) {
 		{"--log-limit", "lots", "--", "true"},
 		{"--redact", "(", "--", "true"},
 		{"--no-such-flag", "--", "true"},
+		{"--lang", "fr", "--", "true"},
+		{"--template", "/no/such/template", "--", "true"},
 	} {
 		io, _, stderr := iostreams.Test()
 		if code := Main(args, io); code != exitError {

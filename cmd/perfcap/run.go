@@ -89,6 +89,14 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if err != nil {
 		return &codeError{code: exitError, err: fmt.Errorf("--redact: %w", err)}
 	}
+	if opts.template != "" {
+		if _, err := os.Stat(opts.template); err != nil {
+			return &codeError{code: exitError, err: fmt.Errorf("--template: %w", err)}
+		}
+	}
+	if opts.lang != "zh" && opts.lang != "en" {
+		return &codeError{code: exitError, err: fmt.Errorf("--lang %q: perfcap writes reports in zh or en; try --lang en", opts.lang)}
+	}
 	var rules []bench.MetricRule
 	for _, m := range opts.metrics {
 		rule, err := bench.ParseMetricRule(m)
@@ -210,8 +218,10 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	var benchWarnings []string
 	sum.Benchmarks, sum.Metrics, benchWarnings = benches.finish(w, opts.argv, res.Started, facts, kept.Bytes())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
-	if sum.Attachments, err = addAttachments(w, opts.attach); err != nil {
-		sum.Warnings = append(sum.Warnings, err.Error())
+	attached, attachErr := addAttachments(w, opts.attach)
+	sum.Attachments = attached
+	if attachErr != nil {
+		sum.Warnings = append(sum.Warnings, attachErr.Error())
 	}
 	if res.Perf != nil {
 		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum)
@@ -224,7 +234,12 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	d.Bundle.Name = filepath.Base(path)
 	var rb bytes.Buffer
 	if err := renderReport(&rb, d, opts.lang, opts.template); err != nil {
-		return &codeError{code: exitError, err: fmt.Errorf("report.md: %w", err)}
+		// The run's evidence matters more than the user's template.
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %v; report.md uses the built-in template instead\n", err)
+		rb.Reset()
+		if err := renderReport(&rb, d, opts.lang, ""); err != nil {
+			return fmt.Errorf("report.md: %w", err)
+		}
 	}
 	if err := w.AddBytes("report.md", rb.Bytes()); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
