@@ -1,0 +1,213 @@
+package trend
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// The verdicts Analyze gives.
+const (
+	// Growing means the post-GC floor rises significantly and faster than
+	// the minimum meaningful rate.
+	Growing = "growing"
+	// Flat means no significant rise, or one too small to matter.
+	Flat = "flat"
+	// Inconclusive means too little data after the warm-up, or a
+	// significant rise whose interval straddles the minimum meaningful rate.
+	Inconclusive = "inconclusive"
+)
+
+// Method names the estimator in Result.Method.
+const Method = "theil-sen slope and mann-kendall test of per-bucket minimum RSS"
+
+// mib is one mebibyte in bytes.
+const mib = 1 << 20
+
+// Options tunes Analyze. A zero field takes its default; a negative
+// Warmup, WarmupFraction, MinRate or MinRelRate means none.
+type Options struct {
+	// Warmup is the shortest stretch at the start of the watch left out of
+	// the fit, while the process fills its caches and heap (default 5 min).
+	Warmup time.Duration
+	// WarmupFraction is the share of the watch left out when that is longer
+	// than Warmup (default 0.10).
+	WarmupFraction float64
+	// BucketWidth is the narrowest fit bucket; it must exceed the longest GC
+	// cycle for the minimum to see the floor in every bucket (default 30 s).
+	BucketWidth time.Duration
+	// MinRate is the slowest growth, in bytes per second, worth calling
+	// growing (default 1 MiB/h).
+	MinRate float64
+	// MinRelRate is the slowest growth worth calling growing as a fraction
+	// of the mean RSS per hour (default 0.005); the larger of the two
+	// thresholds applies.
+	MinRelRate float64
+	// Alpha is the significance level of the Mann–Kendall test; the
+	// confidence interval is at level 1−Alpha (default 0.01).
+	Alpha float64
+	// MaxBuckets caps the fit buckets, bounding the O(n²) Theil–Sen fit
+	// (default 512; the 1024 stored buckets cap it anyway).
+	MaxBuckets int
+	// MinBuckets is the fewest fit buckets a verdict other than
+	// inconclusive needs (default 8).
+	MinBuckets int
+}
+
+// withDefaults fills zero fields with defaults and negative ones with zero.
+func (o Options) withDefaults() Options {
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+		*v = max(*v, 0)
+	}
+	num := func(v *float64, def float64) {
+		if *v == 0 || math.IsNaN(*v) {
+			*v = def
+		}
+		*v = max(*v, 0)
+	}
+	dur(&o.Warmup, 5*time.Minute)
+	num(&o.WarmupFraction, 0.10)
+	o.WarmupFraction = min(o.WarmupFraction, 1)
+	if o.BucketWidth <= 0 {
+		o.BucketWidth = 30 * time.Second
+	}
+	num(&o.MinRate, mib/3600.0)
+	num(&o.MinRelRate, 0.005)
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		o.Alpha = 0.01
+	}
+	if o.MinBuckets < 3 {
+		o.MinBuckets = 8
+	}
+	if o.MaxBuckets < o.MinBuckets {
+		o.MaxBuckets = max(512, o.MinBuckets)
+	}
+	return o
+}
+
+// Result is the verdict on a Series and the numbers behind it; it goes into
+// summary.json. Rates are zero and P is 1 when there was too little data.
+type Result struct {
+	// Verdict is Growing, Flat or Inconclusive.
+	Verdict string `json:"verdict"`
+	// Reason says in one line why the verdict was reached.
+	Reason string `json:"reason"`
+	// SlopeBytesPerSec is the Theil–Sen rate of the post-GC floor.
+	SlopeBytesPerSec float64 `json:"slope_bytes_per_sec"`
+	// LowBytesPerSec and HighBytesPerSec bound Sen's 1−Alpha interval.
+	LowBytesPerSec  float64 `json:"low_bytes_per_sec"`
+	HighBytesPerSec float64 `json:"high_bytes_per_sec"`
+	// MiBPerHour, LowMiBPerHour and HighMiBPerHour are the same in MiB/h.
+	MiBPerHour     float64 `json:"mib_per_hour"`
+	LowMiBPerHour  float64 `json:"low_mib_per_hour"`
+	HighMiBPerHour float64 `json:"high_mib_per_hour"`
+	// ThresholdMiBPerHour is the minimum meaningful rate that was applied.
+	ThresholdMiBPerHour float64 `json:"threshold_mib_per_hour"`
+	// P is the two-sided Mann–Kendall p-value.
+	P float64 `json:"p"`
+	// Buckets is the number of non-empty fit buckets.
+	Buckets int `json:"buckets"`
+	// BucketWidth is the width of a fit bucket.
+	BucketWidth time.Duration `json:"bucket_width_ns"`
+	// Since is the start of the analysed window, after the warm-up.
+	Since time.Duration `json:"since_ns"`
+	// Samples is the number of samples the Series holds, warm-up included.
+	Samples uint64 `json:"samples"`
+	// Method names the estimator, for readers of summary.json.
+	Method string `json:"method"`
+}
+
+// Analyze gives the verdict on the samples so far; the rules are in the
+// package documentation. It does not change the Series, so it may be called
+// repeatedly during a watch.
+func (s *Series) Analyze(opts Options) Result {
+	o := opts.withDefaults()
+	r := Result{Verdict: Inconclusive, P: 1, Samples: s.n, Method: Method}
+	if s.n == 0 {
+		r.Reason = "no samples"
+		return r
+	}
+	span := s.last - s.t0
+	warm := max(o.Warmup, time.Duration(o.WarmupFraction*float64(span)))
+	first := ceilDiv(warm, s.width)
+	if first >= time.Duration(len(s.buckets)) {
+		r.Reason = fmt.Sprintf("watch of %v is not longer than the warm-up of %v", span, warm)
+		return r
+	}
+	r.Since = s.t0 + first*s.width
+	window := s.t0 + time.Duration(len(s.buckets))*s.width - r.Since
+	per := ceilDiv(max(o.BucketWidth, window/time.Duration(o.MaxBuckets)), s.width)
+	r.BucketWidth = per * s.width
+
+	x, y, mean := s.fitPoints(int(first), int(per))
+	r.Buckets = len(y)
+	if len(y) < o.MinBuckets {
+		r.Reason = fmt.Sprintf("%d buckets of %v after the warm-up; need %d", len(y), r.BucketWidth, o.MinBuckets)
+		return r
+	}
+
+	sum, varS := mannKendall(y)
+	r.P = pValue(sum, varS)
+	zq := math.Sqrt2 * math.Erfinv(1-o.Alpha)
+	r.SlopeBytesPerSec, r.LowBytesPerSec, r.HighBytesPerSec = theilSen(x, y, zq*math.Sqrt(varS))
+	r.MiBPerHour = r.SlopeBytesPerSec * 3600 / mib
+	r.LowMiBPerHour = r.LowBytesPerSec * 3600 / mib
+	r.HighMiBPerHour = r.HighBytesPerSec * 3600 / mib
+	threshold := max(o.MinRate, o.MinRelRate*mean/3600)
+	r.ThresholdMiBPerHour = threshold * 3600 / mib
+
+	switch {
+	case r.P < o.Alpha && r.LowBytesPerSec > threshold:
+		r.Verdict = Growing
+		r.Reason = fmt.Sprintf("significant rise (p=%.2g) of at least %.3g MiB/h, above %.3g MiB/h", r.P, r.LowMiBPerHour, r.ThresholdMiBPerHour)
+	case r.P >= o.Alpha:
+		r.Verdict = Flat
+		r.Reason = fmt.Sprintf("no significant trend (p=%.2g ≥ %g)", r.P, o.Alpha)
+	case r.HighBytesPerSec <= threshold:
+		r.Verdict = Flat
+		r.Reason = fmt.Sprintf("significant trend (p=%.2g) but at most %.3g MiB/h, not above %.3g MiB/h", r.P, r.HighMiBPerHour, r.ThresholdMiBPerHour)
+	default:
+		r.Reason = fmt.Sprintf("significant trend (p=%.2g) but %.3g..%.3g MiB/h straddles %.3g MiB/h", r.P, r.LowMiBPerHour, r.HighMiBPerHour, r.ThresholdMiBPerHour)
+	}
+	return r
+}
+
+// fitPoints regroups the stored buckets from index first on, per stored
+// buckets to a fit bucket, dropping a last fit bucket that is not full. It
+// returns each non-empty fit bucket's centre in seconds from the window
+// start and its minimum RSS, and the mean RSS of the samples used.
+func (s *Series) fitPoints(first, per int) (x, y []float64, mean float64) {
+	nfit := (len(s.buckets) - first) / per
+	width := (time.Duration(per) * s.width).Seconds()
+	var sum float64
+	var n uint64
+	for j := range nfit {
+		var b bucket
+		for _, sb := range s.buckets[first+j*per : first+(j+1)*per] {
+			b.merge(sb)
+		}
+		if b.n == 0 {
+			continue
+		}
+		x = append(x, (float64(j)+0.5)*width)
+		y = append(y, float64(b.min))
+		sum += b.sum
+		n += b.n
+	}
+	if n > 0 {
+		mean = sum / float64(n)
+	}
+	return x, y, mean
+}
+
+// ceilDiv returns ⌈a/b⌉ for a ≥ 0, b > 0 without overflowing.
+func ceilDiv(a, b time.Duration) time.Duration {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}

@@ -1,0 +1,163 @@
+package trend
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+	"time"
+)
+
+// shape is RSS in MiB at t seconds; rng supplies the noise.
+type shape func(t float64, rng *rand.Rand) float64
+
+// sample feeds a Series one sample a second for dur, as the watcher does.
+func sample(dur time.Duration, f shape) (*Series, []float64) {
+	rng := rand.New(rand.NewSource(1))
+	var s Series
+	var raw []float64
+	for t := time.Duration(0); t < dur; t += time.Second {
+		v := max(f(t.Seconds(), rng), 0) * mib
+		s.Add(t, uint64(v))
+		raw = append(raw, v)
+	}
+	return &s, raw
+}
+
+// sawtooth rises from 0 to height MiB over period seconds, then a GC drops
+// it back.
+func sawtooth(t, period, height float64) float64 {
+	return height * math.Mod(t, period) / period
+}
+
+// leastSquaresMiBPerHour is the ordinary least-squares slope of the raw
+// series at one sample a second, the way mprof --slope fits it.
+func leastSquaresMiBPerHour(raw []float64) float64 {
+	n := float64(len(raw))
+	var sx, sy, sxx, sxy float64
+	for i, v := range raw {
+		x := float64(i)
+		sx += x
+		sy += v
+		sxx += x * x
+		sxy += x * v
+	}
+	return (n*sxy - sx*sy) / (n*sxx - sx*sx) * 3600 / mib
+}
+
+func TestAnalyze(t *testing.T) {
+	tests := []struct {
+		name string
+		dur  time.Duration
+		f    shape
+		want string
+		// lsFlags says a least-squares line over the whole watch is above
+		// the threshold, i.e. mprof --slope would raise a false alarm.
+		lsFlags bool
+	}{
+		{
+			name: "steady 1 MiB/min, 10 min",
+			dur:  10 * time.Minute,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			want: Growing,
+		},
+		{
+			name: "flat with noise, 2 h",
+			dur:  2 * time.Hour,
+			f:    func(t float64, r *rand.Rand) float64 { return 300 + 2*r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name:    "GC sawtooth 0-200 MiB every 30 s, 10 min",
+			dur:     10 * time.Minute,
+			f:       func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 30, 200) + r.NormFloat64() },
+			want:    Flat,
+			lsFlags: true,
+		},
+		{
+			name: "GC sawtooth 0-200 MiB every 30 s, 2 h",
+			dur:  2 * time.Hour,
+			f:    func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 30, 200) + r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name: "GC sawtooth 0-200 MiB every 23 s, not aligned with buckets, 2 h",
+			dur:  2 * time.Hour,
+			f:    func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 23, 200) + r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name: "plateau after a 4 min warm-up ramp, 1 h",
+			dur:  time.Hour,
+			f: func(t float64, r *rand.Rand) float64 {
+				return 20 + 380*min(t/240, 1) + 3*r.NormFloat64()
+			},
+			want:    Flat,
+			lsFlags: true,
+		},
+		{
+			name: "plateau after a warm-up, saturating curve, 3 h",
+			dur:  3 * time.Hour,
+			f: func(t float64, r *rand.Rand) float64 {
+				return 20 + 400*(1-math.Exp(-t/120)) + 3*r.NormFloat64()
+			},
+			want:    Flat,
+			lsFlags: true,
+		},
+		{
+			name: "10 MiB/h leak under a 100 MiB sawtooth, 4 h",
+			dur:  4 * time.Hour,
+			f: func(t float64, r *rand.Rand) float64 {
+				return 200 + 10*t/3600 + sawtooth(t, 30, 100) + r.NormFloat64()
+			},
+			want: Growing,
+		},
+		{
+			name: "0.3 MiB/h drift below the 1 MiB/h minimum, 24 h",
+			dur:  24 * time.Hour,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + 0.3*t/3600 + 0.2*r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name: "1.1 MiB/h, interval straddles the 1 MiB/h minimum, 2 h",
+			dur:  2 * time.Hour,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + 1.1*t/3600 + 2*r.NormFloat64() },
+			want: Inconclusive,
+		},
+		{
+			name: "too short: 4 min",
+			dur:  4 * time.Minute,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			want: Inconclusive,
+		},
+		{
+			name: "just past the warm-up: 7 min",
+			dur:  7 * time.Minute,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			want: Inconclusive,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, raw := sample(tt.dur, tt.f)
+			got := s.Analyze(Options{})
+			ls := leastSquaresMiBPerHour(raw)
+			t.Logf("%s: %s; %.3g MiB/h [%.3g, %.3g], p=%.2g, %d buckets of %v since %v; least squares %.3g MiB/h",
+				got.Verdict, got.Reason, got.MiBPerHour, got.LowMiBPerHour, got.HighMiBPerHour,
+				got.P, got.Buckets, got.BucketWidth, got.Since, ls)
+			if got.Verdict != tt.want {
+				t.Errorf("verdict %q, want %q", got.Verdict, tt.want)
+			}
+			if tt.lsFlags && ls <= got.ThresholdMiBPerHour {
+				t.Errorf("least squares %.3g MiB/h is not above the %.3g MiB/h threshold; the case does not show its false alarm",
+					ls, got.ThresholdMiBPerHour)
+			}
+		})
+	}
+}
+
+func TestAnalyzeEmpty(t *testing.T) {
+	var s Series
+	if got := s.Analyze(Options{}); got.Verdict != Inconclusive || got.P != 1 {
+		t.Errorf("empty series: %+v, want inconclusive with p=1", got)
+	}
+}

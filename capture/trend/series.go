@@ -1,0 +1,100 @@
+package trend
+
+import "time"
+
+// storeBuckets bounds the buckets a Series keeps; a sample that needs more
+// makes the Series merge neighbours and double the width.
+const storeBuckets = 1024
+
+// firstWidth is the width of a stored bucket before any merge.
+const firstWidth = time.Second
+
+// bucket summarises the samples of one time slot.
+type bucket struct {
+	min, max uint64
+	sum      float64
+	n        uint64
+}
+
+func (b *bucket) add(rss uint64) {
+	if b.n == 0 || rss < b.min {
+		b.min = rss
+	}
+	if b.n == 0 || rss > b.max {
+		b.max = rss
+	}
+	b.sum += float64(rss)
+	b.n++
+}
+
+func (b *bucket) merge(o bucket) {
+	if o.n == 0 {
+		return
+	}
+	if b.n == 0 {
+		*b = o
+		return
+	}
+	b.min = min(b.min, o.min)
+	b.max = max(b.max, o.max)
+	b.sum += o.sum
+	b.n += o.n
+}
+
+// Series accumulates the RSS samples of one watched process in bounded
+// memory: at most 1024 buckets whatever the length of the watch. The zero
+// value is empty and ready to use; a Series is not safe for concurrent use.
+type Series struct {
+	started bool
+	t0      time.Duration
+	last    time.Duration
+	width   time.Duration
+	buckets []bucket
+	n       uint64
+}
+
+// Add records one sample: rss bytes at time t since the watch started.
+// A negative t counts as 0 and a t before the first sample counts as the
+// first sample's time, so a wrong clock can blur the series but not break
+// it. Samples may arrive out of order.
+func (s *Series) Add(t time.Duration, rss uint64) {
+	t = max(t, 0)
+	if !s.started {
+		s.started = true
+		s.t0, s.last = t, t
+		s.width = firstWidth
+		s.buckets = make([]bucket, 0, storeBuckets)
+	}
+	t = max(t, s.t0)
+	s.last = max(s.last, t)
+	idx := (t - s.t0) / s.width
+	for idx >= storeBuckets {
+		s.coarsen()
+		idx = (t - s.t0) / s.width
+	}
+	for int(idx) >= len(s.buckets) {
+		s.buckets = append(s.buckets, bucket{})
+	}
+	s.buckets[idx].add(rss)
+	s.n++
+}
+
+// Samples returns how many samples have been added.
+func (s *Series) Samples() uint64 { return s.n }
+
+// coarsen merges each pair of neighbouring buckets and doubles the width.
+// Buckets are aligned on multiples of the width from t0, so pairs (2i, 2i+1)
+// become bucket i exactly.
+func (s *Series) coarsen() {
+	half := (len(s.buckets) + 1) / 2
+	for i := range half {
+		b := s.buckets[2*i]
+		if 2*i+1 < len(s.buckets) {
+			b.merge(s.buckets[2*i+1])
+		}
+		s.buckets[i] = b
+	}
+	clear(s.buckets[half:])
+	s.buckets = s.buckets[:half]
+	s.width *= 2
+}
