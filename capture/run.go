@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -269,6 +270,11 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if r.opts.Perf != nil {
 		r.perfRes = planPerf(r.opts.Perf, r.opts.Argv[0])
 		if r.perfRes.Reason == "" {
+			// sh would run a file the kernel cannot execute as a script;
+			// without the shim it is exit 126, so it must be here too.
+			if err := execFormat(path); err != nil {
+				return nil, startError(r.opts.Argv[0], err)
+			}
 			var err error
 			if exe, argv, gate, err = r.shim(attr); err != nil {
 				return nil, err
@@ -310,6 +316,23 @@ func (r *runner) start(path string) (*os.Process, error) {
 		Start:   r.start0,
 	})
 	return proc, nil
+}
+
+// execFormat reports ENOEXEC for a file that is neither an ELF binary nor a
+// "#!" script, which execve(2) refuses.
+func execFormat(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("\x7fELF")) || bytes.HasPrefix(head, []byte("#!")) {
+		return nil
+	}
+	return &os.PathError{Op: "exec", Path: path, Err: syscall.ENOEXEC}
 }
 
 // shimScript holds the command until perf is attached: perfcap writes a

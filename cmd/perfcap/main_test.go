@@ -120,6 +120,11 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Executable, but neither ELF nor "#!": execve says ENOEXEC.
+	noFormat := filepath.Join(t.TempDir(), "noshebang")
+	if err := os.WriteFile(noFormat, []byte("echo hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		argv     []string
@@ -134,6 +139,7 @@ func TestExitCodes(t *testing.T) {
 		{"not found", []string{"perfcap-no-such-command"}, 127, "", true},
 		{"not executable", []string{notExec}, 126, "", true},
 		{"directory", []string{t.TempDir()}, 126, "", true},
+		{"no executable format", []string{noFormat}, 126, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
