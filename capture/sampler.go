@@ -314,8 +314,11 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 		s.vanish(tp, t) // the pid was reused while the file was not kept open
 		return nil
 	}
-	if string(st.Comm) != tp.info.Name {
+	if string(st.Comm) != tp.info.Name || (tp.info.Argv == nil && !st.dead()) {
 		// A new name is usually an exec: the command line changed too.
+		// An empty one is read again: during execve the new name is set
+		// before the new command line exists, and a read in between is
+		// empty.
 		tp.info.Name = string(st.Comm)
 		tp.info.Argv = s.readArgv(pid)
 	}
