@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -28,6 +29,20 @@ type Writer struct {
 	// tmp is the archive being written by Close, "" outside it.
 	tmp    string
 	closed bool
+	// sum and size hash and count the archive as Close writes it;
+	// written holds the result once Close succeeded.
+	sum     hash.Hash
+	size    int64
+	written struct {
+		sha256 string
+		size   int64
+	}
+}
+
+// Archive returns the SHA-256 (lower-case hex) and size of the archive
+// Close wrote, so nobody has to read it back to name it.
+func (w *Writer) Archive() (sha256Hex string, size int64) {
+	return w.written.sha256, w.written.size
 }
 
 // NewWriter starts a bundle that Close will write to path. The files are
@@ -189,6 +204,7 @@ func (w *Writer) Close(m Manifest) (err error) {
 		return err
 	}
 	w.closed = true
+	w.written.sha256, w.written.size = hex.EncodeToString(w.sum.Sum(nil)), w.size
 	return os.RemoveAll(w.dir)
 }
 
@@ -235,7 +251,8 @@ func (w *Writer) pack(f *os.File, m Manifest, manifest []byte) (err error) {
 	// SpeedDefault (zstd level 3) compresses CSV timelines well at several
 	// hundred MB/s; one encoder goroutine keeps perfcap from competing with
 	// the command it measured for CPU.
-	zw, err := zstd.NewWriter(f, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	w.sum, w.size = sha256.New(), 0
+	zw, err := zstd.NewWriter(io.MultiWriter(f, w.sum, (*counter)(&w.size)), zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		f.Close()
 		return err
@@ -349,4 +366,12 @@ func closeInto(c io.Closer, err *error) {
 	if cerr := c.Close(); *err == nil {
 		*err = cerr
 	}
+}
+
+// counter counts the bytes written through it.
+type counter int64
+
+func (c *counter) Write(p []byte) (int, error) {
+	*c += counter(len(p))
+	return len(p), nil
 }

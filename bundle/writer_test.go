@@ -2,6 +2,8 @@ package bundle
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"maps"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriterDeterministic(t *testing.T) {
@@ -243,5 +246,31 @@ func assertNoTemp(t *testing.T, dir string) {
 		if strings.Contains(name, ".tmp-") {
 			t.Errorf("temporary file %s left behind", name)
 		}
+	}
+}
+
+func TestWriterNamesItsArchive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.tar.zst")
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("a.txt", []byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	if sum, _ := w.Archive(); sum != "" {
+		t.Errorf("Archive before Close = %q, want empty", sum)
+	}
+	if err := w.Close(Manifest{Created: time.Unix(0, 0).UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	sum, size := w.Archive()
+	if sum != hex.EncodeToString(want[:]) || size != int64(len(data)) {
+		t.Errorf("Archive() = %s, %d; the file is %x, %d bytes", sum, size, want, len(data))
 	}
 }

@@ -249,9 +249,8 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	if !opts.quiet {
 		printSummary(opts.io.ErrOut, path, &res.Summary)
-		if a, err := archiveOf(path); err == nil {
-			fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", a.SHA256, a.Name, capture.FormatSize(a.Size))
-		}
+		sha, size := w.Archive()
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(path), capture.FormatSize(size))
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
 	}
 	if opts.github {
