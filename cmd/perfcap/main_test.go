@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
@@ -392,5 +393,27 @@ func TestBundleHasEveryFileAndVerifies(t *testing.T) {
 	}
 	if !bytes.HasPrefix([]byte(files["timeline.csv"]), []byte("t_seconds,")) {
 		t.Errorf("timeline.csv header: %q", strings.SplitN(files["timeline.csv"], "\n", 2)[0])
+	}
+}
+
+func TestDaemonsLeftRunningAreReported(t *testing.T) {
+	// The command daemonizes a child and exits at once: perfcap does not
+	// wait for it, but names it.
+	r := perfcap(t, "--quiet", "--no-perf", "--", workloadBin, "daemon", "--", "sleep", "1s")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if len(r.summary.LeftRunning) != 1 {
+		t.Fatalf("left_running = %v, want the daemon", r.summary.LeftRunning)
+	}
+	// The test process is the daemon's subreaper now: reap it, so it
+	// cannot join the tree of a later test's run.
+	defer syscall.Wait4(r.summary.LeftRunning[0], nil, 0, nil)
+	warned := false
+	for _, w := range r.summary.Warnings {
+		warned = warned || strings.Contains(w, "still running")
+	}
+	if !warned {
+		t.Errorf("no warning about the daemon: %q", r.summary.Warnings)
 	}
 }
