@@ -62,6 +62,10 @@ type Options struct {
 	// Perf, when set, records CPU stacks of the whole tree with perf
 	// record; Result.Perf says what was recorded or why not.
 	Perf *PerfOptions
+	// Epoch, when set, is the time sample and process offsets count from,
+	// instead of the command's start: a watch that restarts its command
+	// keeps one time axis across the runs.
+	Epoch time.Time
 	// Signals delivers the signals perfcap received (see ForwardedSignals);
 	// each is forwarded to the command's process group. nil means Run
 	// subscribes to them itself for its own duration.
@@ -313,7 +317,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 		Self:    os.Getpid(),
 		Root:    proc.Pid,
 		Foreign: r.kids.isForeign,
-		Start:   r.start0,
+		Start:   cmpTime(r.opts.Epoch, r.start0),
 	})
 	return proc, nil
 }
@@ -617,6 +621,14 @@ func startError(name string, err error) error {
 		return &StartError{Name: name, Code: 126, Err: err}
 	}
 	return &StartError{Name: name, Code: 126, Err: err}
+}
+
+// cmpTime returns t unless it is zero, else def.
+func cmpTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
 }
 
 // selfHWM is perfcap's own peak RSS in bytes.

@@ -58,8 +58,9 @@ type Sampler struct {
 	prev, cur []entry
 	gen       uint64 // the pass number, to tell which tree processes it saw
 	rootSeen  bool
-	lastPID   int     // the last pid allocated at the last listing; 0 for unknown
-	listT     float64 // the offset of the last listing
+	root      *treeProc // the root once seen
+	lastPID   int       // the last pid allocated at the last listing; 0 for unknown
+	listT     float64   // the offset of the last listing
 
 	procs    []*treeProc // every tree process seen, in order of discovery
 	present  []*treeProc // tree processes alive or zombie at the last pass
@@ -472,6 +473,11 @@ func (s *Sampler) Processes() []Process {
 	})
 	return out
 }
+
+// RootAlive reports whether the root process was seen and, at the last
+// Sample, was still running: not a zombie, not gone, and not replaced by
+// another process that reused its pid (told apart by its start time).
+func (s *Sampler) RootAlive() bool { return s.root != nil && s.root.state == alive }
 
 // PeakTreeRSS returns the largest summed RSS of the tree over the samples.
 func (s *Sampler) PeakTreeRSS() uint64 { return s.peakTree }

@@ -176,6 +176,9 @@ func (s *Sampler) classify(i int) class {
 	e.class = c
 	if c == inTree {
 		e.tp = s.newTreeProc(e.pid, &st)
+		if e.pid == s.cfg.Root && s.root == nil {
+			s.root = e.tp
+		}
 	}
 	return c
 }

@@ -83,6 +83,20 @@ type Growth struct {
 	BytesPerSecond float64 `json:"bytes_per_second"`
 	// Method says how the verdict was reached, for the metrics table.
 	Method string `json:"method,omitempty"`
+	// Verdict is "growing", "flat" or "inconclusive"; Reason says why in
+	// one line.
+	Verdict string `json:"verdict,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// LowBytesPerSecond and HighBytesPerSecond bound the rate's
+	// confidence interval.
+	LowBytesPerSecond  float64 `json:"low_bytes_per_second,omitempty"`
+	HighBytesPerSecond float64 `json:"high_bytes_per_second,omitempty"`
+	// SinceSeconds and UntilSeconds delimit the analysed window (after
+	// the warm-up), in seconds since the start.
+	SinceSeconds float64 `json:"since_seconds,omitempty"`
+	UntilSeconds float64 `json:"until_seconds,omitempty"`
+	// P is the trend test's p-value.
+	P float64 `json:"p,omitempty"`
 }
 
 // Attachment is one file of the bundle named in the report.

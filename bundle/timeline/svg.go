@@ -2,10 +2,12 @@ package timeline
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -24,6 +26,50 @@ type Options struct {
 	SystemCPU bool
 	// Processes, from ReadProcesses, are marked by their start times.
 	Processes []Process
+	// Trend, when not nil, draws a fitted memory trend over the RSS panel
+	// and shades the warm-up before it.
+	Trend *Trend
+	// Markers are events drawn as vertical lines through both panels, in
+	// any order.
+	Markers []Marker
+}
+
+// Trend is a straight line fitted to the RSS, such as a memory-growth
+// watch's post-GC floor, drawn dashed over the RSS panel from Since to
+// Until. It never rescales the RSS axis: the part of the line above the
+// axis is clipped.
+type Trend struct {
+	// Since and Until bound the fitted window, in seconds on the
+	// timeline's time axis; the RSS panel is shaded as warm-up before
+	// Since.
+	Since, Until float64
+	// Intercept is the line's value at Since, in bytes.
+	Intercept float64
+	// Slope is the line's rise, in bytes per second.
+	Slope float64
+	// Label names the line in the legend, e.g.
+	// "growing +61.2 MiB/h (57.9–64.0)".
+	Label string
+}
+
+// The kinds of Marker that have their own colour; any other kind is drawn
+// in grey.
+const (
+	MarkerRestart  = "restart"
+	MarkerAlert    = "alert"
+	MarkerSnapshot = "snapshot"
+)
+
+// Marker is an event at one time of the run, such as a restart of the
+// watched process, an alert or a snapshot taken.
+type Marker struct {
+	// T is the event's time in seconds on the timeline's time axis.
+	T float64
+	// Label says what happened; it is the marker's tooltip.
+	Label string
+	// Kind is MarkerRestart, MarkerAlert, MarkerSnapshot or another
+	// string.
+	Kind string
 }
 
 // The chart's geometry, in pixels: two panels of the same size, one above
@@ -44,6 +90,7 @@ const (
 	cpuColor     = "#2e62a8"
 	rssColor     = "#b4540a"
 	systemColor  = "#8a8a8a"
+	trendColor   = "#7b1fa2"
 )
 
 // WriteSVG draws tl as a self-contained SVG: tree CPU above tree RSS over
@@ -123,6 +170,7 @@ func (c *chart) draw() {
 	c.timeAxis()
 	c.starts()
 	c.hover()
+	c.markers()
 	c.legend()
 	c.printf("</svg>\n")
 }
@@ -249,7 +297,9 @@ func (c *chart) rssPanel() {
 	top, ticks := bytesAxis(float64(c.tl.PeakRSS))
 	c.top, c.ymax = rssTop, top
 	c.panel(rssTop, "tree RSS, resident memory of all processes", ticks)
+	c.warmup()
 	c.series(func(b *Bucket) Stat { return b.TreeRSS }, rssColor, "rss-clip")
+	c.trend()
 	x, y := c.xf(c.tl.PeakRSSAt), c.yf(float64(c.tl.PeakRSS))
 	label := "peak " + formatBytes(float64(c.tl.PeakRSS)) + " at " + formatSeconds(c.tl.PeakRSSAt)
 	anchor, dx := "start", 7.0
@@ -357,6 +407,7 @@ func (c *chart) hover() {
 		if c.opts.SystemCPU {
 			tip += fmt.Sprintf("\nsystem CPU %s%% of all cores, %s available", num(g.SystemCPU.sum/float64(g.Samples)), formatBytes(float64(g.MinAvailable)))
 		}
+		tip += c.trendTip(mid(&g))
 		c.printf(`<rect x="%s" y="%d" width="%s" height="%d"><title>%s</title></rect>`+"\n",
 			num(x0), cpuTop, num(max(x1-x0, 0)), plotBottom-cpuTop, esc(tip))
 		i = j
@@ -373,20 +424,296 @@ func merged(bs []Bucket) Bucket {
 	return g
 }
 
-func (c *chart) legend() {
-	y := svgHeight - 16
-	x := plotLeft
-	item := func(swatch, label string) {
-		c.printf(`<g transform="translate(%d %d)">%s<text x="26" y="4">%s</text></g>`+"\n", x, y, swatch, esc(label))
-		x += 44 + 6*utf8.RuneCountInString(label)
-	}
-	item(`<line x2="20" stroke="`+cpuColor+`" stroke-width="2"/>`, "tree CPU")
-	item(`<line x2="20" stroke="`+rssColor+`" stroke-width="2"/>`, "tree RSS")
-	if c.opts.SystemCPU && c.opts.NumCPU > 0 {
-		item(`<line x2="20" stroke="`+systemColor+`"/>`, "machine CPU, all processes")
-	}
-	item(`<path d="M10 -4l-4 7h8z" fill="#555"/>`, "process start (hover for names)")
+// trendDrawn reports whether opts.Trend is a line that can be drawn: all
+// its numbers finite and Until after Since.
+func (c *chart) trendDrawn() bool {
+	tr := c.opts.Trend
+	return tr != nil && finite(tr.Since) && finite(tr.Until) && finite(tr.Intercept) && finite(tr.Slope) && tr.Until > tr.Since
 }
+
+// trendTip is what a hover tooltip at t seconds says of the trend: the
+// line's value within its window, "warm-up" before it.
+func (c *chart) trendTip(t float64) string {
+	if !c.trendDrawn() {
+		return ""
+	}
+	tr := c.opts.Trend
+	switch {
+	case t < tr.Since:
+		return "\nwarm-up, left out of the trend"
+	case t <= tr.Until:
+		return fmt.Sprintf("\ntrend line %s: %s", formatBytes(tr.Intercept+tr.Slope*(t-tr.Since)), cut(tr.Label, 80))
+	}
+	return ""
+}
+
+// warmup shades the RSS panel before the trend's window, the warm-up the
+// fit left out.
+func (c *chart) warmup() {
+	if !c.trendDrawn() || c.opts.Trend.Since <= 0 {
+		return
+	}
+	w := c.xf(c.opts.Trend.Since) - plotLeft
+	c.printf(`<rect x="%d" y="%d" width="%s" height="%d" fill="#000" fill-opacity="0.06"/>`, plotLeft, rssTop, num(w), panelHeight)
+	if w >= 50 {
+		c.printf(`<text x="%d" y="%d" font-size="10" fill="#666">warm-up</text>`, plotLeft+4, rssTop+12)
+	}
+	c.printf("\n")
+}
+
+// trend draws the trend line over the RSS series; the hover columns'
+// tooltips give its value. The line is clipped to
+// the panel here, not only by the clip path, so that a value far off the
+// axis cannot write huge coordinates.
+func (c *chart) trend() {
+	if !c.trendDrawn() {
+		return
+	}
+	tr := c.opts.Trend
+	xr := func(t float64) float64 { return plotLeft + t/c.end*(plotRight-plotLeft) }
+	yr := func(v float64) float64 { return c.top + panelHeight*(1-v/c.ymax) }
+	x0, y0 := xr(tr.Since), yr(tr.Intercept)
+	x1, y1 := xr(tr.Until), yr(tr.Intercept+tr.Slope*(tr.Until-tr.Since))
+	x0, y0, x1, y1, ok := clipSegment(x0, y0, x1, y1, plotLeft, rssTop, plotRight, plotBottom)
+	if !ok {
+		return
+	}
+	line := fmt.Sprintf(`x1="%s" y1="%s" x2="%s" y2="%s"`, num(x0), num(y0), num(x1), num(y1))
+	c.printf(`<g clip-path="url(#rss-clip)"><line %s stroke="#fff" stroke-opacity="0.8" stroke-width="4"/>`, line)
+	c.printf(`<line %s stroke="%s" stroke-width="2" stroke-dasharray="8 5"/></g>`+"\n", line, trendColor)
+}
+
+// clipSegment clips the segment (x0, y0)–(x1, y1) to the rectangle
+// [left, right]×[top, bottom] (Liang–Barsky); ok is false when no part of
+// it is inside.
+func clipSegment(x0, y0, x1, y1, left, top, right, bottom float64) (cx0, cy0, cx1, cy1 float64, ok bool) {
+	dx, dy := x1-x0, y1-y0
+	lo, hi := 0.0, 1.0
+	for _, e := range [4][2]float64{{-dx, x0 - left}, {dx, right - x0}, {-dy, y0 - top}, {dy, bottom - y0}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+			continue
+		}
+		r := q / p
+		if p < 0 {
+			lo = max(lo, r)
+		} else {
+			hi = min(hi, r)
+		}
+	}
+	if lo > hi || !finite(lo) || !finite(hi) {
+		return 0, 0, 0, 0, false
+	}
+	return x0 + lo*dx, y0 + lo*dy, x0 + hi*dx, y0 + hi*dy, true
+}
+
+// markerKinds are the colours and legend names of Marker kinds, the
+// strongest first: a cluster of markers takes the colour of its strongest
+// kind. The last entry is for any other kind.
+var markerKinds = []struct{ kind, color, legend string }{
+	{MarkerAlert, "#d32f2f", "alert"},
+	{MarkerRestart, "#424242", "restart"},
+	{MarkerSnapshot, "#1976d2", "snapshot"},
+	{"", "#8a8a8a", "other event"},
+}
+
+// kindOf is the index of kind in markerKinds.
+func kindOf(kind string) int {
+	for i, k := range markerKinds[:len(markerKinds)-1] {
+		if k.kind == kind {
+			return i
+		}
+	}
+	return len(markerKinds) - 1
+}
+
+// markers draws opts.Markers as dashed vertical lines through both panels,
+// each with a tooltip and, where there is room, a short label at the top of
+// the CPU panel. Markers closer than clusterWidth pixels share one line, as
+// process starts do, so a week of snapshots stays under a hundred lines
+// whose tooltips list a few markers each. They are drawn after the hover
+// columns so that their tooltips win.
+func (c *chart) markers() {
+	var ms []Marker
+	for _, m := range c.opts.Markers {
+		if finite(m.T) {
+			ms = append(ms, m)
+		}
+	}
+	if len(ms) == 0 {
+		return
+	}
+	slices.SortStableFunc(ms, func(a, b Marker) int { return cmp.Compare(a.T, b.T) })
+	var groups []markerGroup
+	for i := 0; i < len(ms); {
+		x := c.xf(ms[i].T)
+		j := i + 1
+		for j < len(ms) && c.xf(ms[j].T)-x < clusterWidth {
+			j++
+		}
+		groups = append(groups, newMarkerGroup(x, ms[i:j]))
+		i = j
+	}
+	placeLabels(groups)
+	c.printf(`<g font-size="10" stroke-dasharray="4 3">` + "\n")
+	for _, g := range groups {
+		color := markerKinds[g.kind].color
+		x := num(g.x)
+		c.printf(`<g stroke="%s"><title>%s</title><line x1="%s" x2="%s" y1="%d" y2="%d"/><line x1="%s" x2="%s" y1="%d" y2="%d"/>`,
+			color, esc(g.tip), x, x, cpuTop, cpuTop+panelHeight, x, x, rssTop, plotBottom)
+		// A transparent strip makes the thin line easy to hover.
+		c.printf(`<rect x="%s" y="%d" width="6" height="%d" fill="#fff" fill-opacity="0" stroke="none"/>`, num(g.x-3), cpuTop, plotBottom-cpuTop)
+		if g.labelled {
+			c.printf(`<text x="%s" y="%d" text-anchor="%s" fill="%s" stroke="#fff" stroke-width="3" stroke-dasharray="none" paint-order="stroke">%s</text>`,
+				num(g.lx), cpuTop+11, g.anchor, color, esc(g.label))
+		}
+		c.printf("</g>\n")
+	}
+	c.printf("</g>\n")
+}
+
+// markerGroup is the markers that share one line: where it is drawn, the
+// strongest kind among them (an index in markerKinds), its tooltip and
+// its label.
+type markerGroup struct {
+	x          float64
+	kind       int
+	tip, label string
+	// The label, if labelled, spans left to right and is drawn at lx with
+	// the SVG text-anchor anchor.
+	labelled    bool
+	left, right float64
+	lx          float64
+	anchor      string
+}
+
+func newMarkerGroup(x float64, ms []Marker) markerGroup {
+	g := markerGroup{x: x, kind: kindOf(ms[0].Kind)}
+	same := true
+	for _, m := range ms[1:] {
+		g.kind = min(g.kind, kindOf(m.Kind))
+		same = same && m.Kind == ms[0].Kind
+	}
+	var tip strings.Builder
+	if len(ms) > 1 {
+		fmt.Fprintf(&tip, "%d events %s to %s:\n", len(ms), formatSeconds(ms[0].T), formatSeconds(ms[len(ms)-1].T))
+	}
+	for k, m := range ms {
+		if k == listedStarts {
+			fmt.Fprintf(&tip, "\n… and %d more", len(ms)-k)
+			break
+		}
+		if k > 0 {
+			tip.WriteString("\n")
+		}
+		fmt.Fprintf(&tip, "%s at %s", markerName(m.Kind), formatSeconds(m.T))
+		if m.Label != "" {
+			fmt.Fprintf(&tip, ": %s", cut(m.Label, 120))
+		}
+	}
+	g.tip = tip.String()
+	switch {
+	case len(ms) > 1 && same && kindOf(ms[0].Kind) < len(markerKinds)-1:
+		g.label = fmt.Sprintf("%d %ss", len(ms), ms[0].Kind)
+	case len(ms) > 1:
+		g.label = fmt.Sprintf("%d events", len(ms))
+	case ms[0].Label != "":
+		g.label = cut(ms[0].Label, 24)
+	default:
+		g.label = markerName(ms[0].Kind)
+	}
+	width := 5.5 * float64(utf8.RuneCountInString(g.label))
+	g.lx, g.anchor, g.left, g.right = x+3, "start", x+3, x+3+width
+	if g.right > plotRight {
+		g.lx, g.anchor, g.left, g.right = x-3, "end", x-3-width, x-3
+	}
+	return g
+}
+
+// placeLabels labels the groups that have room, the strongest kinds first
+// and then from left to right, so an alert's label is not crowded out by a
+// snapshot's.
+func placeLabels(groups []markerGroup) {
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(groups[a].kind, groups[b].kind) })
+	var placed []*markerGroup
+	for _, i := range order {
+		g := &groups[i]
+		g.labelled = !slices.ContainsFunc(placed, func(p *markerGroup) bool {
+			return g.left < p.right+4 && p.left < g.right+4
+		})
+		if g.labelled {
+			placed = append(placed, g)
+		}
+	}
+}
+
+// markerName is how a tooltip names a Marker kind.
+func markerName(kind string) string {
+	if kind == "" {
+		return "event"
+	}
+	return kind
+}
+
+// legend lays out one row of swatches under the chart, or more rows when
+// a trend label and marker kinds do not fit in one.
+func (c *chart) legend() {
+	type entry struct{ swatch, label string }
+	items := []entry{
+		{`<line x2="20" stroke="` + cpuColor + `" stroke-width="2"/>`, "tree CPU"},
+		{`<line x2="20" stroke="` + rssColor + `" stroke-width="2"/>`, "tree RSS"},
+	}
+	if c.opts.SystemCPU && c.opts.NumCPU > 0 {
+		items = append(items, entry{`<line x2="20" stroke="` + systemColor + `"/>`, "machine CPU, all processes"})
+	}
+	items = append(items, entry{`<path d="M10 -4l-4 7h8z" fill="#555"/>`, "process start (hover for names)"})
+	if c.trendDrawn() {
+		label := c.opts.Trend.Label
+		if label == "" {
+			label = "trend"
+		}
+		items = append(items, entry{`<line x2="20" stroke="` + trendColor + `" stroke-width="2" stroke-dasharray="6 3"/>`, cut(label, 80)})
+	}
+	present := make([]bool, len(markerKinds))
+	for _, m := range c.opts.Markers {
+		if finite(m.T) {
+			present[kindOf(m.Kind)] = true
+		}
+	}
+	for i, k := range markerKinds {
+		if present[i] {
+			items = append(items, entry{`<line x1="10" x2="10" y1="-7" y2="5" stroke="` + k.color + `" stroke-width="1.5" stroke-dasharray="3 2"/>`, k.legend})
+		}
+	}
+	width := func(e entry) int { return 44 + 6*utf8.RuneCountInString(e.label) }
+	rows, x := 1, plotLeft
+	for _, e := range items {
+		if x > plotLeft && x+width(e)-18 > svgWidth {
+			rows++
+			x = plotLeft
+		}
+		x += width(e)
+	}
+	y, x := svgHeight-16-18*(rows-1), plotLeft
+	for _, e := range items {
+		if x > plotLeft && x+width(e)-18 > svgWidth {
+			y += 18
+			x = plotLeft
+		}
+		c.printf(`<g transform="translate(%d %d)">%s<text x="26" y="4">%s</text></g>`+"\n", x, y, e.swatch, esc(e.label))
+		x += width(e)
+	}
+}
+
+// finite reports whether v is neither infinite nor NaN.
+func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }
 
 // num formats a coordinate or value with one decimal, never "-0.0".
 func num(v float64) string {

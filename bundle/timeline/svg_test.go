@@ -9,6 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,6 +127,16 @@ func TestWriteSVGDeterministic(t *testing.T) {
 		t.Fatal("two renderings of the same timeline differ")
 	}
 	wellFormed(t, a)
+
+	tr := watchTrend
+	ms := watchMarkers()
+	a = render(t, readWatch(t), Options{Trend: &tr, Markers: ms})
+	slices.Reverse(ms)
+	b = render(t, readWatch(t), Options{Trend: &tr, Markers: ms})
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same markers in another order render differently")
+	}
+	wellFormed(t, a)
 }
 
 func TestPeakLabel(t *testing.T) {
@@ -159,6 +172,8 @@ func TestWriteSVGEscapes(t *testing.T) {
 	svg := render(t, tl, Options{
 		Title:     evil,
 		Processes: []Process{{PID: 7, Name: evil, Argv: evil, Start: 1}},
+		Trend:     &Trend{Since: 1, Until: 4, Intercept: 1 << 20, Slope: 1 << 20, Label: evil},
+		Markers:   []Marker{{T: 2, Label: evil, Kind: evil}, {T: 2.001, Label: evil, Kind: MarkerAlert}},
 	})
 	wellFormed(t, svg)
 	if bytes.Contains(svg, []byte("<script")) {
@@ -256,5 +271,234 @@ func TestLabels(t *testing.T) {
 	}
 	if top, _ := percentAxis(190); top != 200 {
 		t.Errorf("percentAxis(190) tops at %v", top)
+	}
+}
+
+// watchCSV is timeline.csv of a two-hour memory-growth watch sampled every
+// 10 s: RSS ramps up over the first minutes, then its post-GC floor grows
+// 61.2 MiB/h under a 45 s, 80 MiB garbage-collection sawtooth.
+func watchCSV() string {
+	var b strings.Builder
+	b.WriteString(header)
+	for i := range 720 {
+		t := float64(i) * 10
+		floor := 20 + 180*(1-math.Exp(-t/150)) + watchSlope*t
+		rss := (floor + 80*math.Mod(t, 45)/45) * (1 << 20)
+		cpu := 40 + 30*math.Sin(t/300)
+		fmt.Fprintf(&b, "%.3f,%.1f,%d,1,12,20.0,8589934592\n", t, cpu, uint64(rss))
+	}
+	return b.String()
+}
+
+// watchSlope is the floor's growth in the watch of watchCSV, in MiB/s.
+const watchSlope = 61.2 / 3600
+
+// watchTrend is the trend fitted to watchCSV after a 12 min warm-up.
+var watchTrend = Trend{
+	Since:     720,
+	Until:     7190,
+	Intercept: (20 + 180*(1-math.Exp(-720.0/150)) + watchSlope*720) * (1 << 20),
+	Slope:     watchSlope * (1 << 20),
+	Label:     "growing +61.2 MiB/h (57.9–64.0)",
+}
+
+// watchMarkers are events of the watch of watchCSV: snapshots every 15 min,
+// a restart next to one of them and two alerts 10 s apart.
+func watchMarkers() []Marker {
+	ms := []Marker{
+		{T: 5410, Label: "RSS 580 MiB above the 550 MiB limit", Kind: MarkerAlert},
+		{T: 1370, Label: "process restarted (pid 4242 → 4318)", Kind: MarkerRestart},
+		{T: 5400, Label: "growing +61.2 MiB/h", Kind: MarkerAlert},
+	}
+	for t := 450.0; t < 7200; t += 900 {
+		ms = append(ms, Marker{T: t, Label: fmt.Sprintf("heap snapshot %d", int(t)/900+1), Kind: MarkerSnapshot})
+	}
+	return ms
+}
+
+func readWatch(t *testing.T) *Timeline {
+	t.Helper()
+	tl, err := ReadTimeline(strings.NewReader(watchCSV()), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tl
+}
+
+func TestGoldenWatch(t *testing.T) {
+	tr := watchTrend
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"watch-trend.svg", Options{Title: "perfcap watch --pid 4242", NumCPU: 4, Trend: &tr}},
+		{"watch-markers.svg", Options{Title: "perfcap watch --pid 4242", NumCPU: 4, Markers: watchMarkers()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svg := render(t, readWatch(t), tc.opts)
+			wellFormed(t, svg)
+			checkGolden(t, tc.name, svg)
+		})
+	}
+}
+
+// lines returns the x1, y1, x2, y2 of the <line> elements of svg stroked
+// in color.
+func lines(t *testing.T, svg []byte, color string) [][4]float64 {
+	t.Helper()
+	var out [][4]float64
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok || el.Name.Local != "line" {
+			continue
+		}
+		attrs := map[string]string{}
+		for _, a := range el.Attr {
+			attrs[a.Name.Local] = a.Value
+		}
+		if attrs["stroke"] != color || attrs["y1"] == "" {
+			continue // another colour, or a legend swatch
+		}
+		var l [4]float64
+		for i, k := range []string{"x1", "y1", "x2", "y2"} {
+			if l[i], err = strconv.ParseFloat(attrs[k], 64); err != nil {
+				t.Fatalf("line %s=%q: %v", k, attrs[k], err)
+			}
+		}
+		out = append(out, l)
+	}
+}
+
+// TestTrend checks the trend line's ends, its clipping to the RSS panel
+// without rescaling the axis, the warm-up shading and what is refused.
+func TestTrend(t *testing.T) {
+	tl := readWatch(t)
+	end := tl.Buckets[len(tl.Buckets)-1].Last
+	const top = 400 << 20 // the RSS axis of the watch, peak 392.7 MiB
+	px := func(t float64) float64 { return plotLeft + t/end*(plotRight-plotLeft) }
+	py := func(v float64) float64 { return rssTop + panelHeight*(1-v/top) }
+	mib := float64(1 << 20)
+	for _, tc := range []struct {
+		name   string
+		trend  Trend
+		want   [][4]float64 // the trend line, if drawn
+		warmup bool
+		legend bool
+	}{
+		{
+			name:   "inside the panel",
+			trend:  watchTrend,
+			want:   [][4]float64{{px(720), py(watchTrend.Intercept), px(7190), py(watchTrend.Intercept + watchTrend.Slope*(7190-720))}},
+			warmup: true, legend: true,
+		},
+		{
+			name:   "leaves the top of the axis at 400 MiB",
+			trend:  Trend{Since: 0, Until: end, Intercept: 200 * mib, Slope: 400 * mib / end, Label: "steep"},
+			want:   [][4]float64{{px(0), py(200 * mib), px(end / 2), rssTop}},
+			legend: true,
+		},
+		{
+			name:   "runs past the end of the timeline",
+			trend:  Trend{Since: end / 2, Until: 2 * end, Intercept: 100 * mib, Slope: 0, Label: "flat"},
+			want:   [][4]float64{{px(end / 2), py(100 * mib), plotRight, py(100 * mib)}},
+			warmup: true, legend: true,
+		},
+		{
+			name:   "wholly above the axis",
+			trend:  Trend{Since: 600, Until: end, Intercept: 2 << 30, Slope: 1, Label: "high"},
+			warmup: true, legend: true,
+		},
+		{name: "NaN slope", trend: Trend{Since: 600, Until: end, Intercept: 1, Slope: math.NaN(), Label: "nan"}},
+		{name: "infinite until", trend: Trend{Since: 600, Until: math.Inf(1), Intercept: 1, Label: "inf"}},
+		{name: "until before since", trend: Trend{Since: 600, Until: 500, Intercept: 1, Label: "backwards"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tc.trend
+			svg := render(t, tl, Options{Trend: &tr})
+			wellFormed(t, svg)
+			if !bytes.Contains(svg, []byte(">400 MiB</text>")) || bytes.Contains(svg, []byte(">500 MiB</text>")) {
+				t.Error("the trend changed the RSS axis, which must top at 400 MiB")
+			}
+			got := lines(t, svg, trendColor)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d trend lines %v, want %d", len(got), got, len(tc.want))
+			}
+			for i, l := range got {
+				for k := range l {
+					if math.Abs(l[k]-tc.want[i][k]) > 0.051 {
+						t.Errorf("trend line %v, want %v", l, tc.want[i])
+						break
+					}
+				}
+			}
+			if w := bytes.Contains(svg, []byte(">warm-up</text>")); w != tc.warmup {
+				t.Errorf("warm-up label drawn: %v, want %v", w, tc.warmup)
+			}
+			if l := bytes.Contains(svg, []byte(">"+tr.Label+"</text></g>")); l != tc.legend {
+				t.Errorf("legend entry %q: %v, want %v", tr.Label, l, tc.legend)
+			}
+		})
+	}
+}
+
+// markerLine matches the start of a marker's line.
+var markerLine = regexp.MustCompile(`<g stroke="#[0-9a-f]{6}"><title>`)
+
+// TestMarkers checks marker colours, clustering and labels, and that a
+// week of snapshots a minute apart stays a small picture.
+func TestMarkers(t *testing.T) {
+	svg := render(t, readWatch(t), Options{Markers: append(watchMarkers(), Marker{T: math.NaN(), Kind: MarkerAlert})})
+	wellFormed(t, svg)
+	for _, want := range []string{
+		// The restart and the snapshot 20 s apart share a restart-coloured line.
+		`<g stroke="#424242"><title>` + esc("2 events 22 min 30 s to 22 min 50 s:\nsnapshot at 22 min 30 s: heap snapshot 2\nrestart at 22 min 50 s: process restarted (pid 4242 → 4318)") + "</title>",
+		// The two alerts share an alert line, labelled ahead of snapshot 6.
+		`fill="#d32f2f" stroke="#fff" stroke-width="3" stroke-dasharray="none" paint-order="stroke">2 alerts</text>`,
+		`>heap snapshot 1</text>`,
+		`<text x="26" y="4">alert</text>`, `<text x="26" y="4">restart</text>`, `<text x="26" y="4">snapshot</text>`,
+	} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("no %q", want)
+		}
+	}
+	if n := len(markerLine.FindAll(svg, -1)); n != 9 {
+		t.Errorf("%d marker lines for 11 markers, two pairs of them close; want 9", n)
+	}
+	if bytes.Contains(svg, []byte(">other event</text>")) {
+		t.Error("legend names a kind that is not there")
+	}
+
+	var week strings.Builder
+	week.WriteString(header)
+	for i := range 2000 {
+		fmt.Fprintf(&week, "%d,10.0,%d,1,4,5.0,1000\n", i*302, 100<<20+i<<10)
+	}
+	tl, err := ReadTimeline(strings.NewReader(week.String()), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []Marker
+	for i := range 7 * 24 * 60 {
+		ms = append(ms, Marker{T: float64(i * 60), Label: "heap snapshot", Kind: MarkerSnapshot})
+	}
+	plain := render(t, tl, Options{})
+	svg = render(t, tl, Options{Markers: ms})
+	wellFormed(t, svg)
+	if n := len(markerLine.FindAll(svg, -1)); n > (plotRight-plotLeft)/clusterWidth+1 {
+		t.Errorf("%d marker lines for a week of snapshots", n)
+	}
+	if !bytes.Contains(svg, []byte("… and ")) || !bytes.Contains(svg, []byte(" snapshots</text>")) {
+		t.Error("no clustered snapshot marker")
+	}
+	if extra := len(svg) - len(plain); extra > 100<<10 {
+		t.Errorf("a week of snapshots adds %d bytes to the SVG", extra)
 	}
 }

@@ -114,6 +114,23 @@ type Result struct {
 	BucketWidth time.Duration `json:"bucket_width_ns"`
 	// Since is the start of the analysed window, after the warm-up.
 	Since time.Duration `json:"since_ns"`
+	// Until is the end of the analysed window: the end of the last fit
+	// bucket used. A last fit bucket that is not full is left out, so
+	// Until can be up to BucketWidth before the newest sample.
+	Until time.Duration `json:"until_ns"`
+	// InterceptBytes is the Theil–Sen intercept, the median of
+	// min − SlopeBytesPerSec·t over the fit buckets: the fitted post-GC
+	// floor at Since. The fitted line is
+	// InterceptBytes + SlopeBytesPerSec·(t − Since).Seconds() for t from
+	// Since to Until. Here t is the centre of the stored bucket that holds
+	// the fit bucket's minimum, not the fit bucket's centre, because under
+	// a rising floor the minimum lies near the fit bucket's start; the
+	// line is still off by up to |SlopeBytesPerSec| × half a stored bucket
+	// (1 s for a short watch, about 64 s for a day, 512 s for a week).
+	InterceptBytes float64 `json:"intercept_bytes"`
+	// MeanBytes is the mean RSS of the samples in the analysed window, the
+	// base of the relative threshold.
+	MeanBytes float64 `json:"mean_bytes"`
 	// Samples is the number of samples the Series holds, warm-up included.
 	Samples uint64 `json:"samples"`
 	// Method names the estimator, for readers of summary.json.
@@ -142,7 +159,7 @@ func (s *Series) Analyze(opts Options) Result {
 	per := ceilDiv(max(o.BucketWidth, window/time.Duration(o.MaxBuckets)), s.width)
 	r.BucketWidth = per * s.width
 
-	x, y, mean := s.fitPoints(int(first), int(per))
+	x, y, at, mean, used := s.fitPoints(int(first), int(per))
 	r.Buckets = len(y)
 	if len(y) < o.MinBuckets {
 		r.Reason = fmt.Sprintf("%d buckets of %v after the warm-up; need %d", len(y), r.BucketWidth, o.MinBuckets)
@@ -153,6 +170,9 @@ func (s *Series) Analyze(opts Options) Result {
 	r.P = pValue(sum, varS)
 	zq := math.Sqrt2 * math.Erfinv(1-o.Alpha)
 	r.SlopeBytesPerSec, r.LowBytesPerSec, r.HighBytesPerSec = theilSen(x, y, zq*math.Sqrt(varS))
+	r.InterceptBytes = intercept(at, y, r.SlopeBytesPerSec)
+	r.Until = r.Since + time.Duration(used)*r.BucketWidth
+	r.MeanBytes = mean
 	r.MiBPerHour = r.SlopeBytesPerSec * 3600 / mib
 	r.LowMiBPerHour = r.LowBytesPerSec * 3600 / mib
 	r.HighMiBPerHour = r.HighBytesPerSec * 3600 / mib
@@ -178,29 +198,39 @@ func (s *Series) Analyze(opts Options) Result {
 // fitPoints regroups the stored buckets from index first on, per stored
 // buckets to a fit bucket, dropping a last fit bucket that is not full. It
 // returns each non-empty fit bucket's centre in seconds from the window
-// start and its minimum RSS, and the mean RSS of the samples used.
-func (s *Series) fitPoints(first, per int) (x, y []float64, mean float64) {
+// start, its minimum RSS and where that minimum is (the centre of the
+// earliest stored bucket holding it), the mean RSS of the samples used,
+// and how many fit buckets the window spans up to the end of the last
+// non-empty one.
+func (s *Series) fitPoints(first, per int) (x, y, at []float64, mean float64, used int) {
 	nfit := (len(s.buckets) - first) / per
-	width := (time.Duration(per) * s.width).Seconds()
+	stored := s.width.Seconds()
+	width := float64(per) * stored
 	var sum float64
 	var n uint64
 	for j := range nfit {
 		var b bucket
-		for _, sb := range s.buckets[first+j*per : first+(j+1)*per] {
+		k := 0
+		for i, sb := range s.buckets[first+j*per : first+(j+1)*per] {
+			if sb.n > 0 && (b.n == 0 || sb.min < b.min) {
+				k = i
+			}
 			b.merge(sb)
 		}
 		if b.n == 0 {
 			continue
 		}
 		x = append(x, (float64(j)+0.5)*width)
+		at = append(at, float64(j)*width+(float64(k)+0.5)*stored)
 		y = append(y, float64(b.min))
 		sum += b.sum
 		n += b.n
+		used = j + 1
 	}
 	if n > 0 {
 		mean = sum / float64(n)
 	}
-	return x, y, mean
+	return x, y, at, mean, used
 }
 
 // ceilDiv returns ⌈a/b⌉ for a ≥ 0, b > 0 without overflowing.

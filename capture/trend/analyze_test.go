@@ -161,3 +161,104 @@ func TestAnalyzeEmpty(t *testing.T) {
 		t.Errorf("empty series: %+v, want inconclusive with p=1", got)
 	}
 }
+
+// TestAnalyzeLine checks the fitted floor line: at Since it is the floor
+// the series was built on, and at Until it still is, to within 1 % and
+// within the bias the Result documents.
+func TestAnalyzeLine(t *testing.T) {
+	tests := []struct {
+		name string
+		dur  time.Duration
+		// floor is the post-GC floor in MiB at t seconds; the samples add
+		// a sawtooth of saw MiB every period seconds on top of it.
+		floor       func(t float64) float64
+		period, saw float64
+		wantVerdict string
+		wantExactly bool // the intercept is the floor to the byte
+	}{
+		{
+			name:        "100 MiB + 1 MiB/min under a 10 s sawtooth, 1 h",
+			dur:         time.Hour,
+			floor:       func(t float64) float64 { return 100 + t/60 },
+			period:      10,
+			saw:         50,
+			wantVerdict: Growing,
+		},
+		{
+			name:        "100 MiB + 1 MiB/min under a 23 s sawtooth, 24 h",
+			dur:         24 * time.Hour,
+			floor:       func(t float64) float64 { return 100 + t/60 },
+			period:      23,
+			saw:         80,
+			wantVerdict: Growing,
+		},
+		{
+			name:        "100 MiB + 1 MiB/min, no sawtooth, 10 min",
+			dur:         10 * time.Minute,
+			floor:       func(t float64) float64 { return 100 + t/60 },
+			wantVerdict: Growing,
+		},
+		{
+			name:        "flat 300 MiB under a 20 s sawtooth, 2 h",
+			dur:         2 * time.Hour,
+			floor:       func(float64) float64 { return 300 },
+			period:      20,
+			saw:         200,
+			wantVerdict: Flat,
+			wantExactly: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, raw := sample(tt.dur, func(t float64, _ *rand.Rand) float64 {
+				v := tt.floor(t)
+				if tt.period > 0 {
+					v += sawtooth(t, tt.period, tt.saw)
+				}
+				return v
+			})
+			got := s.Analyze(Options{})
+			if got.Verdict != tt.wantVerdict {
+				t.Fatalf("verdict %q (%s), want %q", got.Verdict, got.Reason, tt.wantVerdict)
+			}
+			if got.Until <= got.Since || got.Until > tt.dur || (got.Until-got.Since)%got.BucketWidth != 0 {
+				t.Errorf("window %v to %v in buckets of %v over a %v watch", got.Since, got.Until, got.BucketWidth, tt.dur)
+			}
+			var sum float64
+			for _, v := range raw[int(got.Since/time.Second):int(got.Until/time.Second)] {
+				sum += v
+			}
+			if mean := sum / float64((got.Until-got.Since)/time.Second); math.Abs(got.MeanBytes-mean) > 1e-6*mean {
+				t.Errorf("MeanBytes %.0f, want %.0f", got.MeanBytes, mean)
+			}
+			// The minimum is placed at the centre of its stored bucket, at
+			// most half a stored bucket off, and samples are whole bytes.
+			stored := time.Second
+			for stored*storeBuckets <= tt.dur-time.Second {
+				stored *= 2
+			}
+			bias := math.Abs(got.SlopeBytesPerSec)*stored.Seconds()/2 + 1
+			for _, at := range []time.Duration{got.Since, got.Until} {
+				want := math.Floor(tt.floor(at.Seconds()) * mib)
+				line := got.InterceptBytes + got.SlopeBytesPerSec*(at-got.Since).Seconds()
+				t.Logf("at %v: line %.4f MiB, floor %.4f MiB (slope %.4g MiB/h, buckets of %v)",
+					at, line/mib, want/mib, got.MiBPerHour, got.BucketWidth)
+				if tt.wantExactly && line != want {
+					t.Errorf("line at %v is %.0f bytes, want exactly %.0f", at, line, want)
+				}
+				if d := math.Abs(line - want); d > 0.01*want || d > bias {
+					t.Errorf("line at %v is %.4f MiB, want %.4f MiB within 1 %% and within %.4f MiB",
+						at, line/mib, want/mib, bias/mib)
+				}
+			}
+		})
+	}
+}
+
+func TestAnalyzeLineTooShort(t *testing.T) {
+	s, _ := sample(4*time.Minute, func(t float64, _ *rand.Rand) float64 { return 100 + t/60 })
+	got := s.Analyze(Options{})
+	if got.Verdict != Inconclusive || got.InterceptBytes != 0 || got.Until != 0 || got.MeanBytes != 0 {
+		t.Errorf("too short a watch: %+v, want inconclusive with no line", got)
+	}
+}

@@ -23,6 +23,9 @@
 //     the rate, with Sen's confidence interval at level 1−Alpha built from
 //     the Mann–Kendall variance and the normal quantile. Both ignore the
 //     size of outliers, so a spike or a single deep GC does not move them.
+//     The intercept, the median of minimum − rate × time, fixes the fitted
+//     floor line over the window from Result.Since to Result.Until, for a
+//     chart to draw.
 //  5. The verdict, from rate r, interval [lo, hi], two-sided p and threshold
 //     m = max(MinRate, MinRelRate × mean RSS of the window per hour):
 //     "inconclusive" if fewer than MinBuckets fit buckets remain after the

@@ -45,12 +45,23 @@ func (b *bucket) merge(o bucket) {
 // memory: at most 1024 buckets whatever the length of the watch. The zero
 // value is empty and ready to use; a Series is not safe for concurrent use.
 type Series struct {
-	started bool
+	// resolution is the width of a stored bucket before any merge; 0
+	// means firstWidth.
+	resolution time.Duration
+	started    bool
 	t0      time.Duration
 	last    time.Duration
 	width   time.Duration
 	buckets []bucket
 	n       uint64
+}
+
+// NewSeries returns an empty Series whose stored buckets start resolution
+// wide, typically the sampling interval, so that a watch compressed in
+// time (a test, a fast leak) still has buckets to fit; the zero Series
+// starts at one second. Buckets widen as the watch grows either way.
+func NewSeries(resolution time.Duration) *Series {
+	return &Series{resolution: max(resolution, 0)}
 }
 
 // Add records one sample: rss bytes at time t since the watch started.
@@ -63,6 +74,9 @@ func (s *Series) Add(t time.Duration, rss uint64) {
 		s.started = true
 		s.t0, s.last = t, t
 		s.width = firstWidth
+		if s.resolution > 0 {
+			s.width = s.resolution
+		}
 		s.buckets = make([]bucket, 0, storeBuckets)
 	}
 	t = max(t, s.t0)

@@ -62,15 +62,35 @@ func theilSen(x, y []float64, c float64) (slope, low, high float64) {
 	}
 	slices.Sort(slopes)
 	m := len(slopes)
-	if m%2 == 1 {
-		slope = slopes[m/2]
-	} else {
-		slope = (slopes[m/2-1] + slopes[m/2]) / 2
-	}
+	slope = median(slopes)
 	fm := float64(m)
 	lo := int(math.Round((fm-c)/2)) - 1
 	hi := int(math.Round((fm + c) / 2))
 	low = slopes[min(max(lo, 0), m-1)]
 	high = slopes[min(max(hi, 0), m-1)]
 	return slope, min(low, slope), max(high, slope)
+}
+
+// intercept is the Theil–Sen intercept of (x, y) for slope: the median of
+// y − slope·x, the fitted value at x = 0. It is 0 for no points.
+func intercept(x, y []float64, slope float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	res := make([]float64, len(x))
+	for i := range x {
+		res[i] = y[i] - slope*x[i]
+	}
+	slices.Sort(res)
+	return median(res)
+}
+
+// median is the middle of sorted, or the mean of its two middle values;
+// sorted must not be empty.
+func median(sorted []float64) float64 {
+	m := len(sorted)
+	if m%2 == 1 {
+		return sorted[m/2]
+	}
+	return (sorted[m/2-1] + sorted[m/2]) / 2
 }

@@ -46,6 +46,8 @@ type bundleSummary struct {
 	Benchmarks  []bench.Result `json:"benchmarks,omitempty"`
 	Metrics     []bench.Metric `json:"metrics,omitempty"`
 	Attachments []string       `json:"attachments,omitempty"`
+	// Watch is what `perfcap watch` found; nil for a run.
+	Watch *watchSummary `json:"watch,omitempty"`
 }
 
 // finishPerf turns perf.data into the bundle's perf/ files and the hot

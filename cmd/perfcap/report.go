@@ -17,6 +17,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -31,6 +32,21 @@ func reportData(m bundle.Manifest, sum *bundleSummary, facts *capture.Facts, fil
 		Metrics:      sum.Metrics,
 		BuildProfile: report.BuildProfileOf(m.Command),
 		Features:     report.FeaturesOf(m.Command),
+	}
+	if sum.Watch != nil {
+		g := sum.Watch.Growth
+		d.MemoryGrowth = &report.Growth{
+			Detected:           g.Verdict == trend.Growing,
+			BytesPerSecond:     g.SlopeBytesPerSec,
+			Method:             g.Method,
+			Verdict:            g.Verdict,
+			LowBytesPerSecond:  g.LowBytesPerSec,
+			HighBytesPerSecond: g.HighBytesPerSec,
+			SinceSeconds:       g.Since.Seconds(),
+			UntilSeconds:       g.Until.Seconds(),
+			P:                  g.P,
+			Reason:             g.Reason,
+		}
 	}
 	for _, f := range files {
 		d.Attachments = append(d.Attachments, report.Attachment{Path: f.Path, Size: f.Size, Description: report.Describe(f.Path, lang)})

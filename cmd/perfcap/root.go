@@ -110,6 +110,8 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		newFlameCmd(io),
 		newReportCmd(io),
 		newExportCmd(io),
+		newWatchCmd(io),
+		newBundleCmd(io),
 	)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}

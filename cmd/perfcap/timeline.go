@@ -12,8 +12,9 @@ import (
 )
 
 // addTimelineSVG draws timeline.svg from the staged timeline.csv and
-// processes.csv; a failure is a warning, never a failed run.
-func addTimelineSVG(w *bundle.Writer, title string) error {
+// processes.csv; a failure is a warning, never a failed run. decorate, when
+// given, adds to the chart's options (a watch's trend line and events).
+func addTimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Options)) error {
 	open := func(name string) (*os.File, error) { return os.Open(filepath.Join(w.Dir(), name)) }
 	tf, err := open("timeline.csv")
 	if err != nil {
@@ -28,6 +29,9 @@ func addTimelineSVG(w *bundle.Writer, title string) error {
 	if pf, err := open("processes.csv"); err == nil {
 		opts.Processes, _ = timeline.ReadProcesses(pf)
 		pf.Close()
+	}
+	for _, d := range decorate {
+		d(&opts)
 	}
 	var b bytes.Buffer
 	if err := timeline.WriteSVG(&b, tl, opts); err != nil {

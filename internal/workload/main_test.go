@@ -142,7 +142,8 @@ func TestUsageErrors(t *testing.T) {
 		{}, {"frob"}, {"alloc"}, {"alloc", "10XB"}, {"exit", "256"}, {"kill", "STOP"},
 		{"kill", "NOPE"}, {"burn", "1s", "--threads", "0"}, {"spawn", "2"}, {"spawn", "0", "--", "exit", "0"},
 		{"spawn", "2", "--", "frob"}, {"orphan", "--"}, {"print", "10", "--line", "0"}, {"-nope", "exit", "0"},
-		{"echo", "-n"},
+		{"echo", "-n"}, {"leak", "10MiB"}, {"leak", "10MiB", "1s", "--step", "0"}, {"leak", "1TiB", "100000s"},
+		{"sawtooth", "1MiB", "0", "1s"}, {"sawtooth", "1MiB", "1s"}, {"plateau", "1XB", "1s"},
 	} {
 		r := runWorkload(t, args...)
 		if r.status.ExitStatus() != 2 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 {
@@ -436,5 +437,168 @@ func TestDemo(t *testing.T) {
 	r := runWorkload(t, "demo")
 	if r.status.ExitStatus() != 0 || strings.Count(r.stdout, "\n") != 8 || !strings.Contains(r.stderr, "warning") {
 		t.Errorf("demo: status %#x\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}
+
+func TestRampPlan(t *testing.T) {
+	const page = 4096
+	tests := []struct {
+		size  int64
+		d     time.Duration
+		n     int
+		sizes []int64
+		at    []time.Duration
+	}{
+		{10 * page, time.Second, 10, []int64{page, page, page, page, page, page, page, page, page, page},
+			[]time.Duration{50, 150, 250, 350, 450, 550, 650, 750, 850, 950}},
+		{4 * page, time.Second, 2, []int64{2 * page, 2 * page}, []time.Duration{250, 750}},
+		// Sizes round up to a page, and empty chunks are left out.
+		{page + 1, time.Second, 4, []int64{page, page}, []time.Duration{375, 875}},
+		{3 * page, 300 * time.Millisecond, 1, []int64{3 * page}, []time.Duration{150}},
+		{0, time.Second, 10, nil, nil},
+		{page, 0, 0, []int64{page}, []time.Duration{0}},
+	}
+	for _, tt := range tests {
+		plan := rampPlan(tt.size, tt.d, tt.n, page)
+		var sizes []int64
+		var at []time.Duration
+		for _, g := range plan {
+			sizes = append(sizes, g.size)
+			at = append(at, g.at/time.Millisecond)
+		}
+		if fmt.Sprint(sizes) != fmt.Sprint(tt.sizes) || fmt.Sprint(at) != fmt.Sprint(tt.at) {
+			t.Errorf("rampPlan(%d, %v, %d): sizes %v at %v ms; want %v at %v ms", tt.size, tt.d, tt.n, sizes, at, tt.sizes, tt.at)
+		}
+	}
+}
+
+// rssSeries runs the workload with args, reading its VmRSS from /proc
+// every 10 ms until it exits, and returns the readings with the result.
+func rssSeries(t *testing.T, args ...string) ([]int64, result) {
+	t.Helper()
+	cmd := exec.Command(workloadBin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "status")
+	var series []int64
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				t.Fatalf("workload %q: %v", args, err)
+			}
+			return series, result{stdout.String(), stderr.String(), cmd.ProcessState.Sys().(syscall.WaitStatus), cmd.Process.Pid}
+		case <-tick.C:
+			if rss, ok := readVmRSS(status); ok {
+				series = append(series, rss)
+			}
+		}
+	}
+}
+
+// readVmRSS reads VmRSS from the /proc status file at path; false once the
+// process has exited, when the line is gone.
+func readVmRSS(path string) (int64, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
+
+// within reports whether got is want ± frac of want.
+func within(got, want int64, frac float64) bool {
+	return float64(got) >= float64(want)*(1-frac) && float64(got) <= float64(want)*(1+frac)
+}
+
+// statusLines returns the status JSON lines of r, failing unless there are n.
+func statusLines(t *testing.T, r result, n int) []memStatus {
+	t.Helper()
+	st := jsonLines[memStatus](t, r.stderr)
+	if len(st) != n || r.status.ExitStatus() != 0 {
+		t.Fatalf("exit %d, want 0 and %d status lines, stderr %q", r.status.ExitStatus(), n, r.stderr)
+	}
+	return st
+}
+
+func TestLeak(t *testing.T) {
+	t.Parallel()
+	const size = 20 << 20
+	series, r := rssSeries(t, "status", "leak", "20MiB", "1s", "status")
+	st := statusLines(t, r, 2)
+	if grew := int64(st[1].VmRSS) - int64(st[0].VmRSS); !within(grew, size, 0.15) {
+		t.Errorf("RSS grew by %d bytes, want %d ± 15%%", grew, size)
+	}
+	// RSS rises in steps and never falls: count the levels seen on the
+	// way, well apart from both ends.
+	levels := 0
+	for i, rss := range series {
+		if i > 0 && rss < series[i-1]-1<<20 {
+			t.Errorf("RSS fell from %d to %d during a leak", series[i-1], rss)
+		}
+		lo, hi := int64(st[0].VmRSS)+size/10, int64(st[1].VmRSS)-size/10
+		if rss > lo && rss < hi && (i == 0 || rss > series[i-1]+size/40) {
+			levels++
+		}
+	}
+	if levels < 3 {
+		t.Errorf("saw %d levels of RSS between the ends of a 10-step leak, want at least 3; series %v", levels, series)
+	}
+}
+
+func TestSawtooth(t *testing.T) {
+	t.Parallel()
+	const peak = 32 << 20
+	series, r := rssSeries(t, "status", "sawtooth", "32MiB", "400ms", "800ms", "status")
+	st := statusLines(t, r, 2)
+	floor := int64(st[0].VmRSS)
+	if after := int64(st[1].VmRSS); after-floor > 2<<20 || floor-after > 2<<20 {
+		t.Errorf("RSS %d after the sawtooth, want back at the floor %d ± 2 MiB", after, floor)
+	}
+	if top := int64(st[1].VmHWM) - floor; !within(top, peak, 0.15) {
+		t.Errorf("peak RSS %d above the floor, want %d ± 15%%", top, peak)
+	}
+	// Between the teeth, before the end, RSS must fall back to the floor.
+	high, fell := false, false
+	for _, rss := range series {
+		if rss-floor > peak/2 {
+			high = true
+		} else if high && rss-floor < 4<<20 {
+			fell = true
+		}
+		if fell && rss-floor > peak/2 {
+			break
+		}
+	}
+	if !high || !fell {
+		t.Errorf("RSS never went above the floor %d by half the peak and back (high %v, fell %v): %v", floor, high, fell, series)
+	}
+}
+
+func TestPlateau(t *testing.T) {
+	t.Parallel()
+	const size = 24 << 20
+	r := runWorkload(t, "status", "plateau", "24MiB", "500ms", "status", "hold", "200ms", "status")
+	st := statusLines(t, r, 3)
+	if grew := int64(st[1].VmRSS) - int64(st[0].VmRSS); !within(grew, size, 0.15) {
+		t.Errorf("RSS grew by %d bytes, want %d ± 15%%", grew, size)
+	}
+	if d := int64(st[2].VmRSS) - int64(st[1].VmRSS); d > 1<<20 || d < -1<<20 {
+		t.Errorf("RSS moved by %d bytes while holding the plateau, want ± 1 MiB", d)
 	}
 }

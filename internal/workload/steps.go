@@ -15,6 +15,62 @@ var kinds = []kind{
 			size, err := parseSize(args[0])
 			return func(*proc) error { return alloc(size) }, err
 		})},
+	{name: "leak", usage: "leak RATE DURATION [--step D]", nargs: 2,
+		help: "grow RSS by RATE bytes a second for DURATION, a chunk each D (100ms), never freed",
+		define: func(fs *flag.FlagSet) builder {
+			step := fs.String("step", "100ms", "time between chunks")
+			return func(args, _ []string) (action, error) {
+				rate, err := parseSize(args[0])
+				if err != nil {
+					return nil, err
+				}
+				d, err := parseDuration(args[1])
+				if err != nil {
+					return nil, err
+				}
+				every, err := parseDuration(*step)
+				if err != nil || every <= 0 {
+					return nil, fmt.Errorf("bad --step %q: want a duration above 0, like 100ms", *step)
+				}
+				if float64(rate)*d.Seconds() > maxGrowth {
+					return nil, fmt.Errorf("leak of %s a second for %s is more than %d bytes", args[0], d, int64(maxGrowth))
+				}
+				return func(*proc) error { return leak(rate, d, every) }, nil
+			}
+		}},
+	{name: "sawtooth", usage: "sawtooth PEAK PERIOD DURATION", nargs: 3,
+		help: "for DURATION: grow RSS by PEAK over PERIOD in 10 chunks, free it all at once, repeat",
+		define: noFlags(func(args, _ []string) (action, error) {
+			peak, err := parseSize(args[0])
+			if err != nil {
+				return nil, err
+			}
+			if peak > maxGrowth {
+				return nil, fmt.Errorf("sawtooth peak %s is more than %d bytes", args[0], int64(maxGrowth))
+			}
+			period, err := parseDuration(args[1])
+			if err != nil {
+				return nil, err
+			}
+			if period <= 0 {
+				return nil, fmt.Errorf("bad period %q: want a duration above 0", args[1])
+			}
+			d, err := parseDuration(args[2])
+			return func(*proc) error { return sawtooth(peak, period, d) }, err
+		})},
+	{name: "plateau", usage: "plateau SIZE RAMP", nargs: 2,
+		help: "grow RSS by SIZE evenly over RAMP (a chunk each 100ms, 10 at least) and keep it",
+		define: noFlags(func(args, _ []string) (action, error) {
+			size, err := parseSize(args[0])
+			if err != nil {
+				return nil, err
+			}
+			if size > maxGrowth {
+				return nil, fmt.Errorf("plateau of %s is more than %d bytes", args[0], int64(maxGrowth))
+			}
+			d, err := parseDuration(args[1])
+			return func(*proc) error { return plateau(size, d) }, err
+		})},
 	{name: "hold", usage: "hold DURATION", nargs: 1,
 		help:   "sleep, keeping what was allocated (reads well after alloc)",
 		define: noFlags(sleepStep)},

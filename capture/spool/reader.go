@@ -1,0 +1,235 @@
+package spool
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxMeta bounds meta.json and one line of events.jsonl: a spool is
+// outside input once perfcap is gone.
+const maxMeta = 1 << 20
+
+// ReadMeta reads a spool's meta.json.
+func ReadMeta(dir string) (Meta, error) {
+	var m Meta
+	path := filepath.Join(dir, MetaFile)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return m, fmt.Errorf("%s: %w", dir, ErrNotSpool)
+	}
+	if err != nil {
+		return m, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxMeta+1))
+	if err != nil {
+		return m, err
+	}
+	if len(b) > maxMeta {
+		return m, fmt.Errorf("%s: larger than %d bytes", path, maxMeta)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", path, err)
+	}
+	if m.Version != Version {
+		return m, fmt.Errorf("%s: spool version %d, this perfcap reads version %d; use the perfcap that wrote it", path, m.Version, Version)
+	}
+	if m.Mode != "pid" && m.Mode != "command" {
+		return m, fmt.Errorf("%s: unknown mode %q", path, m.Mode)
+	}
+	return m, nil
+}
+
+// ReadEvents reads events.jsonl. A last line cut short by a crash is
+// dropped; any other bad line is an error naming it.
+func ReadEvents(dir string) ([]Event, error) {
+	path := filepath.Join(dir, EventsFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseEvents(b, path)
+}
+
+// ParseEvents parses the content of events.jsonl; name is used in errors.
+func ParseEvents(b []byte, name string) ([]Event, error) {
+	b = completeLines(b)
+	var evs []Event
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e Event
+		if len(line) > maxMeta {
+			return evs, fmt.Errorf("%s:%d: line longer than %d bytes", name, i+1, maxMeta)
+		}
+		if err := json.Unmarshal(line, &e); err != nil {
+			return evs, fmt.Errorf("%s:%d: %v", name, i+1, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// OpenRows opens a spool CSV file for reading up to its last newline, so a
+// row torn by a crash is left out. The size is taken once: rows appended
+// while reading are not seen.
+func OpenRows(dir, name string) (io.ReadCloser, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	size, err := completeSize(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{bufio.NewReaderSize(io.LimitReader(f, size), 64<<10), f}, nil
+}
+
+// completeSize returns the length of f up to and including its last
+// newline.
+func completeSize(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	end := fi.Size()
+	buf := make([]byte, 4096)
+	for end > 0 {
+		n := int64(len(buf))
+		if n > end {
+			n = end
+		}
+		if _, err := f.ReadAt(buf[:n], end-n); err != nil && err != io.EOF {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return end - n + int64(i) + 1, nil
+		}
+		end -= n
+	}
+	return 0, nil
+}
+
+// completeLines returns b up to and including its last newline.
+func completeLines(b []byte) []byte {
+	return b[:bytes.LastIndexByte(b, '\n')+1]
+}
+
+// Owner reports the pid of the watch still writing to dir, or 0 when none
+// holds its lock.
+func Owner(dir string) int {
+	f, err := os.Open(filepath.Join(dir, LockFile))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+	if err == nil {
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		return 0
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, 64))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return max(pid, -1) // -1: locked by a pid it could not read
+}
+
+// WatchRow is one row of watch.csv.
+type WatchRow struct {
+	T        float64
+	FDs      int
+	PSS, USS uint64
+	HavePSS  bool
+}
+
+// WatchReader reads watch.csv row by row:
+//
+//	for r.Scan() { use(r.Row()) }
+//	if err := r.Err(); err != nil { … }
+//
+// A bad row stops the reading with an error that names its line.
+type WatchReader struct {
+	s    *bufio.Scanner
+	line int
+	row  WatchRow
+	err  error
+}
+
+// NewWatchReader returns a reader of watch.csv content.
+func NewWatchReader(r io.Reader) *WatchReader {
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 4096), 4096)
+	return &WatchReader{s: s}
+}
+
+// Scan reads the next row; false at the end or on an error.
+func (r *WatchReader) Scan() bool {
+	for r.err == nil && r.s.Scan() {
+		r.line++
+		b := r.s.Text()
+		if r.line == 1 {
+			if b != WatchHeader {
+				r.err = fmt.Errorf("watch.csv:1: header %q, want %q", b, WatchHeader)
+				return false
+			}
+			continue
+		}
+		f := strings.Split(b, ",")
+		if len(f) != 4 {
+			r.err = fmt.Errorf("watch.csv:%d: %d fields, want 4", r.line, len(f))
+			return false
+		}
+		var row WatchRow
+		var err error
+		if row.T, err = strconv.ParseFloat(f[0], 64); err != nil || row.T < 0 || row.T != row.T {
+			r.err = fmt.Errorf("watch.csv:%d: bad time %q", r.line, f[0])
+			return false
+		}
+		if row.FDs, err = strconv.Atoi(f[1]); err != nil || row.FDs < 0 {
+			r.err = fmt.Errorf("watch.csv:%d: bad fds %q", r.line, f[1])
+			return false
+		}
+		if f[2] != "" || f[3] != "" {
+			row.HavePSS = true
+			if row.PSS, err = strconv.ParseUint(f[2], 10, 64); err != nil {
+				r.err = fmt.Errorf("watch.csv:%d: bad pss_bytes %q", r.line, f[2])
+				return false
+			}
+			if row.USS, err = strconv.ParseUint(f[3], 10, 64); err != nil {
+				r.err = fmt.Errorf("watch.csv:%d: bad uss_bytes %q", r.line, f[3])
+				return false
+			}
+		}
+		r.row = row
+		return true
+	}
+	if r.err == nil {
+		if err := r.s.Err(); err != nil {
+			r.err = fmt.Errorf("watch.csv:%d: %w", r.line+1, err)
+		}
+	}
+	return false
+}
+
+// Row returns the row Scan read.
+func (r *WatchReader) Row() WatchRow { return r.row }
+
+// Err returns the error that stopped Scan, if any.
+func (r *WatchReader) Err() error { return r.err }

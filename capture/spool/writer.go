@@ -1,0 +1,303 @@
+package spool
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/perfcap/perfcap/capture"
+)
+
+// Version is the spool format written by this perfcap; ReadMeta refuses
+// others.
+const Version = 1
+
+// The files of a spool.
+const (
+	MetaFile           = "meta.json"
+	LockFile           = "lock"
+	EnvFile            = "env.json"
+	TimelineFile       = "timeline.csv"
+	ProcessSamplesFile = "process_samples.csv"
+	WatchFile          = "watch.csv"
+	EventsFile         = "events.jsonl"
+)
+
+// WatchHeader is the first line of watch.csv.
+const WatchHeader = "t_seconds,fds,pss_bytes,uss_bytes"
+
+// How often buffered rows reach the kernel, and the disk.
+const (
+	FlushEvery = 2 * time.Second
+	SyncEvery  = 10 * time.Second
+)
+
+// ErrNotSpool means a directory holds no meta.json: it is not a spool.
+var ErrNotSpool = errors.New("spool: not a watch spool (no meta.json)")
+
+// Meta says what a watch watches and how; it is meta.json.
+type Meta struct {
+	Version        int    `json:"version"`
+	PerfcapVersion string `json:"perfcap_version"`
+	// Mode is "pid" (an existing process) or "command" (started by perfcap).
+	Mode string `json:"mode"`
+	// PID is the watched process in pid mode, and PIDStartTicks its start
+	// time in clock ticks after boot, which tells it from a later process
+	// that reuses the pid.
+	PID           int    `json:"pid,omitempty"`
+	PIDStartTicks uint64 `json:"pid_start_ticks,omitempty"`
+	// Command is the watched command line, already redacted.
+	Command []string  `json:"command"`
+	Cwd     string    `json:"cwd"`
+	Started time.Time `json:"started"`
+	// Bundle is where the watch writes its bundle; `perfcap bundle`
+	// writes there too unless told otherwise.
+	Bundle          string  `json:"bundle"`
+	IntervalSeconds float64 `json:"interval_seconds"`
+	DurationSeconds float64 `json:"duration_seconds,omitempty"`
+	// The trend analysis settings: warm-up, fit bucket width, and the
+	// slowest growth worth calling growing (0: the defaults).
+	WarmupSeconds        float64  `json:"warmup_seconds,omitempty"`
+	BucketSeconds        float64  `json:"bucket_seconds,omitempty"`
+	MinGrowthBytesPerSec float64  `json:"min_growth_bytes_per_sec,omitempty"`
+	Alerts               []string `json:"alerts,omitempty"`
+	PSS                  bool     `json:"pss,omitempty"`
+	Restart              bool     `json:"restart,omitempty"`
+	Lang                 string   `json:"lang,omitempty"`
+}
+
+// Event is one line of events.jsonl.
+type Event struct {
+	// T is seconds since the watch started.
+	T float64 `json:"t"`
+	// Kind is "start", "exit", "restart", "alert", "snapshot" or "end".
+	Kind string `json:"kind"`
+	PID  int    `json:"pid,omitempty"`
+	// Detail says what happened in one line ("exit 1", "rss 2.1 GiB > 2 GiB").
+	Detail string `json:"detail,omitempty"`
+	// Rule is the alert's rule, for alerts.
+	Rule string `json:"rule,omitempty"`
+	// Path is the snapshot bundle written, for alerts and snapshots.
+	Path string `json:"path,omitempty"`
+}
+
+// Extra holds what a watch measures beyond a Sample: open file
+// descriptors and, with --pss, PSS and USS of the tree.
+type Extra struct {
+	FDs      int
+	PSS, USS uint64
+	HavePSS  bool
+}
+
+// Writer appends a watch's samples and events to a spool. It is not safe
+// for concurrent use.
+type Writer struct {
+	dir                   string
+	lock                  *os.File
+	tlFile, psFile, wFile *os.File
+	evFile                *os.File
+	tl                    *capture.TimelineWriter
+	ps                    *capture.ProcessSampleWriter
+	wbuf                  []byte
+	lastFlush, lastSync   time.Time
+	err                   error
+}
+
+// Create makes dir a new spool for m and locks it. It refuses a directory
+// that already holds a spool: that is the evidence of an earlier watch.
+func Create(dir string, m Meta) (w *Writer, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the spool: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, MetaFile)); err == nil {
+		return nil, fmt.Errorf("%s already holds the spool of another watch; turn it into a bundle with `perfcap bundle %s`, or remove it", dir, dir)
+	}
+	w = &Writer{dir: dir}
+	defer func() {
+		if err != nil {
+			w.closeFiles()
+		}
+	}()
+	if w.lock, err = os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("creating the spool's lock: %w", err)
+	}
+	if err := unix.Flock(int(w.lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return nil, fmt.Errorf("%s is in use by another watch: %w", dir, err)
+	}
+	_ = w.lock.Truncate(0)
+	_, _ = w.lock.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+	m.Version = Version
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, MetaFile), append(b, '\n')); err != nil {
+		return nil, err
+	}
+	create := func(name string) (*os.File, error) {
+		return os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	}
+	if w.tlFile, err = create(TimelineFile); err != nil {
+		return nil, err
+	}
+	if w.psFile, err = create(ProcessSamplesFile); err != nil {
+		return nil, err
+	}
+	if w.wFile, err = create(WatchFile); err != nil {
+		return nil, err
+	}
+	if w.evFile, err = create(EventsFile); err != nil {
+		return nil, err
+	}
+	w.tl = capture.NewTimelineWriter(w.tlFile)
+	w.ps = capture.NewProcessSampleWriter(w.psFile)
+	w.wbuf = append(w.wbuf, WatchHeader+"\n"...)
+	now := time.Now()
+	w.lastFlush, w.lastSync = now, now
+	// The headers go out at once, so even an empty spool reads as one.
+	return w, w.Flush(true)
+}
+
+// Dir returns the spool's directory.
+func (w *Writer) Dir() string { return w.dir }
+
+// Sample appends the rows of one sample, flushing them when FlushEvery
+// has passed since the last flush (and syncing after SyncEvery). The first
+// error sticks.
+func (w *Writer) Sample(s capture.Sample, x Extra) error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.tl.Write(s); err != nil {
+		w.err = err
+		return err
+	}
+	if err := w.ps.Write(s); err != nil {
+		w.err = err
+		return err
+	}
+	b := strconv.AppendFloat(w.wbuf, s.T, 'f', 3, 64)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(x.FDs), 10)
+	b = append(b, ',')
+	if x.HavePSS {
+		b = strconv.AppendUint(b, x.PSS, 10)
+	}
+	b = append(b, ',')
+	if x.HavePSS {
+		b = strconv.AppendUint(b, x.USS, 10)
+	}
+	w.wbuf = append(b, '\n')
+	now := time.Now()
+	if now.Sub(w.lastFlush) >= FlushEvery {
+		return w.Flush(now.Sub(w.lastSync) >= SyncEvery)
+	}
+	return nil
+}
+
+// Event appends e to events.jsonl and syncs it.
+func (w *Writer) Event(e Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := w.evFile.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("writing the spool's events: %w", err)
+	}
+	return unix.Fdatasync(int(w.evFile.Fd()))
+}
+
+// AddFile writes a whole file into the spool atomically (env.json).
+func (w *Writer) AddFile(name string, b []byte) error {
+	return WriteFileAtomic(filepath.Join(w.dir, name), b)
+}
+
+// Flush writes the buffered rows out; with sync, also to the disk.
+func (w *Writer) Flush(sync bool) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.lastFlush = time.Now()
+	if err := w.tl.Flush(); err != nil {
+		w.err = err
+		return err
+	}
+	if err := w.ps.Flush(); err != nil {
+		w.err = err
+		return err
+	}
+	if len(w.wbuf) > 0 {
+		if _, err := w.wFile.Write(w.wbuf); err != nil {
+			w.err = err
+			return err
+		}
+		w.wbuf = w.wbuf[:0]
+	}
+	if !sync {
+		return nil
+	}
+	w.lastSync = w.lastFlush
+	for _, f := range []*os.File{w.tlFile, w.psFile, w.wFile} {
+		if err := unix.Fdatasync(int(f.Fd())); err != nil {
+			w.err = fmt.Errorf("syncing %s: %w", f.Name(), err)
+			return w.err
+		}
+	}
+	return nil
+}
+
+// Close flushes and syncs what is buffered, closes the files and releases
+// the lock. The directory stays: the caller removes it once the bundle is
+// written.
+func (w *Writer) Close() error {
+	err := w.Flush(true)
+	if cerr := w.closeFiles(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (w *Writer) closeFiles() error {
+	var first error
+	for _, f := range []*os.File{w.tlFile, w.psFile, w.wFile, w.evFile, w.lock} {
+		if f == nil {
+			continue
+		}
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	w.tlFile, w.psFile, w.wFile, w.evFile, w.lock = nil, nil, nil, nil, nil
+	return first
+}
+
+// WriteFileAtomic writes b to path through a temporary file in the same
+// directory, synced and renamed into place.
+func WriteFileAtomic(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

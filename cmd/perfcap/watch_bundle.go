@@ -1,0 +1,582 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/timeline"
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/capture/trend"
+)
+
+// watchSummary is the watch part of summary.json.
+type watchSummary struct {
+	// Mode is "pid" or "command"; PID the watched process in pid mode.
+	Mode string `json:"mode"`
+	PID  int    `json:"pid,omitempty"`
+	// Ended says why the watch ended: "duration", "exited", "signal",
+	// "recovered" (from the spool of a watch that did not finish) or
+	// "snapshot" (a snapshot bundle of a watch still running).
+	Ended     string `json:"ended"`
+	Recovered bool   `json:"recovered,omitempty"`
+	// Growth is the verdict on the tree's RSS.
+	Growth trend.Result `json:"growth"`
+	// FirstRSSBytes and LastRSSBytes are the tree's RSS at the first and
+	// last sample.
+	FirstRSSBytes uint64 `json:"first_rss_bytes"`
+	LastRSSBytes  uint64 `json:"last_rss_bytes"`
+	// MaxFDs and LastFDs count the tree's open file descriptors.
+	MaxFDs  int `json:"max_fds"`
+	LastFDs int `json:"last_fds"`
+	// PeakPSSBytes and PeakUSSBytes are set with --pss.
+	PeakPSSBytes uint64 `json:"peak_pss_bytes,omitempty"`
+	PeakUSSBytes uint64 `json:"peak_uss_bytes,omitempty"`
+	Restarts     int    `json:"restarts"`
+	// Alerts lists the alerts that fired, each once.
+	Alerts []firedAlert `json:"alerts,omitempty"`
+	// Snapshots lists the snapshot bundles written during the watch.
+	Snapshots []snapshotRef `json:"snapshots,omitempty"`
+	// Snapshot says why and when this bundle was taken, for a snapshot.
+	Snapshot *snapshotRef `json:"snapshot,omitempty"`
+	// ProcessesDropped counts ended processes left out of processes.csv
+	// (a watch keeps at most maxWatchProcesses).
+	ProcessesDropped int `json:"processes_dropped,omitempty"`
+}
+
+// snapshotRef is one snapshot bundle.
+type snapshotRef struct {
+	T      float64 `json:"t_seconds"`
+	Reason string  `json:"reason"`
+	Path   string  `json:"path,omitempty"`
+}
+
+// maxWatchProcesses bounds the ended processes a watch bundle lists: a
+// server that forks a process a second for a week would otherwise make
+// processes.csv, and perfcap's memory while writing it, grow without end.
+const maxWatchProcesses = 10000
+
+// watchBundle is one bundle made from a spool: at the end of a watch, for
+// a snapshot, or to recover a spool left by a watch that did not finish.
+type watchBundle struct {
+	dir  string // the spool
+	out  string // the bundle to write
+	meta spool.Meta
+	red  *redact.Redactor
+	lang string
+	// ended is watchSummary.Ended.
+	ended string
+	// snapshot is set for a snapshot bundle.
+	snapshot *snapshotRef
+	exit     bundle.Exit
+	// logs are the command's stdout and stderr, when kept.
+	stdout, stderr *capture.LogCapture
+	// add puts extra files into the bundle (a snapshot's evidence).
+	add func(w *bundle.Writer, sum *bundleSummary)
+	// perfcapCPU is perfcap's own CPU over the watch, when known.
+	perfcapCPU float64
+	warnings   []string
+}
+
+// trendOptions turns the spool's settings into trend.Options.
+func trendOptions(m spool.Meta) trend.Options {
+	return trend.Options{
+		Warmup:      time.Duration(m.WarmupSeconds * float64(time.Second)),
+		BucketWidth: time.Duration(m.BucketSeconds * float64(time.Second)),
+		MinRate:     m.MinGrowthBytesPerSec,
+	}
+}
+
+// write makes the bundle. It streams through the spool's files, so its
+// memory does not depend on the length of the watch. It returns the
+// summary and the SHA-256 and size of the archive.
+func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err error) {
+	w, err := bundle.NewWriter(wb.out)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = w.Abort()
+		}
+	}()
+	for _, name := range []string{spool.TimelineFile, spool.ProcessSamplesFile, spool.WatchFile} {
+		if err := copyRows(w, wb.dir, name); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	var facts *capture.Facts
+	if b, err := os.ReadFile(filepath.Join(wb.dir, spool.EnvFile)); err == nil {
+		facts = new(capture.Facts)
+		if err := json.Unmarshal(b, facts); err != nil {
+			wb.warnings = append(wb.warnings, fmt.Sprintf("env.json in the spool: %v", err))
+			facts = nil
+		} else if err := w.AddBytes("env.json", b); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	events, evErr := spool.ReadEvents(wb.dir)
+	if evErr != nil {
+		wb.warnings = append(wb.warnings, evErr.Error())
+	}
+
+	sum = &bundleSummary{}
+	ws := &watchSummary{Mode: wb.meta.Mode, PID: wb.meta.PID, Ended: wb.ended, Recovered: wb.ended == "recovered", Snapshot: wb.snapshot}
+	sum.Watch = ws
+	if err := wb.scanTimeline(w, sum); err != nil {
+		return nil, "", 0, err
+	}
+	procs, dropped, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, sum.WallSeconds)
+	if err != nil {
+		wb.warnings = append(wb.warnings, err.Error())
+	}
+	ws.ProcessesDropped = dropped
+	wb.fillProcesses(sum, procs)
+	if err := writeProcesses(w, procs); err != nil {
+		return nil, "", 0, err
+	}
+	if err := wb.scanWatch(w, ws); err != nil {
+		wb.warnings = append(wb.warnings, err.Error())
+	}
+	wb.fromEvents(sum, events)
+	for _, lc := range []struct {
+		name string
+		c    *capture.LogCapture
+	}{{"stdout.log", wb.stdout}, {"stderr.log", wb.stderr}} {
+		if lc.c == nil {
+			continue
+		}
+		f, err := w.Create(lc.name)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		_, err = lc.c.WriteFiltered(f, wb.red.String)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, "", 0, err
+		}
+	}
+	if wb.add != nil {
+		wb.add(w, sum)
+	}
+	sum.Warnings = append(sum.Warnings, watchWarnings(ws, &sum.Summary)...)
+	sum.Warnings = append(sum.Warnings, wb.warnings...)
+
+	title := "perfcap watch " + strings.Join(wb.meta.Command, " ")
+	if wb.meta.Mode == "pid" {
+		title = fmt.Sprintf("perfcap watch --pid %d (%s)", wb.meta.PID, strings.Join(wb.meta.Command, " "))
+	}
+	if err := addTimelineSVG(w, title, func(o *timeline.Options) { decorateTimeline(o, ws, events) }); err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
+	}
+	if err := w.AddJSON("summary.json", sum); err != nil {
+		return nil, "", 0, err
+	}
+	m := bundle.Manifest{
+		PerfcapVersion: version,
+		Created:        time.Now().UTC(),
+		Command:        wb.meta.Command,
+		Cwd:            wb.meta.Cwd,
+		Started:        wb.meta.Started.UTC(),
+		Ended:          wb.meta.Started.Add(time.Duration(sum.WallSeconds * float64(time.Second))).UTC(),
+		Exit:           wb.exit,
+		Interrupted:    sum.Interrupted,
+	}
+	d := reportData(m, sum, facts, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), wb.lang)
+	d.Bundle.Name = filepath.Base(wb.out)
+	var rb bytes.Buffer
+	if err := renderReport(&rb, d, wb.lang, ""); err != nil {
+		return nil, "", 0, fmt.Errorf("report.md: %w", err)
+	}
+	if err := w.AddBytes("report.md", rb.Bytes()); err != nil {
+		return nil, "", 0, err
+	}
+	if err := w.Close(m); err != nil {
+		return nil, "", 0, fmt.Errorf("writing the bundle %s: %w", wb.out, err)
+	}
+	sha, size = w.Archive()
+	return sum, sha, size, nil
+}
+
+// copyRows copies a spool CSV file's complete rows into the bundle.
+func copyRows(w *bundle.Writer, dir, name string) error {
+	r, err := spool.OpenRows(dir, name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the spool: %w", err)
+	}
+	defer r.Close()
+	f, err := w.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("copying %s from the spool: %w", name, err)
+	}
+	return nil
+}
+
+// scanTimeline reads the staged timeline.csv once: the totals and the
+// trend series.
+func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error {
+	f, err := os.Open(filepath.Join(w.Dir(), spool.TimelineFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s holds no timeline.csv: nothing was sampled", wb.dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	s := &sum.Summary
+	ws := sum.Watch
+	series := trend.NewSeries(time.Duration(wb.meta.IntervalSeconds * float64(time.Second)))
+	var sysSum float64
+	r := timeline.NewReader(f)
+	for r.Scan() {
+		row := r.Row()
+		s.Samples++
+		s.WallSeconds = row.T
+		if row.Processes > 0 {
+			// As in the watch: no process, no memory to judge.
+			series.Add(time.Duration(row.T*float64(time.Second)), row.TreeRSS)
+			if series.Samples() == 1 {
+				ws.FirstRSSBytes = row.TreeRSS
+			}
+			ws.LastRSSBytes = row.TreeRSS
+		}
+		s.PeakRSSBytes = max(s.PeakRSSBytes, row.TreeRSS)
+		s.MaxProcesses = max(s.MaxProcesses, row.Processes)
+		s.MaxThreads = max(s.MaxThreads, row.Threads)
+		sysSum += row.SystemCPUPercent
+		if s.MinAvailableBytes == 0 || row.SystemAvailable < s.MinAvailableBytes {
+			s.MinAvailableBytes = row.SystemAvailable
+		}
+	}
+	if err := r.Err(); err != nil {
+		wb.warnings = append(wb.warnings, fmt.Sprintf("timeline.csv: %v", err))
+	}
+	s.IntervalSeconds = wb.meta.IntervalSeconds
+	if s.Samples > 0 {
+		s.SystemCPUPercent = sysSum / float64(s.Samples)
+	}
+	if s.IntervalSeconds > 0 {
+		s.ExpectedSamples = int(s.WallSeconds/s.IntervalSeconds) + 1
+		s.OnSchedule = min(s.Samples, s.ExpectedSamples)
+	}
+	s.FirstOutputSeconds = -1
+	s.PerfcapCPUSeconds = wb.perfcapCPU
+	ws.Growth = series.Analyze(trendOptions(wb.meta))
+	return nil
+}
+
+// procAgg is one process as the samples saw it.
+type procAgg struct {
+	p          capture.Process
+	base       float64 // CPU seconds it had used before the watch saw it
+	lastT      float64
+	lastSample int // the index of the last sample that listed it
+}
+
+// scanProcessSamples reads process_samples.csv into one entry per process.
+// A pid absent from a sample and listed again later is a new process (the
+// pid was reused). CPU counts from the first sample for processes already
+// running when a pid watch began. Over maxWatchProcesses, the ended
+// processes with the smallest peak RSS are dropped.
+func scanProcessSamples(path string, m spool.Meta, wall float64) ([]capture.Process, int, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = 8
+	live := map[int]*procAgg{}
+	var ended []capture.Process
+	dropped := 0
+	sampleIdx, lastT, firstT := -1, math.Inf(-1), math.NaN()
+	line := 0
+	endProc := func(a *procAgg) {
+		a.p.End = a.lastT
+		ended = append(ended, a.p)
+		if len(ended) > 2*maxWatchProcesses {
+			slices.SortFunc(ended, func(x, y capture.Process) int { return compareUint(y.PeakRSS, x.PeakRSS) })
+			dropped += len(ended) - maxWatchProcesses
+			ended = ended[:maxWatchProcesses]
+		}
+	}
+	var firstErr error
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("process_samples.csv: %v", err)
+			}
+			if _, ok := err.(*csv.ParseError); ok {
+				continue
+			}
+			break
+		}
+		if line == 1 {
+			continue // the header
+		}
+		t, err1 := strconv.ParseFloat(rec[0], 64)
+		pid, err2 := strconv.Atoi(rec[1])
+		ppid, _ := strconv.Atoi(rec[2])
+		user, err3 := strconv.ParseFloat(rec[4], 64)
+		sys, err4 := strconv.ParseFloat(rec[5], 64)
+		rss, err5 := strconv.ParseUint(rec[6], 10, 64)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil || t != t {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("process_samples.csv:%d: bad row", line)
+			}
+			continue
+		}
+		if t != lastT {
+			sampleIdx++
+			// Processes not listed in the previous sample have ended.
+			for pid, a := range live {
+				if a.lastSample < sampleIdx-1 {
+					endProc(a)
+					delete(live, pid)
+				}
+			}
+			lastT = t
+			if sampleIdx == 0 {
+				firstT = t
+			}
+		}
+		a := live[pid]
+		if a != nil && a.lastSample < sampleIdx-1 {
+			endProc(a)
+			a = nil
+		}
+		if a == nil {
+			a = &procAgg{p: capture.Process{PID: pid, PPID: ppid, Name: rec[3], Start: t, End: -1}}
+			if m.Mode == "pid" && t == firstT {
+				a.base = user + sys
+			}
+			if pid == m.PID || (m.Mode == "command" && len(live) == 0 && len(ended) == 0) {
+				a.p.Argv = m.Command
+			}
+			live[pid] = a
+		}
+		a.lastT, a.lastSample = t, sampleIdx
+		a.p.CPUSeconds = max(0, user+sys-a.base)
+		a.p.PeakRSS = max(a.p.PeakRSS, rss)
+	}
+	out := ended
+	for _, a := range live {
+		if a.lastSample < sampleIdx {
+			a.p.End = a.lastT
+		}
+		out = append(out, a.p)
+	}
+	_ = wall
+	slices.SortFunc(out, func(x, y capture.Process) int {
+		if c := compareFloat(x.Start, y.Start); c != 0 {
+			return c
+		}
+		return x.PID - y.PID
+	})
+	return out, dropped, firstErr
+}
+
+func compareUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fillProcesses fills the summary's process figures.
+func (wb *watchBundle) fillProcesses(sum *bundleSummary, procs []capture.Process) {
+	s := &sum.Summary
+	s.Processes = len(procs)
+	for _, p := range procs {
+		s.UserSeconds += p.CPUSeconds // samples do not split user from system
+		if p.PeakRSS > s.MaxProcessRSSBytes {
+			s.MaxProcessRSSBytes, s.MaxProcessRSSPID = p.PeakRSS, p.PID
+		}
+		if p.End < 0 {
+			s.LeftRunning = append(s.LeftRunning, p.PID)
+		}
+	}
+	slices.Sort(s.LeftRunning)
+	s.MaxProcessRSSSource = "sampled"
+	if s.WallSeconds > 0 {
+		s.CPUPercent = s.UserSeconds / s.WallSeconds * 100
+		s.OtherCPUPercent = max(0, s.SystemCPUPercent-s.CPUPercent/float64(runtime.NumCPU()))
+	}
+}
+
+func writeProcesses(w *bundle.Writer, procs []capture.Process) error {
+	f, err := w.Create("processes.csv")
+	if err != nil {
+		return err
+	}
+	// Command lines here come from the spool's meta, already redacted.
+	err = capture.WriteProcessesCSV(f, procs, nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// scanWatch reads the staged watch.csv for the descriptor and PSS figures.
+func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *watchSummary) error {
+	f, err := os.Open(filepath.Join(w.Dir(), spool.WatchFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := spool.NewWatchReader(f)
+	for r.Scan() {
+		row := r.Row()
+		ws.MaxFDs = max(ws.MaxFDs, row.FDs)
+		ws.LastFDs = row.FDs
+		if row.HavePSS {
+			ws.PeakPSSBytes = max(ws.PeakPSSBytes, row.PSS)
+			ws.PeakUSSBytes = max(ws.PeakUSSBytes, row.USS)
+		}
+	}
+	return r.Err()
+}
+
+// fromEvents fills what the events tell: restarts, alerts, snapshots, and
+// how the command last exited.
+func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
+	ws := sum.Watch
+	for _, e := range events {
+		switch e.Kind {
+		case "restart":
+			ws.Restarts++
+		case "alert":
+			ws.Alerts = append(ws.Alerts, firedAlert{Rule: e.Rule, T: e.T, Message: e.Detail, Snapshot: e.Path})
+		case "snapshot":
+			ws.Snapshots = append(ws.Snapshots, snapshotRef{T: e.T, Reason: e.Detail, Path: e.Path})
+		case "exit":
+			if wb.exit == (bundle.Exit{}) {
+				// Recovered: the last exit the spool knows of.
+				sum.ExitCode, sum.Signal = parseExitDetail(e.Detail)
+			}
+		}
+	}
+	if wb.exit != (bundle.Exit{}) {
+		sum.ExitCode, sum.Signal = wb.exit.Code, wb.exit.Signal
+	} else {
+		wb.exit = bundle.Exit{Code: sum.ExitCode, Signal: sum.Signal}
+	}
+	sum.Interrupted = wb.ended == "signal" || wb.ended == "recovered"
+}
+
+// exitDetail and parseExitDetail put an exit status into an event's text
+// and back: "exit 3", "signal SIGKILL".
+func exitDetail(code int, sig string) string {
+	if sig != "" {
+		return "signal " + sig
+	}
+	return "exit " + strconv.Itoa(code)
+}
+
+func parseExitDetail(s string) (int, string) {
+	if sig, ok := strings.CutPrefix(s, "signal "); ok {
+		if n := unix.SignalNum(sig); n != 0 {
+			return 128 + int(n), sig
+		}
+		return 0, sig
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(s, "exit "))
+	return n, ""
+}
+
+// watchWarnings says what a reader of the bundle must know first.
+func watchWarnings(ws *watchSummary, s *capture.Summary) []string {
+	var w []string
+	g := ws.Growth
+	switch g.Verdict {
+	case trend.Growing:
+		w = append(w, fmt.Sprintf("memory is growing: %+.3g MiB/h (%.3g to %.3g) since %s; %s", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, formatElapsed(g.Since.Seconds()), g.Reason))
+	case trend.Inconclusive:
+		w = append(w, "memory growth is inconclusive: "+g.Reason)
+	}
+	if ws.Recovered {
+		w = append(w, "recovered from the spool of a watch that did not finish: the last few seconds, the logs and perfcap's own CPU are missing")
+	}
+	if ws.ProcessesDropped > 0 {
+		w = append(w, fmt.Sprintf("%d short-lived processes are left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", ws.ProcessesDropped, maxWatchProcesses))
+	}
+	_ = s
+	return w
+}
+
+// decorateTimeline adds the trend line and the events to timeline.svg.
+func decorateTimeline(o *timeline.Options, ws *watchSummary, events []spool.Event) {
+	g := ws.Growth
+	if g.Buckets > 0 && g.Until > g.Since {
+		o.Trend = &timeline.Trend{
+			Since:     g.Since.Seconds(),
+			Until:     g.Until.Seconds(),
+			Intercept: g.InterceptBytes,
+			Slope:     g.SlopeBytesPerSec,
+			Label:     fmt.Sprintf("%s %+.3g MiB/h (%.3g to %.3g)", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour),
+		}
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case "restart", "alert", "snapshot":
+			label := e.Kind
+			if e.Detail != "" {
+				label += ": " + e.Detail
+			}
+			o.Markers = append(o.Markers, timeline.Marker{T: e.T, Label: label, Kind: e.Kind})
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/alert"
+	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/capture/trend"
+)
+
+// recentWindow is how many samples a watch keeps at full resolution in
+// memory, for the live status; older ones live in the spool and, bucketed,
+// in the trend series.
+const recentWindow = 600
+
+// watcher is the per-sample path of a watch: every sample goes to the
+// spool, into the bounded trend series and past the alert rules. Samples
+// arrive from the sampling goroutine; snapshots read the state from
+// another, hence the lock.
+type watcher struct {
+	mu     sync.Mutex
+	spool  *spool.Writer
+	series *trend.Series
+	topts  trend.Options
+	recent [recentWindow]recentPoint
+	nrec   int
+
+	rules []alertState
+	// analyzeEvery is how often, in sample time, growth rules re-run the
+	// trend analysis; lastAnalyze is when it last ran.
+	analyzeEvery, lastAnalyze float64
+	growth                    trend.Result
+
+	// extra measures what a Sample lacks (fds, PSS); tests replace it.
+	extra func(capture.Sample) spool.Extra
+
+	last     capture.Sample
+	lastX    spool.Extra
+	peakRSS  uint64
+	samples  int
+	spoolErr error
+
+	// fire receives a fired alert; it must not block.
+	fire func(a firedAlert)
+	warn io.Writer
+}
+
+// recentPoint is one sample kept at full resolution.
+type recentPoint struct {
+	t   float64
+	rss uint64
+}
+
+// alertState is one --alert rule and whether it fired.
+type alertState struct {
+	rule  alert.Rule
+	fired bool
+}
+
+// firedAlert is an alert that fired, as summary.json lists it.
+type firedAlert struct {
+	Rule    string  `json:"rule"`
+	T       float64 `json:"t_seconds"`
+	Value   float64 `json:"value"`
+	Message string  `json:"message"`
+	// Snapshot is the snapshot bundle written for it.
+	Snapshot string `json:"snapshot,omitempty"`
+}
+
+func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, interval time.Duration, pss bool) *watcher {
+	w := &watcher{spool: sp, topts: topts, analyzeEvery: 10, series: trend.NewSeries(interval)}
+	for _, r := range rules {
+		w.rules = append(w.rules, alertState{rule: r})
+	}
+	if bw := topts.BucketWidth.Seconds(); bw > w.analyzeEvery {
+		w.analyzeEvery = bw
+	}
+	w.extra = func(s capture.Sample) spool.Extra { return measureExtra(s, pss) }
+	return w
+}
+
+// measureExtra counts the open file descriptors of the tree's processes
+// and, with pss, sums their PSS and USS. Processes that ended or cannot be
+// read (another user's, without privileges) count as nothing.
+func measureExtra(s capture.Sample, pss bool) spool.Extra {
+	var x spool.Extra
+	for i := range s.Procs {
+		pid := s.Procs[i].PID
+		if n, err := capture.CountFDs("", pid); err == nil {
+			x.FDs += n
+		}
+		if pss {
+			if r, err := capture.ReadSmapsRollup("", pid); err == nil {
+				x.PSS += r.Pss
+				x.USS += r.USS()
+				x.HavePSS = true
+			}
+		}
+	}
+	return x
+}
+
+// sample takes one sample through the whole path.
+func (w *watcher) sample(s capture.Sample) {
+	x := w.extra(s)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.spool.Sample(s, x); err != nil && w.spoolErr == nil {
+		w.spoolErr = err
+		if w.warn != nil {
+			fmt.Fprintf(w.warn, "perfcap: writing the spool failed: %v; the watch goes on, but a crash from now on loses samples\n", err)
+		}
+	}
+	if s.Processes > 0 {
+		// A sample of no process (the command between exit and restart)
+		// says nothing about the memory of one.
+		w.series.Add(time.Duration(s.T*float64(time.Second)), s.TreeRSS)
+	}
+	w.recent[w.nrec%recentWindow] = recentPoint{t: s.T, rss: s.TreeRSS}
+	w.nrec++
+	w.last, w.lastX = s, x
+	w.last.Procs = append(w.last.Procs[:0:0], s.Procs...)
+	w.peakRSS = max(w.peakRSS, s.TreeRSS)
+	w.samples++
+	w.checkAlerts(s, x)
+}
+
+// checkAlerts fires each rule at most once per watch.
+func (w *watcher) checkAlerts(s capture.Sample, x spool.Extra) {
+	if len(w.rules) == 0 {
+		return
+	}
+	v := alert.Values{
+		RSS: float64(s.TreeRSS), PSS: float64(x.PSS), USS: float64(x.USS), HavePSS: x.HavePSS,
+		FDs: float64(x.FDs), Threads: float64(s.Threads), Processes: float64(s.Processes),
+		CPUPercent: s.TreeCPUPercent,
+	}
+	if w.needGrowth() && s.T-w.lastAnalyze >= w.analyzeEvery {
+		w.lastAnalyze = s.T
+		w.growth = w.series.Analyze(w.topts)
+	}
+	if w.growth.Verdict == trend.Growing {
+		v.Growth, v.HaveGrowth = w.growth.SlopeBytesPerSec, true
+	}
+	for i := range w.rules {
+		a := &w.rules[i]
+		if a.fired {
+			continue
+		}
+		ok, val := a.rule.Check(v)
+		if !ok {
+			continue
+		}
+		a.fired = true
+		if w.fire != nil {
+			w.fire(firedAlert{Rule: a.rule.String(), T: s.T, Value: val, Message: a.rule.Describe(val)})
+		}
+	}
+}
+
+// needGrowth reports whether a growth rule is still waiting to fire.
+func (w *watcher) needGrowth() bool {
+	for _, a := range w.rules {
+		if !a.fired && a.rule.Metric == "growth" {
+			return true
+		}
+	}
+	return false
+}
+
+// status returns the last sample and the RSS change over the recent window.
+func (w *watcher) status() (last capture.Sample, delta int64, span float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.nrec == 0 {
+		return w.last, 0, 0
+	}
+	newest := w.recent[(w.nrec-1)%recentWindow]
+	oldest := w.recent[max(0, w.nrec-recentWindow)%recentWindow]
+	return w.last, int64(newest.rss) - int64(oldest.rss), newest.t - oldest.t
+}
+
+// flush pushes the spool's rows out, so a snapshot reads them.
+func (w *watcher) flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.spool.Flush(false)
+}
+
+// event appends an event to the spool.
+func (w *watcher) event(e spool.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.spool.Event(e); err != nil && w.warn != nil {
+		fmt.Fprintf(w.warn, "perfcap: %v\n", err)
+	}
+}
+
+// lastProcs returns the processes of the last sample.
+func (w *watcher) lastProcs() []capture.ProcSample {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]capture.ProcSample(nil), w.last.Procs...)
+}
