@@ -52,9 +52,9 @@ func Funcs(lang string) template.FuncMap {
 			}
 			return fmt.Sprintf("%.0f MHz", f)
 		},
-		"num":   func(v any) string { return formatNum(toFloat(v)) },
+		"num": func(v any) string { return formatNum(toFloat(v)) },
 		// mibh formats a rate in bytes per second as MiB per hour.
-		"mibh": func(v any) string { return fmt.Sprintf("%+.3g MiB/h", toFloat(v)*3600/(1<<20)) },
+		"mibh":  func(v any) string { return fmt.Sprintf("%+.3g MiB/h", toFloat(v)*3600/(1<<20)) },
 		"trunc": truncate,
 		"shell": shellJoin,
 		"code":  inlineCode,

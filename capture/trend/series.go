@@ -49,11 +49,11 @@ type Series struct {
 	// means firstWidth.
 	resolution time.Duration
 	started    bool
-	t0      time.Duration
-	last    time.Duration
-	width   time.Duration
-	buckets []bucket
-	n       uint64
+	t0         time.Duration
+	last       time.Duration
+	width      time.Duration
+	buckets    []bucket
+	n          uint64
 }
 
 // NewSeries returns an empty Series whose stored buckets start resolution

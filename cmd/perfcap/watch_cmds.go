@@ -103,4 +103,3 @@ func printWatchSummary(w io.Writer, path string, sum *bundleSummary, sha string,
 	}
 	fmt.Fprintf(w, "perfcap: bundle %s (%s), sha256 %s\n", path, capture.FormatSize(size), sha)
 }
-
