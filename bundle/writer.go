@@ -252,7 +252,7 @@ func (w *Writer) pack(f *os.File, m Manifest, manifest []byte) (err error) {
 	// hundred MB/s; one encoder goroutine keeps perfcap from competing with
 	// the command it measured for CPU.
 	w.sum, w.size = sha256.New(), 0
-	zw, err := zstd.NewWriter(io.MultiWriter(f, w.sum, (*counter)(&w.size)), zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	zw, err := zstd.NewWriter(io.MultiWriter(f, w.sum, (*counter)(&w.size)), zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(2<<20))
 	if err != nil {
 		f.Close()
 		return err

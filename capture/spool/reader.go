@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -146,9 +147,14 @@ func Owner(dir string) int {
 		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
 		return 0
 	}
+	// -1: locked by a pid it could not read, as when Create has taken the
+	// lock but not yet written its pid. That is still an owner, never 0.
 	b, _ := io.ReadAll(io.LimitReader(f, 64))
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return max(pid, -1) // -1: locked by a pid it could not read
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return -1
+	}
+	return pid
 }
 
 // WatchRow is one row of watch.csv.
@@ -198,7 +204,7 @@ func (r *WatchReader) Scan() bool {
 		}
 		var row WatchRow
 		var err error
-		if row.T, err = strconv.ParseFloat(f[0], 64); err != nil || row.T < 0 || row.T != row.T {
+		if row.T, err = strconv.ParseFloat(f[0], 64); err != nil || !(row.T >= 0) || math.IsInf(row.T, 1) {
 			r.err = fmt.Errorf("watch.csv:%d: bad time %q", r.line, f[0])
 			return false
 		}

@@ -38,6 +38,9 @@ const (
 	SyncEvery  = 10 * time.Second
 )
 
+// watchFlushAt is how much of watch.csv is buffered at most.
+const watchFlushAt = 32 << 10
+
 // ErrNotSpool means a directory holds no meta.json: it is not a spool.
 var ErrNotSpool = errors.New("spool: not a watch spool (no meta.json)")
 
@@ -119,9 +122,12 @@ func Create(dir string, m Meta) (w *Writer, err error) {
 		return nil, fmt.Errorf("%s already holds the spool of another watch; turn it into a bundle with `perfcap bundle %s`, or remove it", dir, dir)
 	}
 	w = &Writer{dir: dir}
+	// A failed Create returns a nil Writer, so the deferred cleanup keeps
+	// its own reference to the files opened so far.
+	opened := w
 	defer func() {
 		if err != nil {
-			w.closeFiles()
+			opened.closeFiles()
 		}
 	}()
 	if w.lock, err = os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
@@ -161,7 +167,10 @@ func Create(dir string, m Meta) (w *Writer, err error) {
 	now := time.Now()
 	w.lastFlush, w.lastSync = now, now
 	// The headers go out at once, so even an empty spool reads as one.
-	return w, w.Flush(true)
+	if err := w.Flush(true); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // Dir returns the spool's directory.
@@ -194,6 +203,15 @@ func (w *Writer) Sample(s capture.Sample, x Extra) error {
 		b = strconv.AppendUint(b, x.USS, 10)
 	}
 	w.wbuf = append(b, '\n')
+	if len(w.wbuf) >= watchFlushAt {
+		// Whole rows out, as the CSV writers do: bounded memory even
+		// when samples come faster than FlushEvery passes.
+		if _, err := w.wFile.Write(w.wbuf); err != nil {
+			w.err = err
+			return err
+		}
+		w.wbuf = w.wbuf[:0]
+	}
 	now := time.Now()
 	if now.Sub(w.lastFlush) >= FlushEvery {
 		return w.Flush(now.Sub(w.lastSync) >= SyncEvery)
@@ -203,6 +221,9 @@ func (w *Writer) Sample(s capture.Sample, x Extra) error {
 
 // Event appends e to events.jsonl and syncs it.
 func (w *Writer) Event(e Event) error {
+	if w.evFile == nil {
+		return w.closedErr()
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -254,13 +275,24 @@ func (w *Writer) Flush(sync bool) error {
 
 // Close flushes and syncs what is buffered, closes the files and releases
 // the lock. The directory stays: the caller removes it once the bundle is
-// written.
+// written. Once closed, every method returns an error wrapping
+// os.ErrClosed.
 func (w *Writer) Close() error {
+	if w.lock == nil {
+		return w.closedErr()
+	}
 	err := w.Flush(true)
 	if cerr := w.closeFiles(); err == nil {
 		err = cerr
 	}
+	if w.err == nil {
+		w.err = w.closedErr()
+	}
 	return err
+}
+
+func (w *Writer) closedErr() error {
+	return fmt.Errorf("spool %s: %w", w.dir, os.ErrClosed)
 }
 
 func (w *Writer) closeFiles() error {

@@ -138,8 +138,8 @@ type Result struct {
 }
 
 // Analyze gives the verdict on the samples so far; the rules are in the
-// package documentation. It does not change the Series, so it may be called
-// repeatedly during a watch.
+// package documentation. It does not change the samples (only a scratch
+// buffer it reuses), so it may be called repeatedly during a watch.
 func (s *Series) Analyze(opts Options) Result {
 	o := opts.withDefaults()
 	r := Result{Verdict: Inconclusive, P: 1, Samples: s.n, Method: Method}
@@ -169,7 +169,7 @@ func (s *Series) Analyze(opts Options) Result {
 	sum, varS := mannKendall(y)
 	r.P = pValue(sum, varS)
 	zq := math.Sqrt2 * math.Erfinv(1-o.Alpha)
-	r.SlopeBytesPerSec, r.LowBytesPerSec, r.HighBytesPerSec = theilSen(x, y, zq*math.Sqrt(varS))
+	r.SlopeBytesPerSec, r.LowBytesPerSec, r.HighBytesPerSec = theilSen(x, y, zq*math.Sqrt(varS), &s.scratch)
 	r.InterceptBytes = intercept(at, y, r.SlopeBytesPerSec)
 	r.Until = r.Since + time.Duration(used)*r.BucketWidth
 	r.MeanBytes = mean

@@ -54,6 +54,10 @@ type Series struct {
 	width      time.Duration
 	buckets    []bucket
 	n          uint64
+	// scratch holds the pairwise slopes between Analyze calls (up to
+	// 1 MiB): a watch analysing every few seconds for a week would
+	// otherwise churn through gigabytes and grow its heap.
+	scratch []float64
 }
 
 // NewSeries returns an empty Series whose stored buckets start resolution

@@ -49,9 +49,12 @@ func pValue(s, variance float64) float64 {
 // theilSen returns the median of the pairwise slopes of (x, y) and Sen's
 // confidence interval: with N slopes and c = z·√Var(S), the slopes of rank
 // (N−c)/2 and (N+c)/2+1. x must be strictly increasing.
-func theilSen(x, y []float64, c float64) (slope, low, high float64) {
+func theilSen(x, y []float64, c float64, scratch *[]float64) (slope, low, high float64) {
 	n := len(x)
-	slopes := make([]float64, 0, n*(n-1)/2)
+	if cap(*scratch) < n*(n-1)/2 {
+		*scratch = make([]float64, 0, n*(n-1)/2)
+	}
+	slopes := (*scratch)[:0]
 	for i := range n {
 		for j := i + 1; j < n; j++ {
 			slopes = append(slopes, (y[j]-y[i])/(x[j]-x[i]))

@@ -50,7 +50,9 @@ func runBundle(opts *bundleOptions) error {
 	if err != nil {
 		return &codeError{code: exitError, err: err}
 	}
-	if pid := spool.Owner(opts.dir); pid != 0 {
+	if pid := spool.Owner(opts.dir); pid < 0 {
+		return &codeError{code: exitError, err: fmt.Errorf("%s is still locked by a watch that is starting or running; end that watch, then run `perfcap bundle %s` again", opts.dir, opts.dir)}
+	} else if pid > 0 {
 		return &codeError{code: exitError, err: fmt.Errorf("%s is still being written by a watch (pid %d): `kill -USR1 %d` writes a snapshot bundle, `kill -INT %d` ends the watch and writes its bundle", opts.dir, pid, pid, pid)}
 	}
 	out := opts.output

@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/internal/iostreams"
+)
+
+// watchOutcome is what one watch left behind.
+type watchOutcome struct {
+	code           int
+	stdout, stderr string
+	bundle         string
+	summary        bundleSummary
+}
+
+// readWatch reads a watch bundle's summary.json and verifies the bundle.
+func readWatch(t *testing.T, r *watchOutcome) {
+	t.Helper()
+	if _, err := bundle.Verify(r.bundle); err != nil {
+		t.Fatalf("the bundle does not verify: %v\nstderr:\n%s", err, r.stderr)
+	}
+	raw, err := bundle.ReadFile(r.bundle, "summary.json")
+	if err != nil {
+		t.Fatalf("reading summary.json: %v", err)
+	}
+	if err := json.Unmarshal(raw, &r.summary); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if r.summary.Watch == nil {
+		t.Fatalf("summary.json has no watch object")
+	}
+}
+
+// watchInProcess runs perfcap watch in-process with args (flags, then
+// "--" and the command, or --pid).
+func watchInProcess(t *testing.T, args ...string) watchOutcome {
+	t.Helper()
+	io, stdout, stderr := iostreams.Test()
+	out := filepath.Join(t.TempDir(), "w.tar.zst")
+	code := Main(append([]string{"watch", "-o", out, "--no-facts"}, args...), io)
+	return watchOutcome{code: code, stdout: stdout.String(), stderr: stderr.String(), bundle: out}
+}
+
+// watchProcess runs the perfcap binary's watch as a child, for tests that
+// run in parallel or signal perfcap.
+func watchProcess(t *testing.T, args ...string) watchOutcome {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "w.tar.zst")
+	cmd := exec.Command(perfcapBin, append([]string{"watch", "-q", "-o", out, "--no-facts"}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return watchOutcome{code: code, stdout: stdout.String(), stderr: stderr.String(), bundle: out}
+}
+
+// compressed are the trend settings of a watch compressed in time: a 1 s
+// warm-up, 200 ms fit buckets (each spans two cycles of a 100 ms
+// sawtooth) and 100 MiB/h as the slowest growth worth calling growing.
+var compressed = []string{"--interval", "20ms", "--warmup", "1s", "--trend-bucket", "200ms", "--min-growth", "100MiB/h"}
+
+// The four shapes of the issue, on real processes whose RSS follows them
+// exactly (mmap'ed and touched, munmap'ed to free): only the leak grows.
+func TestWatchVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("8 s watches; skipped with -short")
+	}
+	for _, tc := range []struct {
+		name, want string
+		steps      []string
+	}{
+		{"steady leak", trend.Growing, []string{"leak", "10MiB", "8s"}},
+		{"flat", trend.Flat, []string{"alloc", "30MiB", "hold", "8s"}},
+		{"GC sawtooth", trend.Flat, []string{"sawtooth", "30MiB", "100ms", "8s"}},
+		{"plateau after warm-up", trend.Flat, []string{"plateau", "40MiB", "800ms", "hold", "7s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(append([]string{}, compressed...), "--")
+			r := watchProcess(t, append(append(args, workloadBin), tc.steps...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			readWatch(t, &r)
+			g := r.summary.Watch.Growth
+			t.Logf("%s: %s %.0f MiB/h [%.0f, %.0f] over %d buckets, p=%.2g", tc.name, g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, g.Buckets, g.P)
+			if g.Verdict != tc.want {
+				t.Errorf("verdict %q (%s), want %q", g.Verdict, g.Reason, tc.want)
+			}
+			if tc.want == trend.Growing {
+				// 10 MiB/s is 36000 MiB/h.
+				within(t, "growth MiB/h", g.MiBPerHour, 36000, 0.10)
+				if g.LowMiBPerHour > 36000 || g.HighMiBPerHour < 36000 {
+					t.Errorf("interval [%.0f, %.0f] MiB/h misses the true 36000", g.LowMiBPerHour, g.HighMiBPerHour)
+				}
+			}
+			files := readBundleFiles(t, r.bundle)
+			report := files["report.md"]
+			ticked := strings.Contains(report, "[x] 📊 **内存增长**")
+			if ticked != (tc.want == trend.Growing) {
+				t.Errorf("report ticks 内存增长 = %v, want %v", ticked, tc.want == trend.Growing)
+			}
+			if !strings.Contains(report, "| 内存增长 |") {
+				t.Errorf("report.md has no 内存增长 row in its metrics table")
+			}
+			if svg := files["timeline.svg"]; !strings.Contains(svg, g.Verdict) {
+				t.Errorf("timeline.svg does not label the trend line with %q", g.Verdict)
+			}
+			if r.summary.Watch.Ended != "exited" {
+				t.Errorf("ended %q, want exited", r.summary.Watch.Ended)
+			}
+		})
+	}
+}
+
+// perfcap killed with SIGKILL mid-watch: the spool holds every sample up
+// to the last flush, and `perfcap bundle DIR` makes a bundle of it.
+func TestWatchRecoversAfterSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "w.tar.zst")
+	sp := filepath.Join(dir, "w.spool")
+	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--interval", "50ms", "-o", out, "--",
+		workloadBin, "leak", "2MiB", "60s")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// Wait until a flush (every 2 s) put at least 40 samples on disk.
+	rows := 0
+	for deadline := time.Now().Add(30 * time.Second); rows < 41 && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		b, _ := os.ReadFile(filepath.Join(sp, spool.TimelineFile))
+		rows = bytes.Count(b, []byte("\n"))
+	}
+	if rows < 41 {
+		t.Fatalf("the spool has %d lines after 30 s\n%s", rows, stderr.String())
+	}
+
+	// While the watch runs, perfcap bundle refuses and says what to do.
+	io, _, errOut := iostreams.Test()
+	if code := Main([]string{"bundle", sp}, io); code != exitError || !strings.Contains(errOut.String(), "kill -USR1") {
+		t.Errorf("perfcap bundle on a live spool: exit %d, %q", code, errOut.String())
+	}
+
+	time.Sleep(500 * time.Millisecond)
+	killedAt := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	// The workload is orphaned in its own process group: end it.
+	if pid := firstPID(t, sp); pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatalf("a killed watch wrote its bundle?")
+	}
+	b, _ := os.ReadFile(filepath.Join(sp, spool.TimelineFile))
+	onDisk := bytes.Count(b, []byte("\n")) - 1
+
+	io, _, errOut = iostreams.Test()
+	recovered := filepath.Join(dir, "recovered.tar.zst")
+	if code := Main([]string{"bundle", "-o", recovered, sp}, io); code != 0 {
+		t.Fatalf("perfcap bundle: exit %d\n%s", code, errOut.String())
+	}
+	r := watchOutcome{bundle: recovered}
+	readWatch(t, &r)
+	ws := r.summary.Watch
+	if !ws.Recovered || ws.Ended != "recovered" {
+		t.Errorf("recovered=%v ended=%q", ws.Recovered, ws.Ended)
+	}
+	if r.summary.Samples != onDisk {
+		t.Errorf("the bundle has %d samples, the spool %d rows", r.summary.Samples, onDisk)
+	}
+	// At most the last flush interval (2 s) is lost.
+	if lastT := r.summary.WallSeconds; killedAt.Sub(startOf(t, sp)).Seconds()-lastT > spool.FlushEvery.Seconds()+0.5 {
+		t.Errorf("the last recovered sample is at %.2f s, the kill at %.2f s: more than %v lost", lastT, killedAt.Sub(startOf(t, sp)).Seconds(), spool.FlushEvery)
+	}
+	if ws.Growth.Verdict == "" || !strings.Contains(strings.Join(r.summary.Warnings, "\n"), "recovered from the spool") {
+		t.Errorf("warnings %q", r.summary.Warnings)
+	}
+	files := readBundleFiles(t, recovered)
+	for _, name := range []string{"timeline.csv", "timeline.svg", "process_samples.csv", "processes.csv", "watch.csv", "report.md"} {
+		if files[name] == "" {
+			t.Errorf("the recovered bundle has no %s", name)
+		}
+	}
+	if !strings.Contains(files["processes.csv"], "leak") {
+		t.Errorf("processes.csv does not name the command:\n%s", files["processes.csv"])
+	}
+}
+
+// firstPID is the first process the spool's process_samples.csv names.
+func firstPID(t *testing.T, sp string) int {
+	b, _ := os.ReadFile(filepath.Join(sp, spool.ProcessSamplesFile))
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 2 {
+		return 0
+	}
+	var pid int
+	fields := strings.Split(lines[1], ",")
+	if len(fields) > 1 {
+		fmt.Sscan(fields[1], &pid)
+	}
+	return pid
+}
+
+// startOf is the watch's start from the spool's meta.json.
+func startOf(t *testing.T, sp string) time.Time {
+	m, err := spool.ReadMeta(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Started
+}
+
+// A watched pid that exits ends the watch; the bundle says so.
+func TestWatchPIDThatExits(t *testing.T) {
+	child := exec.Command(workloadBin, "alloc", "20MiB", "hold", "1500ms")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- child.Wait() }()
+	r := watchInProcess(t, "-q", "--interval", "50ms", "--pid", fmt.Sprint(child.Process.Pid))
+	<-waited
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	readWatch(t, &r)
+	ws := r.summary.Watch
+	if ws.Mode != "pid" || ws.PID != child.Process.Pid || ws.Ended != "exited" {
+		t.Errorf("mode %q pid %d ended %q", ws.Mode, ws.PID, ws.Ended)
+	}
+	if r.summary.Samples < 10 {
+		t.Errorf("%d samples over a 1.5 s process", r.summary.Samples)
+	}
+	within(t, "peak RSS MiB", float64(r.summary.PeakRSSBytes)/(1<<20), 20, 0.25)
+	if ws.MaxFDs < 3 {
+		t.Errorf("max fds %d: the workload has at least stdin, stdout, stderr", ws.MaxFDs)
+	}
+}
+
+func TestWatchPIDErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--pid", "999999999"}, exitInvalid, "no process 999999999 to watch"},
+		{[]string{"--pid", "1", "--", "true"}, exitError, "not both"},
+		{[]string{}, exitError, "nothing to watch"},
+		{[]string{"--restart", "--pid", "1"}, exitError, "--restart needs -- COMMAND"},
+		{[]string{"--alert", "rss>2XB", "--", "true"}, exitError, `unknown size unit "XB"`},
+		{[]string{"--min-growth", "fast", "--", "true"}, exitError, "--min-growth"},
+	} {
+		r := watchInProcess(t, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("watch %q: exit %d %q, want %d and %q", tc.args, r.code, r.stderr, tc.code, tc.msg)
+		}
+	}
+}
+
+// --restart starts a dying command again and marks each restart;
+// --duration ends the watch.
+func TestWatchRestartAndDuration(t *testing.T) {
+	r := watchInProcess(t, "-q", "--interval", "50ms", "--restart", "--duration", "4s", "--",
+		workloadBin, "alloc", "5MiB", "hold", "300ms", "exit", "3")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0 (the watch ran its duration)\n%s", r.code, r.stderr)
+	}
+	readWatch(t, &r)
+	ws := r.summary.Watch
+	if ws.Restarts < 1 || ws.Ended != "duration" {
+		t.Errorf("restarts %d ended %q, want ≥ 1 and duration", ws.Restarts, ws.Ended)
+	}
+	files := readBundleFiles(t, r.bundle)
+	if n := strings.Count(files["timeline.svg"], "restart "); n < ws.Restarts {
+		t.Errorf("timeline.svg marks %d restarts, want %d", n, ws.Restarts)
+	}
+	if procs := strings.Count(files["processes.csv"], "workload"); procs < ws.Restarts+1 {
+		t.Errorf("processes.csv lists %d runs of the command, want %d:\n%s", procs, ws.Restarts+1, files["processes.csv"])
+	}
+
+	// Without --restart, the command's failure is the watch's exit code.
+	r = watchInProcess(t, "-q", "--interval", "50ms", "--", workloadBin, "exit", "4")
+	if r.code != 4 {
+		t.Errorf("exit %d, want the command's 4", r.code)
+	}
+	// --duration stops a command that would run on.
+	r = watchInProcess(t, "-q", "--interval", "50ms", "--duration", "1s", "--", workloadBin, "hold", "60s")
+	readWatch(t, &r)
+	if r.code != 0 || r.summary.Watch.Ended != "duration" || r.summary.WallSeconds > 5 {
+		t.Errorf("exit %d ended %q after %.1f s", r.code, r.summary.Watch.Ended, r.summary.WallSeconds)
+	}
+}
+
+// SIGINT to perfcap ends the watch of a command: the command gets it, the
+// bundle is written and says it was interrupted.
+func TestWatchSIGINTWritesTheBundle(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "w.tar.zst")
+	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--interval", "50ms", "-o", out, "--", workloadBin, "hold", "60s")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sp := filepath.Join(dir, "w.spool")
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(sp, spool.TimelineFile)); bytes.Count(b, []byte("\n")) > 3 {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	r := watchOutcome{bundle: out}
+	readWatch(t, &r)
+	if r.summary.Watch.Ended != "signal" || !r.summary.Interrupted {
+		t.Errorf("ended %q interrupted %v", r.summary.Watch.Ended, r.summary.Interrupted)
+	}
+	if _, err := os.Stat(sp); !os.IsNotExist(err) {
+		t.Errorf("the spool is still there after the bundle was written: %v", err)
+	}
+}
