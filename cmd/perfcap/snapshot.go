@@ -17,8 +17,10 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/flame"
 )
 
 // snapshotReq asks for one snapshot bundle.
@@ -54,7 +56,19 @@ func (wr *watchRun) requestSnapshot(r snapshotReq) {
 		r.t = time.Since(wr.epoch).Seconds()
 	}
 	if r.alert != nil {
-		go func() { wr.snaps <- r }()
+		// Queued at once while there is room: the sampling goroutine ends
+		// before the watch drains the queue, so an alert on the last
+		// sample still gets its snapshot. Only behind a full queue does
+		// the alert wait in a goroutine.
+		select {
+		case wr.snaps <- r:
+		default:
+			wr.pending.Add(1)
+			go func() {
+				defer wr.pending.Done()
+				wr.snaps <- r
+			}()
+		}
 		return
 	}
 	select {
@@ -139,6 +153,11 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 	_, sha, size, err := wb.write()
 	if err != nil {
 		fmt.Fprintf(wr.stderr, "perfcap: snapshot %s: %v\n", path, err)
+		if r.alert != nil {
+			// The alert fired all the same: the final bundle lists it,
+			// without a snapshot.
+			wr.w.event(spool.Event{T: r.t, Kind: "alert", Rule: r.alert.Rule, Detail: r.alert.Message})
+		}
 		return
 	}
 	ev := spool.Event{T: r.t, Kind: "snapshot", Detail: r.reason, Path: path}
@@ -166,18 +185,94 @@ func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum 
 		}
 	}
 	if wr.opts.snapshotPerf > 0 && root > 0 {
-		dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
-		if err == nil {
-			defer os.RemoveAll(dir)
-			res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Duration: wr.opts.snapshotPerf, Dir: dir, Run: wr.runForeign})
-			finishPerf(ctx, wr.opts.io, w, res, false, fmt.Sprintf("perfcap watch snapshot: pid %d", root), sum)
-		}
+		wr.addSnapshotPerf(ctx, w, sum, root)
 	}
 	if wr.opts.pprofURL != "" {
 		if err := fetchHeap(ctx, w, wr.opts.pprofURL); err != nil {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("heap profile: %v", err))
 		}
 	}
+}
+
+// addSnapshotPerf records root's CPU stacks for --snapshot-perf into perf/.
+// Both perf record and perf script run through runForeign: while the
+// command runs, any other child of perfcap joins the watched tree (its RSS
+// and CPU counted as the command's, in processes.csv, able to trip an rss
+// alert) and Run's reaper may take its exit status from os/exec. That is
+// why this does not use finishPerf, whose perf script is a plain child.
+func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int) {
+	dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
+		return
+	}
+	defer os.RemoveAll(dir)
+	title := fmt.Sprintf("perfcap watch snapshot: pid %d", root)
+	res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Duration: wr.opts.snapshotPerf, Dir: dir, Run: wr.runForeign})
+	if !res.Recorded {
+		finishPerf(ctx, wr.opts.io, w, res, false, title, sum) // runs nothing: adds perf.log and says why
+		return
+	}
+	ps := &report.Perf{PerfResult: res}
+	sum.Perf = ps
+	if b, err := os.ReadFile(res.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		_ = w.AddBytes("perf/perf.log", b)
+	}
+	sum.Warnings = append(sum.Warnings, res.Notes...)
+	stacks, prof, err := wr.foldSnapshotPerf(ctx, res.Data, dir)
+	if err == nil && len(stacks) == 0 {
+		err = flame.ErrEmpty
+	}
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
+		return
+	}
+	files := []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"perf/flame.svg", func(b *bytes.Buffer) error { return flame.WriteSVG(b, stacks, flame.SVGOptions{Title: title}) }},
+		{"perf/folded.txt", func(b *bytes.Buffer) error { return flame.WriteFolded(b, stacks) }},
+		{"perf/profile.pb.gz", func(b *bytes.Buffer) error { return flame.WriteProfile(b, prof) }},
+	}
+	for _, f := range files {
+		var b bytes.Buffer
+		err := f.write(&b)
+		if err == nil {
+			err = w.AddBytes(f.name, b.Bytes())
+		}
+		if err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", f.name, err))
+		}
+	}
+	hot := flame.Hot(stacks, 10)
+	ps.Hot, ps.Samples = &hot, hot.Weight
+	ps.MedianDepth = flame.MedianDepth(stacks)
+	if ps.MedianDepth <= 2 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+			"CPU stacks are shallow (median depth %.0f): callers are missing; build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes", ps.MedianDepth))
+	}
+}
+
+// foldSnapshotPerf runs perf script over data as a foreign child, its text
+// into a file in dir, and folds that.
+func (wr *watchRun) foldSnapshotPerf(ctx context.Context, data, dir string) ([]flame.Stack, *profile.Profile, error) {
+	script := filepath.Join(dir, "perf.script")
+	out, err := os.Create(script)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer out.Close()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "perf", "script", "-i", data, "--no-inline")
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	if err := wr.runForeign(cmd); err != nil {
+		return nil, nil, fmt.Errorf("perf script -i %s: %v: %s", data, err, strings.TrimSpace(firstLine(stderr.String())))
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	return foldScript(out, &flameOptions{io: wr.opts.io, input: data, pprof: "profile"})
 }
 
 // fetchHeap gets a Go heap profile from url and stores it as

@@ -123,6 +123,7 @@ type watchRun struct {
 
 	snaps    chan snapshotReq
 	snapWG   sync.WaitGroup
+	pending  sync.WaitGroup // alerts waiting for room in snaps
 	snapN    int
 	snapMu   sync.Mutex
 	alerted  bool
@@ -352,6 +353,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	wr.w.event(spool.Event{T: time.Since(wr.epoch).Seconds(), Kind: "end", Detail: ended})
 
 	// Snapshots in progress finish first: their events belong in the bundle.
+	wr.pending.Wait()
 	stopSnaps()
 	wr.snapWG.Wait()
 	done := make(chan struct{})

@@ -260,7 +260,7 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error 
 		row := r.Row()
 		s.Samples++
 		s.WallSeconds = row.T
-		if row.Processes > 0 {
+		if row.Processes > 0 && row.TreeRSS > 0 {
 			// As in the watch: no process, no memory to judge.
 			series.Add(time.Duration(row.T*float64(time.Second)), row.TreeRSS)
 			if series.Samples() == 1 {
@@ -481,7 +481,9 @@ func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *watchSummary) error {
 	for r.Scan() {
 		row := r.Row()
 		ws.MaxFDs = max(ws.MaxFDs, row.FDs)
-		ws.LastFDs = row.FDs
+		if row.FDs > 0 {
+			ws.LastFDs = row.FDs // not the empty sample taken after the exit
+		}
 		if row.HavePSS {
 			ws.PeakPSSBytes = max(ws.PeakPSSBytes, row.PSS)
 			ws.PeakUSSBytes = max(ws.PeakUSSBytes, row.USS)

@@ -72,12 +72,14 @@ type firedAlert struct {
 }
 
 func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, interval time.Duration, pss bool) *watcher {
-	w := &watcher{spool: sp, topts: topts, analyzeEvery: 10, series: trend.NewSeries(interval)}
+	w := &watcher{spool: sp, topts: topts, analyzeEvery: 30, series: trend.NewSeries(interval)}
 	for _, r := range rules {
 		w.rules = append(w.rules, alertState{rule: r})
 	}
-	if bw := topts.BucketWidth.Seconds(); bw > w.analyzeEvery {
-		w.analyzeEvery = bw
+	if bw := topts.BucketWidth; bw > 0 {
+		// A fit bucket completes once per width: analysing more often
+		// would find nothing new.
+		w.analyzeEvery = max(bw.Seconds(), interval.Seconds())
 	}
 	w.extra = func(s capture.Sample) spool.Extra { return measureExtra(s, pss) }
 	return w
@@ -115,9 +117,10 @@ func (w *watcher) sample(s capture.Sample) {
 			fmt.Fprintf(w.warn, "perfcap: writing the spool failed: %v; the watch goes on, but a crash from now on loses samples\n", err)
 		}
 	}
-	if s.Processes > 0 {
-		// A sample of no process (the command between exit and restart)
-		// says nothing about the memory of one.
+	if s.Processes > 0 && s.TreeRSS > 0 {
+		// A sample of no process (the command between exit and restart),
+		// or of one caught in exec before it has pages, says nothing
+		// about the memory of one.
 		w.series.Add(time.Duration(s.T*float64(time.Second)), s.TreeRSS)
 	}
 	w.recent[w.nrec%recentWindow] = recentPoint{t: s.T, rss: s.TreeRSS}
@@ -141,7 +144,7 @@ func (w *watcher) checkAlerts(s capture.Sample, x spool.Extra) {
 		CPUPercent: s.TreeCPUPercent,
 	}
 	// The analysis costs up to ~10 ms (Theil–Sen over 512 buckets): it
-	// runs every fit bucket, at least 10 s apart, and no more often than
+	// runs once per fit bucket (30 s by default), and no more often than
 	// every 1 % of the watch so far, so a week costs some hundreds of runs.
 	if w.needGrowth() && s.T-w.lastAnalyze >= max(w.analyzeEvery, s.T/100) {
 		w.lastAnalyze = s.T
