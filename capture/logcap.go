@@ -84,6 +84,16 @@ func (c *LogCapture) Total() int64 {
 }
 
 // cut returns the number of bytes written but not kept.
+// Skip counts n bytes that were written but are not at hand: a log rebuilt
+// from a head and a tail kept elsewhere (a watch's spool) skips what was
+// cut between them, so the marker counts it. Call it between the head's
+// Write and the tail's.
+func (c *LogCapture) Skip(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total += max(n, 0)
+}
+
 func (c *LogCapture) cut() int64 {
 	return c.total - int64(len(c.first)) - int64(len(c.last))
 }

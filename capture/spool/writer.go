@@ -73,6 +73,9 @@ type Meta struct {
 	PSS                  bool     `json:"pss,omitempty"`
 	Restart              bool     `json:"restart,omitempty"`
 	Lang                 string   `json:"lang,omitempty"`
+	// Redact are the --redact patterns, applied when the bundle is made
+	// (the spool itself is private to its user).
+	Redact []string `json:"redact,omitempty"`
 }
 
 // Event is one line of events.jsonl.

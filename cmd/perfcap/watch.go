@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -231,6 +232,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		DurationSeconds: opts.duration.Seconds(), WarmupSeconds: opts.warmup.Seconds(),
 		BucketSeconds: opts.bucket.Seconds(), MinGrowthBytesPerSec: minGrowth,
 		Alerts: opts.alerts, PSS: opts.pss, Restart: opts.restart, Lang: opts.lang,
+		Redact: opts.redact,
 	}
 	if opts.pid != 0 {
 		wr.meta.Mode, wr.meta.PID, wr.meta.PIDStartTicks = "pid", target.PID, target.StartTicks
@@ -296,7 +298,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	}
 	ended := "exited"
 	var exit bundle.Exit
-	var logs [2]*capture.LogCapture
+	var logs [2]*spool.LogSpool
 	stopped := make(chan string, 1) // why perfcap was told to stop
 	fwd := make(chan os.Signal, 4)
 	go func() {
@@ -333,8 +335,13 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 			ended = "duration"
 		}
 	} else {
-		logs[0], logs[1] = capture.NewLogCapture(head, tail), capture.NewLogCapture(head, tail)
+		logs[0], logs[1] = wr.sp.Log("stdout", head, tail), wr.sp.Log("stderr", head, tail)
 		exit, ended, err = wr.runCommand(runCtx, cwd, logs, onSample, fwd)
+		for _, l := range logs {
+			if err := cmp.Or(l.Err(), l.Close()); err != nil {
+				fmt.Fprintf(opts.io.ErrOut, "perfcap: spooling the command's output: %v\n", err)
+			}
+		}
 		if err != nil && exit == (bundle.Exit{}) {
 			return err
 		}
@@ -368,7 +375,6 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfAfter)
 	wb := &watchBundle{
 		dir: dir, out: wr.bundle, meta: wr.meta, red: red, lang: opts.lang, ended: ended, exit: exit,
-		stdout: logs[0], stderr: logs[1],
 		perfcapCPU: tvSecs(selfAfter.Utime) + tvSecs(selfAfter.Stime) - tvSecs(selfBefore.Utime) - tvSecs(selfBefore.Stime),
 	}
 	sum, sha, size, err := wb.write()
@@ -397,7 +403,7 @@ func tvSecs(tv unix.Timeval) float64 { return float64(tv.Sec) + float64(tv.Usec)
 // runCommand runs the command, again after each exit with --restart,
 // until it exits for good or ctx ends. It returns the last exit status and
 // why the watch ended.
-func (wr *watchRun) runCommand(ctx context.Context, cwd string, logs [2]*capture.LogCapture, onSample func(capture.Sample), fwd chan os.Signal) (bundle.Exit, string, error) {
+func (wr *watchRun) runCommand(ctx context.Context, cwd string, logs [2]*spool.LogSpool, onSample func(capture.Sample), fwd chan os.Signal) (bundle.Exit, string, error) {
 	opts := wr.opts
 	var exit bundle.Exit
 	backoff := time.Second

@@ -85,8 +85,6 @@ type watchBundle struct {
 	// snapshot is set for a snapshot bundle.
 	snapshot *snapshotRef
 	exit     bundle.Exit
-	// logs are the command's stdout and stderr, when kept.
-	stdout, stderr *capture.LogCapture
 	// add puts extra files into the bundle (a snapshot's evidence).
 	add func(w *bundle.Writer, sum *bundleSummary)
 	// perfcapCPU is perfcap's own CPU over the watch, when known.
@@ -155,18 +153,19 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 		wb.warnings = append(wb.warnings, err.Error())
 	}
 	wb.fromEvents(sum, events)
-	for _, lc := range []struct {
-		name string
-		c    *capture.LogCapture
-	}{{"stdout.log", wb.stdout}, {"stderr.log", wb.stderr}} {
-		if lc.c == nil {
+	for _, stream := range []string{"stdout", "stderr"} {
+		lc, ok, err := spool.ReadLog(wb.dir, stream)
+		if err != nil {
+			wb.warnings = append(wb.warnings, fmt.Sprintf("%s.log: %v", stream, err))
+		}
+		if !ok {
 			continue
 		}
-		f, err := w.Create(lc.name)
+		f, err := w.Create(stream + ".log")
 		if err != nil {
 			return nil, "", 0, err
 		}
-		_, err = lc.c.WriteFiltered(f, wb.red.String)
+		_, err = lc.WriteFiltered(f, wb.red.String)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -550,7 +549,7 @@ func watchWarnings(ws *watchSummary, s *capture.Summary) []string {
 		w = append(w, "memory growth is inconclusive: "+g.Reason)
 	}
 	if ws.Recovered {
-		w = append(w, "recovered from the spool of a watch that did not finish: the last few seconds, the logs and perfcap's own CPU are missing")
+		w = append(w, "recovered from the spool of a watch that did not finish: the last few seconds of samples and perfcap's own CPU are missing, and the logs end where the watch was killed")
 	}
 	if ws.ProcessesDropped > 0 {
 		w = append(w, fmt.Sprintf("%d short-lived processes are left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", ws.ProcessesDropped, maxWatchProcesses))

@@ -69,7 +69,10 @@ func runBundle(opts *bundleOptions) error {
 	if lang != "en" {
 		lang = "zh"
 	}
-	red, _ := redact.New(nil)
+	red, err := redact.New(m.Redact)
+	if err != nil {
+		return &codeError{code: exitError, err: fmt.Errorf("%s: the watch's --redact: %w", opts.dir, err)}
+	}
 	wb := &watchBundle{dir: opts.dir, out: out, meta: m, red: red, lang: lang, ended: "recovered"}
 	sum, sha, size, err := wb.write()
 	if err != nil {

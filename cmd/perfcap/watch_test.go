@@ -137,8 +137,9 @@ func TestWatchRecoversAfterSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "w.tar.zst")
 	sp := filepath.Join(dir, "w.spool")
-	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--interval", "50ms", "-o", out, "--",
-		workloadBin, "leak", "2MiB", "60s")
+	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--interval", "50ms", "-o", out,
+		"--redact", "hunter[0-9]+", "--",
+		workloadBin, "echo", "hello from the watch, password hunter42", "leak", "2MiB", "60s")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -204,6 +205,12 @@ func TestWatchRecoversAfterSIGKILL(t *testing.T) {
 		if files[name] == "" {
 			t.Errorf("the recovered bundle has no %s", name)
 		}
+	}
+	if log := files["stdout.log"]; !strings.Contains(log, "hello from the watch") || strings.Contains(log, "hunter42") {
+		t.Errorf("the recovered stdout.log is %q: want the output, redacted with the watch's --redact", log)
+	}
+	if strings.Contains(files["manifest.json"]+files["processes.csv"], "hunter42") {
+		t.Errorf("the watch's --redact was not applied to the command line")
 	}
 	if !strings.Contains(files["processes.csv"], "leak") {
 		t.Errorf("processes.csv does not name the command:\n%s", files["processes.csv"])
