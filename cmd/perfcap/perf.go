@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
@@ -52,7 +53,11 @@ type bundleSummary struct {
 
 // finishPerf turns perf.data into the bundle's perf/ files and the hot
 // spots; problems become warnings, never a failed run.
-func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, res *capture.PerfResult, keep bool, title string, sum *bundleSummary) {
+//
+// fold turns perf.data into stacks; nil means foldPerfData (perf script as
+// perfcap's plain child). shallowFix is the advice given with shallow stacks.
+func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, res *capture.PerfResult, keep bool, title string, sum *bundleSummary,
+	fold func(ctx context.Context, data string) ([]flame.Stack, *profile.Profile, error), shallowFix string) {
 	ps := &report.Perf{PerfResult: res}
 	sum.Perf = ps
 	if res.Log != "" {
@@ -65,8 +70,12 @@ func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, 
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %s; fix: %s", res.Reason, res.Fix))
 		return
 	}
-	fo := &flameOptions{io: io, input: res.Data, pprof: "profile"}
-	stacks, prof, err := foldPerfData(ctx, fo)
+	if fold == nil {
+		fold = func(ctx context.Context, data string) ([]flame.Stack, *profile.Profile, error) {
+			return foldPerfData(ctx, &flameOptions{io: io, input: data, pprof: "profile"})
+		}
+	}
+	stacks, prof, err := fold(ctx, res.Data)
 	if err == nil && len(stacks) == 0 {
 		err = flame.ErrEmpty
 	}
@@ -102,7 +111,7 @@ func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, 
 	ps.MedianDepth = flame.MedianDepth(stacks)
 	if ps.MedianDepth <= 2 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
-			"CPU stacks are shallow (median depth %.0f): callers are missing; rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes", ps.MedianDepth))
+			"CPU stacks are shallow (median depth %.0f): callers are missing; %s", ps.MedianDepth, shallowFix))
 	}
 }
 

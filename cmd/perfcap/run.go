@@ -224,7 +224,8 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		sum.Warnings = append(sum.Warnings, attachErr.Error())
 	}
 	if res.Perf != nil {
-		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum)
+		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum,
+			nil, "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes")
 		res.Summary = sum.Summary
 	}
 	if err := rec.finish(res, &sum, facts, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/flame"
@@ -209,53 +208,15 @@ func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *
 	defer os.RemoveAll(dir)
 	title := fmt.Sprintf("perfcap watch snapshot: pid %d", root)
 	res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Duration: wr.opts.snapshotPerf, Dir: dir, Run: wr.runForeign})
-	if !res.Recorded {
-		finishPerf(ctx, wr.opts.io, w, res, false, title, sum) // runs nothing: adds perf.log and says why
-		return
-	}
-	ps := &report.Perf{PerfResult: res}
-	sum.Perf = ps
-	if b, err := os.ReadFile(res.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {
-		_ = w.AddBytes("perf/perf.log", b)
-	}
-	sum.Warnings = append(sum.Warnings, res.Notes...)
-	stacks, prof, err := wr.foldSnapshotPerf(ctx, res.Data, dir)
-	if err == nil && len(stacks) == 0 {
-		err = flame.ErrEmpty
-	}
-	if err != nil {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
-		return
-	}
-	files := []struct {
-		name  string
-		write func(*bytes.Buffer) error
-	}{
-		{"perf/flame.svg", func(b *bytes.Buffer) error { return flame.WriteSVG(b, stacks, flame.SVGOptions{Title: title}) }},
-		{"perf/folded.txt", func(b *bytes.Buffer) error { return flame.WriteFolded(b, stacks) }},
-		{"perf/profile.pb.gz", func(b *bytes.Buffer) error { return flame.WriteProfile(b, prof) }},
-	}
-	for _, f := range files {
-		var b bytes.Buffer
-		err := f.write(&b)
-		if err == nil {
-			err = w.AddBytes(f.name, b.Bytes())
-		}
-		if err != nil {
-			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", f.name, err))
-		}
-	}
-	hot := flame.Hot(stacks, 10)
-	ps.Hot, ps.Samples = &hot, hot.Weight
-	ps.MedianDepth = flame.MedianDepth(stacks)
-	if ps.MedianDepth <= 2 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
-			"CPU stacks are shallow (median depth %.0f): callers are missing; build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes", ps.MedianDepth))
-	}
+	// perf script runs through the foreign runner: as perfcap's plain
+	// child it would be sampled as part of the watched tree (and reaped by
+	// Run's reaper).
+	finishPerf(ctx, wr.opts.io, w, res, false, title, sum,
+		func(ctx context.Context, data string) ([]flame.Stack, *profile.Profile, error) {
+			return wr.foldSnapshotPerf(ctx, data, dir)
+		}, "build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes")
 }
 
-// foldSnapshotPerf runs perf script over data as a foreign child, its text
-// into a file in dir, and folds that.
 func (wr *watchRun) foldSnapshotPerf(ctx context.Context, data, dir string) ([]flame.Stack, *profile.Profile, error) {
 	script := filepath.Join(dir, "perf.script")
 	out, err := os.Create(script)

@@ -132,7 +132,9 @@ type watchRun struct {
 	foreignM sync.Mutex
 	// factsDone is set once env.json is collected (command mode: during
 	// the first run, as perfcap run does).
-	factsDone      bool
+	factsDone bool
+	// stop is closed when perfcap is told to stop (SIGINT, SIGTERM, ...).
+	stop           chan struct{}
 	stdout, stderr io.Writer
 }
 
@@ -208,7 +210,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	if opts.now != nil {
 		now = opts.now
 	}
-	wr := &watchRun{opts: opts, red: red, epoch: now()}
+	wr := &watchRun{opts: opts, red: red, epoch: now(), stop: make(chan struct{})}
 	name := "pid" + fmt.Sprint(opts.pid)
 	command := red.Argv(target.Argv)
 	if opts.pid == 0 {
@@ -301,10 +303,11 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	var logs [2]*spool.LogSpool
 	stopped := make(chan string, 1) // why perfcap was told to stop
 	fwd := make(chan os.Signal, 4)
+	loopDone := make(chan struct{})
 	go func() {
 		for {
 			select {
-			case <-runCtx.Done():
+			case <-loopDone:
 				return
 			case sig := <-sigs:
 				if sig == syscall.SIGUSR1 {
@@ -313,13 +316,20 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 				}
 				select {
 				case stopped <- "signal":
+					close(wr.stop)
 				default:
 				}
+				if opts.pid != 0 {
+					cancel()
+					continue
+				}
+				// The command gets the signal, once: it decides how to
+				// stop (a second Ctrl-C is forwarded too), and the watch
+				// ends when it exits, without a restart.
 				select {
 				case fwd <- sig:
 				default:
 				}
-				cancel()
 			}
 		}
 	}()
@@ -346,6 +356,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 			return err
 		}
 	}
+	close(loopDone)
 	if status != nil {
 		status.stop()
 	}
@@ -446,6 +457,11 @@ func (wr *watchRun) runCommand(ctx context.Context, cwd string, logs [2]*spool.L
 		if ctx.Err() != nil {
 			return exit, "duration", nil
 		}
+		select {
+		case <-wr.stop:
+			return exit, "signal", nil
+		default:
+		}
 		if !opts.restart {
 			return exit, "exited", nil
 		}
@@ -457,6 +473,8 @@ func (wr *watchRun) runCommand(ctx context.Context, cwd string, logs [2]*spool.L
 		select {
 		case <-ctx.Done():
 			return exit, "duration", nil
+		case <-wr.stop:
+			return exit, "signal", nil
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Minute)

@@ -322,12 +322,15 @@ func TestWatchRestartAndDuration(t *testing.T) {
 	}
 }
 
-// SIGINT to perfcap ends the watch of a command: the command gets it, the
-// bundle is written and says it was interrupted.
+// SIGINT to perfcap ends the watch of a command: the command gets that
+// signal (once, not also a SIGTERM), is not restarted, and the bundle is
+// written and says it was interrupted.
 func TestWatchSIGINTWritesTheBundle(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "w.tar.zst")
-	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--interval", "50ms", "-o", out, "--", workloadBin, "hold", "60s")
+	cmd := exec.Command(perfcapBin, "watch", "-q", "--no-facts", "--restart", "--interval", "50ms", "-o", out, "--", workloadBin, "wait-signal")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -342,8 +345,14 @@ func TestWatchSIGINTWritesTheBundle(t *testing.T) {
 	_ = cmd.Wait()
 	r := watchOutcome{bundle: out}
 	readWatch(t, &r)
-	if r.summary.Watch.Ended != "signal" || !r.summary.Interrupted {
-		t.Errorf("ended %q interrupted %v", r.summary.Watch.Ended, r.summary.Interrupted)
+	if r.summary.Watch.Ended != "signal" || !r.summary.Interrupted || r.summary.Watch.Restarts != 0 {
+		t.Errorf("ended %q interrupted %v restarts %d", r.summary.Watch.Ended, r.summary.Interrupted, r.summary.Watch.Restarts)
+	}
+	if got := strings.Count(stderr.String(), "workload: received"); got != 1 || !strings.Contains(stderr.String(), "received SIGINT") {
+		t.Errorf("the command should receive SIGINT once; its stderr:\n%s", stderr.String())
+	}
+	if r.summary.Signal != "SIGINT" {
+		t.Errorf("summary signal %q, want the command's death by SIGINT", r.summary.Signal)
 	}
 	if _, err := os.Stat(sp); !os.IsNotExist(err) {
 		t.Errorf("the spool is still there after the bundle was written: %v", err)
