@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -44,10 +45,11 @@ func runInspect(opts *inspectOptions) error {
 	if err != nil {
 		return err
 	}
-	var s capture.Summary
-	if err := json.Unmarshal(raw, &s); err != nil {
+	var sum bundleSummary
+	if err := json.Unmarshal(raw, &sum); err != nil {
 		return fmt.Errorf("%s: summary.json: %w", opts.path, err)
 	}
+	s := sum.Summary
 	if opts.asJSON {
 		enc := json.NewEncoder(opts.io.Out)
 		enc.SetIndent("", "  ")
@@ -70,6 +72,15 @@ func runInspect(opts *inspectOptions) error {
 		row("first output", "%.3f s", s.FirstOutputSeconds)
 	}
 	row("samples", "%d every %v (%d of %d on schedule)", s.Samples, time.Duration(s.IntervalSeconds*float64(time.Second)), s.OnSchedule, s.ExpectedSamples)
+	if ws := sum.Watch; ws != nil {
+		g := ws.Growth
+		row("watch", "%s, ended: %s; %d restarts, %d alerts, %d snapshots; fds %d (max %d)", ws.Mode, ws.Ended, ws.Restarts, len(ws.Alerts), len(ws.Snapshots), ws.LastFDs, ws.MaxFDs)
+		row("memory", "%s %+.3g MiB/h (%.3g to %.3g) since %s; RSS %s → %s", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour,
+			formatElapsed(g.Since.Seconds()), capture.FormatSize(int64(ws.FirstRSSBytes)), capture.FormatSize(int64(ws.LastRSSBytes)))
+		for _, a := range ws.Alerts {
+			row("alert", "%s at %s: %s (snapshot %s)", a.Rule, formatElapsed(a.T), a.Message, filepath.Base(a.Snapshot))
+		}
+	}
 	row("perfcap", "%s", m.PerfcapVersion)
 	for _, w := range s.Warnings {
 		row("warning", "%s", w)

@@ -266,6 +266,11 @@ func TestWatchPIDThatExits(t *testing.T) {
 	if ws.MaxFDs < 3 {
 		t.Errorf("max fds %d: the workload has at least stdin, stdout, stderr", ws.MaxFDs)
 	}
+	io, out, _ := iostreams.Test()
+	if code := Main([]string{"inspect", r.bundle}, io); code != 0 ||
+		!strings.Contains(out.String(), "watch:      pid, ended: exited") || !strings.Contains(out.String(), "memory:") {
+		t.Errorf("perfcap inspect of a watch bundle: exit %d\n%s", code, out.String())
+	}
 }
 
 func TestWatchPIDErrors(t *testing.T) {
