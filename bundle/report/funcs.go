@@ -27,6 +27,8 @@ import (
 //	cell S        S made safe for a Markdown table cell: "|" escaped, one line
 //	join L SEP    strings.Join
 //	add A B, sub A B   integer arithmetic
+//	verdict V     a memory-growth verdict in the report's language
+//	mibh R        a rate in bytes per second as "+1.5 MiB/h"
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -40,6 +42,13 @@ func Funcs(lang string) template.FuncMap {
 			return "[ ]"
 		},
 		"unknown": func() string { return unknown },
+		// verdict names a memory-growth verdict in the report's language.
+		"verdict": func(v string) string {
+			if zh, ok := map[string]string{"growing": "增长", "flat": "平稳", "inconclusive": "无法判定"}[v]; ok && lang == "zh" {
+				return zh + "（" + v + "）"
+			}
+			return v
+		},
 		"bytes":   func(v any) string { return formatBytes(toFloat(v)) },
 		"seconds": func(v any) string { return formatSeconds(toFloat(v)) },
 		"ns":      func(v any) string { return formatNS(toFloat(v)) },

@@ -82,7 +82,8 @@ type Meta struct {
 type Event struct {
 	// T is seconds since the watch started.
 	T float64 `json:"t"`
-	// Kind is "start", "exit", "restart", "alert", "snapshot" or "end".
+	// Kind is "start", "exit", "restart", "alert", "snapshot", "warning"
+	// or "end".
 	Kind string `json:"kind"`
 	PID  int    `json:"pid,omitempty"`
 	// Detail says what happened in one line ("exit 1", "rss 2.1 GiB > 2 GiB").

@@ -499,6 +499,8 @@ func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
 		switch e.Kind {
 		case "restart":
 			ws.Restarts++
+		case "warning":
+			wb.warnings = append(wb.warnings, e.Detail)
 		case "alert":
 			ws.Alerts = append(ws.Alerts, firedAlert{Rule: e.Rule, T: e.T, Message: e.Detail, Snapshot: e.Path})
 		case "snapshot":

@@ -68,7 +68,7 @@ func feedWeek(dir string) (weekResult, error) {
 		rules = append(rules, r)
 	}
 	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
-	w.extra = func(capture.Sample) spool.Extra { return spool.Extra{FDs: 40} }
+	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 40}, nil }
 	procs := []capture.ProcSample{
 		{PID: 4242, PPID: 1, Name: "vm-server", Threads: 16},
 		{PID: 4250, PPID: 4242, Name: "vm-worker", Threads: 4, RSS: 30 << 20},

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -36,7 +38,9 @@ type watcher struct {
 	growth                    trend.Result
 
 	// extra measures what a Sample lacks (fds, PSS); tests replace it.
-	extra func(capture.Sample) spool.Extra
+	extra func(capture.Sample) (spool.Extra, error)
+	// extraWarned is set once a failure of extra was reported.
+	extraWarned bool
 
 	last     capture.Sample
 	lastX    spool.Extra
@@ -81,36 +85,55 @@ func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, inter
 		// would find nothing new.
 		w.analyzeEvery = max(bw.Seconds(), interval.Seconds())
 	}
-	w.extra = func(s capture.Sample) spool.Extra { return measureExtra(s, pss) }
+	w.extra = func(s capture.Sample) (spool.Extra, error) { return measureExtra(s, pss) }
 	return w
 }
 
 // measureExtra counts the open file descriptors of the tree's processes
 // and, with pss, sums their PSS and USS. Processes that ended or cannot be
-// read (another user's, without privileges) count as nothing.
-func measureExtra(s capture.Sample, pss bool) spool.Extra {
+// read (another user's, without privileges) count as nothing; the first
+// refusal is returned, so the watch can say the figures are partial.
+func measureExtra(s capture.Sample, pss bool) (spool.Extra, error) {
 	var x spool.Extra
+	var refused error
+	keep := func(err error) {
+		if refused == nil && errors.Is(err, os.ErrPermission) {
+			refused = err
+		}
+	}
 	for i := range s.Procs {
 		pid := s.Procs[i].PID
-		if n, err := capture.CountFDs("", pid); err == nil {
+		n, err := capture.CountFDs("", pid)
+		if err == nil {
 			x.FDs += n
 		}
+		keep(err)
 		if pss {
-			if r, err := capture.ReadSmapsRollup("", pid); err == nil {
+			r, err := capture.ReadSmapsRollup("", pid)
+			if err == nil {
 				x.PSS += r.Pss
 				x.USS += r.USS()
 				x.HavePSS = true
 			}
+			keep(err)
 		}
 	}
-	return x
+	return x, refused
 }
 
 // sample takes one sample through the whole path.
 func (w *watcher) sample(s capture.Sample) {
-	x := w.extra(s)
+	x, xerr := w.extra(s)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if xerr != nil && !w.extraWarned {
+		w.extraWarned = true
+		msg := fmt.Sprintf("open files and PSS of some processes are not counted: %v; run perfcap as the processes' user or as root", xerr)
+		if w.warn != nil {
+			fmt.Fprintf(w.warn, "perfcap: %s\n", msg)
+		}
+		_ = w.spool.Event(spool.Event{T: s.T, Kind: "warning", Detail: msg})
+	}
 	if err := w.spool.Sample(s, x); err != nil && w.spoolErr == nil {
 		w.spoolErr = err
 		if w.warn != nil {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/alert"
+	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/capture/spool"
+)
+
+// Processes perfcap may not read (another user's, without root) make the
+// open-file and PSS figures partial: said once on stderr and in the bundle.
+func TestWatcherWarnsOnceWhenRefused(t *testing.T) {
+	dir := t.TempDir()
+	m := spool.Meta{Mode: "pid", PID: 4242, Command: []string{"server"}, Started: time.Now(), IntervalSeconds: 1}
+	sp, err := spool.Create(filepath.Join(dir, "s"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWatcher(sp, nil, trendOptions(m), time.Second, false)
+	var stderr bytes.Buffer
+	w.warn = &stderr
+	w.extra = func(capture.Sample) (spool.Extra, error) {
+		return spool.Extra{}, fmt.Errorf("reading /proc/4242/fd: %w", os.ErrPermission)
+	}
+	for i := range 3 {
+		w.sample(capture.Sample{T: float64(i), TreeRSS: 1 << 20, Processes: 1, Procs: []capture.ProcSample{{PID: 4242, Name: "server", RSS: 1 << 20}}})
+	}
+	if n := strings.Count(stderr.String(), "not counted"); n != 1 {
+		t.Errorf("warned %d times:\n%s", n, stderr.String())
+	}
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	red, _ := redact.New(nil)
+	wb := &watchBundle{dir: sp.Dir(), out: filepath.Join(dir, "w.tar.zst"), meta: m, red: red, lang: "en", ended: "exited"}
+	sum, _, _, err := wb.write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(sum.Warnings, "\n"), "run perfcap as the processes' user or as root") {
+		t.Errorf("the bundle's warnings do not say so: %q", sum.Warnings)
+	}
+}
+
+// An alert fires once, on the first sample that breaks its rule, and never
+// again; a growth rule waits for the verdict.
+func TestWatcherAlertsFireOnce(t *testing.T) {
+	m := spool.Meta{Mode: "pid", PID: 1, Started: time.Now(), IntervalSeconds: 1, WarmupSeconds: 10, BucketSeconds: 5}
+	sp, err := spool.Create(filepath.Join(t.TempDir(), "s"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	var rules []alert.Rule
+	for _, s := range []string{"rss>100MiB", "growth>10MiB/h", "fds>=50"} {
+		r, err := alert.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
+	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 10}, nil }
+	var fired []firedAlert
+	w.fire = func(a firedAlert) { fired = append(fired, a) }
+	// 10 MiB/min for 10 minutes: rss>100MiB at 10 min, growth as soon as
+	// the verdict has enough buckets after the warm-up.
+	for i := range 600 {
+		rss := uint64(1<<20) + uint64(i)*(10<<20)/60
+		w.sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: 1})
+	}
+	var got []string
+	for _, a := range fired {
+		got = append(got, a.Rule)
+	}
+	if strings.Join(got, " ") != "growth>10MiB/h" && strings.Join(got, " ") != "growth>10MiB/h rss>100MiB" {
+		t.Errorf("fired %q", got)
+	}
+	for i := range 60 {
+		w.sample(capture.Sample{T: float64(600 + i), TreeRSS: 200 << 20, Processes: 1})
+	}
+	counts := map[string]int{}
+	for _, a := range fired {
+		counts[a.Rule]++
+	}
+	if counts["rss>100MiB"] != 1 || counts["growth>10MiB/h"] != 1 || counts["fds>=50"] != 0 {
+		t.Errorf("fired %v, want rss and growth once each, fds never", counts)
+	}
+	for _, a := range fired {
+		if a.Message == "" || a.T <= 0 {
+			t.Errorf("alert %+v lacks its message or time", a)
+		}
+	}
+}
