@@ -363,3 +363,53 @@ func TestWatchSIGINTWritesTheBundle(t *testing.T) {
 		t.Errorf("the spool is still there after the bundle was written: %v", err)
 	}
 }
+
+// An alert on a watched pid: the snapshot holds the process's status and
+// smaps_rollup and a perf recording of it, and the watch goes on until the
+// process ends.
+func TestWatchPIDAlertSnapshot(t *testing.T) {
+	child := exec.Command(workloadBin, "alloc", "30MiB", "burn", "3s")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- child.Wait() }()
+	r := watchInProcess(t, "-q", "--interval", "50ms", "--alert", "rss>20MiB", "--snapshot-perf", "1s", "--pid", fmt.Sprint(child.Process.Pid))
+	<-waited
+	if r.code != exitAlert {
+		t.Fatalf("exit %d, want %d\n%s", r.code, exitAlert, r.stderr)
+	}
+	readWatch(t, &r)
+	alerts := r.summary.Watch.Alerts
+	if len(alerts) != 1 || alerts[0].Snapshot == "" {
+		t.Fatalf("alerts %+v", alerts)
+	}
+	if r.summary.Watch.Ended != "exited" {
+		t.Errorf("ended %q: the watch should go on after the alert", r.summary.Watch.Ended)
+	}
+	files := readBundleFiles(t, alerts[0].Snapshot)
+	pid := fmt.Sprint(child.Process.Pid)
+	if !strings.Contains(files["snapshot/"+pid+"/status"], "VmRSS") || !strings.Contains(files["snapshot/"+pid+"/smaps_rollup"], "Pss:") {
+		t.Errorf("the snapshot lacks the process's status or smaps_rollup: %v", keys(files))
+	}
+	var snap bundleSummary
+	if err := json.Unmarshal([]byte(files["summary.json"]), &snap); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case snap.Perf == nil:
+		t.Errorf("the snapshot says nothing about perf")
+	case !snap.Perf.Recorded:
+		t.Logf("perf did not record here: %s (%s)", snap.Perf.Reason, snap.Perf.Fix)
+	case !strings.Contains(files["perf/folded.txt"], "burn"):
+		t.Errorf("the snapshot's perf recording has no stacks of the burning workload:\n%.500s", files["perf/folded.txt"])
+	}
+}
+
+func keys(m map[string]string) []string {
+	var k []string
+	for name := range m {
+		k = append(k, name)
+	}
+	return k
+}
