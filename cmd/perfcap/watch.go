@@ -261,8 +261,13 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	var selfBefore unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfBefore)
 
+	var facts sync.WaitGroup
 	if !opts.noFacts && opts.pid != 0 {
-		go wr.collectFacts(ctx, cwd, command)
+		facts.Add(1)
+		go func() {
+			defer facts.Done()
+			wr.collectFacts(ctx, cwd, command)
+		}()
 	}
 	if !opts.quiet {
 		what := fmt.Sprintf("pid %d (%s)", opts.pid, target.Name)
@@ -353,6 +358,12 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 			}
 		}
 		if err != nil && exit == (bundle.Exit{}) {
+			// The command never started (not found, not executable):
+			// there is nothing to keep.
+			close(loopDone)
+			_ = wr.sp.Close()
+			spoolClosed = true
+			_ = os.RemoveAll(dir)
 			return err
 		}
 	}
@@ -370,7 +381,9 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	}
 	wr.w.event(spool.Event{T: time.Since(wr.epoch).Seconds(), Kind: "end", Detail: ended})
 
-	// Snapshots in progress finish first: their events belong in the bundle.
+	// Snapshots in progress finish first: their events belong in the
+	// bundle; so do the facts of a short watch (the probes take ~1 s).
+	facts.Wait()
 	wr.pending.Wait()
 	stopSnaps()
 	wr.snapWG.Wait()

@@ -413,3 +413,35 @@ func keys(m map[string]string) []string {
 	}
 	return k
 }
+
+// A command that cannot start leaves neither bundle nor spool, and exits
+// as env(1) would.
+func TestWatchCommandNotFound(t *testing.T) {
+	dir := t.TempDir()
+	io, _, stderr := iostreams.Test()
+	code := Main([]string{"watch", "-q", "--no-facts", "-o", filepath.Join(dir, "w.tar.zst"), "--", "no-such-command-perfcap"}, io)
+	if code != exitNotFound || !strings.Contains(stderr.String(), "command not found") {
+		t.Errorf("exit %d %q", code, stderr.String())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// A --pid watch collects the machine's facts in the background; even a
+// watch shorter than the probes has them.
+func TestWatchPIDShortHasFacts(t *testing.T) {
+	child := exec.Command(workloadBin, "hold", "200ms")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go child.Wait()
+	io, _, stderr := iostreams.Test()
+	out := filepath.Join(t.TempDir(), "w.tar.zst")
+	if code := Main([]string{"watch", "-q", "--interval", "50ms", "-o", out, "--pid", fmt.Sprint(child.Process.Pid)}, io); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if b, err := bundle.ReadFile(out, "env.json"); err != nil || !strings.Contains(string(b), "kernel") {
+		t.Errorf("env.json: %v %.200s", err, b)
+	}
+}
