@@ -82,8 +82,8 @@ type Meta struct {
 type Event struct {
 	// T is seconds since the watch started.
 	T float64 `json:"t"`
-	// Kind is "start", "exit", "restart", "alert", "snapshot", "warning"
-	// or "end".
+	// Kind is "start", "exit", "restart", "alert", "snapshot", "warning",
+	// "process" (a new process of the tree, with its Argv) or "end".
 	Kind string `json:"kind"`
 	PID  int    `json:"pid,omitempty"`
 	// Detail says what happened in one line ("exit 1", "rss 2.1 GiB > 2 GiB").
@@ -92,6 +92,9 @@ type Event struct {
 	Rule string `json:"rule,omitempty"`
 	// Path is the snapshot bundle written, for alerts and snapshots.
 	Path string `json:"path,omitempty"`
+	// Argv is the command line, already redacted, of a process the watch
+	// saw for the first time (kind "process").
+	Argv []string `json:"argv,omitempty"`
 }
 
 // Extra holds what a watch measures beyond a Sample: open file
@@ -225,6 +228,15 @@ func (w *Writer) Sample(s capture.Sample, x Extra) error {
 
 // Event appends e to events.jsonl and syncs it.
 func (w *Writer) Event(e Event) error {
+	if err := w.Note(e); err != nil {
+		return err
+	}
+	return unix.Fdatasync(int(w.evFile.Fd()))
+}
+
+// Note appends e to events.jsonl without syncing it: for the many
+// "process" events, which the next periodic sync covers.
+func (w *Writer) Note(e Event) error {
 	if w.evFile == nil {
 		return w.closedErr()
 	}
@@ -235,7 +247,7 @@ func (w *Writer) Event(e Event) error {
 	if _, err := w.evFile.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("writing the spool's events: %w", err)
 	}
-	return unix.Fdatasync(int(w.evFile.Fd()))
+	return nil
 }
 
 // AddFile writes a whole file into the spool atomically (env.json).
@@ -268,7 +280,7 @@ func (w *Writer) Flush(sync bool) error {
 		return nil
 	}
 	w.lastSync = w.lastFlush
-	for _, f := range []*os.File{w.tlFile, w.psFile, w.wFile} {
+	for _, f := range []*os.File{w.tlFile, w.psFile, w.wFile, w.evFile} {
 		if err := unix.Fdatasync(int(f.Fd())); err != nil {
 			w.err = fmt.Errorf("syncing %s: %w", f.Name(), err)
 			return w.err

@@ -251,6 +251,13 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	}()
 	wr.w = newWatcher(wr.sp, rules, trendOptions(wr.meta), opts.interval, opts.pss)
 	wr.w.warn = opts.io.ErrOut
+	wr.w.argv = func(pid int) []string {
+		info, err := capture.ReadProcessInfo("", pid)
+		if err != nil {
+			return nil
+		}
+		return red.Argv(info.Argv)
+	}
 	wr.w.fire = wr.onAlert
 	wr.snaps = make(chan snapshotReq, 4)
 	snapCtx, stopSnaps := context.WithCancel(context.Background())

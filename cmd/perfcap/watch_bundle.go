@@ -140,7 +140,7 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 	if err := wb.scanTimeline(w, sum); err != nil {
 		return nil, "", 0, err
 	}
-	procs, dropped, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, sum.WallSeconds)
+	procs, dropped, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, argvOf(events))
 	if err != nil {
 		wb.warnings = append(wb.warnings, err.Error())
 	}
@@ -292,6 +292,25 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error 
 	return nil
 }
 
+// procKey names a process by its pid and the time it was first sampled.
+type procKey struct {
+	pid int
+	t   float64
+}
+
+// argvOf maps the "process" events to the processes they name.
+func argvOf(events []spool.Event) map[procKey][]string {
+	m := map[procKey][]string{}
+	for _, e := range events {
+		if e.Kind == "process" {
+			// The event carries the sample's time as written in the CSV.
+			t, _ := strconv.ParseFloat(strconv.FormatFloat(e.T, 'f', 3, 64), 64)
+			m[procKey{e.PID, t}] = e.Argv
+		}
+	}
+	return m
+}
+
 // procAgg is one process as the samples saw it.
 type procAgg struct {
 	p          capture.Process
@@ -305,7 +324,7 @@ type procAgg struct {
 // pid was reused). CPU counts from the first sample for processes already
 // running when a pid watch began. Over maxWatchProcesses, the ended
 // processes with the smallest peak RSS are dropped.
-func scanProcessSamples(path string, m spool.Meta, wall float64) ([]capture.Process, int, error) {
+func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([]capture.Process, int, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, 0, nil
@@ -386,7 +405,8 @@ func scanProcessSamples(path string, m spool.Meta, wall float64) ([]capture.Proc
 			if m.Mode == "pid" && t == firstT {
 				a.base = user + sys
 			}
-			if pid == m.PID || (m.Mode == "command" && len(live) == 0 && len(ended) == 0) {
+			a.p.Argv = argv[procKey{pid, t}]
+			if a.p.Argv == nil && (pid == m.PID || (m.Mode == "command" && len(live) == 0 && len(ended) == 0)) {
 				a.p.Argv = m.Command
 			}
 			live[pid] = a
@@ -402,7 +422,6 @@ func scanProcessSamples(path string, m spool.Meta, wall float64) ([]capture.Proc
 		}
 		out = append(out, a.p)
 	}
-	_ = wall
 	slices.SortFunc(out, func(x, y capture.Process) int {
 		if c := compareFloat(x.Start, y.Start); c != 0 {
 			return c

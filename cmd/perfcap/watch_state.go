@@ -41,6 +41,12 @@ type watcher struct {
 	extra func(capture.Sample) (spool.Extra, error)
 	// extraWarned is set once a failure of extra was reported.
 	extraWarned bool
+	// argv reads and redacts a new process's command line; nil records
+	// none. prevPIDs and curPIDs are the pids of the last two samples, to
+	// tell new processes; procEvents counts the command lines recorded.
+	argv              func(pid int) []string
+	prevPIDs, curPIDs map[int]bool
+	procEvents        int
 
 	last     capture.Sample
 	lastX    spool.Extra
@@ -148,12 +154,38 @@ func (w *watcher) sample(s capture.Sample) {
 	}
 	w.recent[w.nrec%recentWindow] = recentPoint{t: s.T, rss: s.TreeRSS}
 	w.nrec++
+	w.noteNewProcesses(s)
 	buf := w.last.Procs[:0] // reused: a sample costs no allocation here
 	w.last, w.lastX = s, x
 	w.last.Procs = append(buf, s.Procs...)
 	w.peakRSS = max(w.peakRSS, s.TreeRSS)
 	w.samples++
 	w.checkAlerts(s, x)
+}
+
+// noteNewProcesses records the command line of each process not in the
+// previous sample (a pid that comes back after a gap is a new process),
+// up to maxWatchProcesses of them, for processes.csv.
+func (w *watcher) noteNewProcesses(s capture.Sample) {
+	if w.argv == nil {
+		return
+	}
+	if w.curPIDs == nil {
+		w.prevPIDs, w.curPIDs = map[int]bool{}, map[int]bool{}
+	}
+	w.prevPIDs, w.curPIDs = w.curPIDs, w.prevPIDs
+	clear(w.curPIDs)
+	for i := range s.Procs {
+		pid := s.Procs[i].PID
+		w.curPIDs[pid] = true
+		if w.prevPIDs[pid] || w.procEvents >= maxWatchProcesses {
+			continue
+		}
+		w.procEvents++
+		if argv := w.argv(pid); argv != nil {
+			_ = w.spool.Note(spool.Event{T: s.T, Kind: "process", PID: pid, Argv: argv})
+		}
+	}
 }
 
 // checkAlerts fires each rule at most once per watch.
