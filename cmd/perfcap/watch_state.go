@@ -36,6 +36,7 @@ type watcher struct {
 	// trend analysis; lastAnalyze is when it last ran.
 	analyzeEvery, lastAnalyze float64
 	growth                    trend.Result
+	growingRuns               int // consecutive analyses that said growing
 
 	// extra measures what a Sample lacks (fds, PSS); tests replace it.
 	extra func(capture.Sample) (spool.Extra, error)
@@ -204,8 +205,16 @@ func (w *watcher) checkAlerts(s capture.Sample, x spool.Extra) {
 	if w.needGrowth() && s.T-w.lastAnalyze >= max(w.analyzeEvery, s.T/100) {
 		w.lastAnalyze = s.T
 		w.growth = w.series.Analyze(w.topts)
+		if w.growth.Verdict == trend.Growing {
+			w.growingRuns++
+		} else {
+			w.growingRuns = 0
+		}
 	}
-	if w.growth.Verdict == trend.Growing {
+	// A growth alert needs two analyses in a row to say growing: each has
+	// a 1 % chance of a false trend on a flat series, and a week's watch
+	// analyses hundreds of times.
+	if w.growingRuns >= 2 {
 		v.Growth, v.HaveGrowth = w.growth.SlopeBytesPerSec, true
 	}
 	for i := range w.rules {
