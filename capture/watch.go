@@ -132,6 +132,9 @@ func WatchPID(ctx context.Context, opts WatchPIDOptions) (exited bool, err error
 type RecordOptions struct {
 	// PID is the process to record (its threads; not its children).
 	PID int
+	// Others are more processes to record with it (its children, say);
+	// perf is given them all, and a pid gone by then is skipped.
+	Others []int
 	// Duration is how long to record.
 	Duration time.Duration
 	// Dir receives perf.data and perf.log.
@@ -145,7 +148,7 @@ type RecordOptions struct {
 	Run func(*exec.Cmd) error
 }
 
-// RecordPID records the CPU stacks of a running process for a while with
+// RecordPID records the CPU stacks of running processes for a while with
 // `perf record -p`: a snapshot, where Run's recording covers a whole
 // command. The result says why nothing was recorded, if so.
 func RecordPID(ctx context.Context, opts RecordOptions) *PerfResult {
@@ -172,7 +175,15 @@ func RecordPID(ctx context.Context, opts RecordOptions) *PerfResult {
 	secs := strconv.FormatFloat(max(opts.Duration.Seconds(), 0.1), 'f', 3, 64)
 	ctx, cancel := context.WithTimeout(ctx, opts.Duration+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "perf", "record", "-q", "-p", strconv.Itoa(opts.PID),
+	pids := strconv.Itoa(opts.PID)
+	for _, p := range opts.Others {
+		if p > 0 && p != opts.PID {
+			if _, err := os.Stat("/proc/" + strconv.Itoa(p)); err == nil {
+				pids += "," + strconv.Itoa(p)
+			}
+		}
+	}
+	cmd := exec.CommandContext(ctx, "perf", "record", "-q", "-p", pids,
 		"-e", res.Event, "-F", strconv.Itoa(res.Freq), "--call-graph", res.CallGraph,
 		"-o", res.Data, "--", "sleep", secs)
 	cmd.Stdout, cmd.Stderr = logf, logf

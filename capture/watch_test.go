@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,6 +116,27 @@ func TestRecordPID(t *testing.T) {
 	}
 	if res.Freq != 99 || res.CallGraph != "fp" {
 		t.Errorf("freq %d call graph %q, want the snapshot defaults 99 and fp", res.Freq, res.CallGraph)
+	}
+	// Other processes recorded with it: both show in the samples; a pid
+	// gone by then is skipped.
+	other := exec.Command("sh", "-c", "while :; do :; done")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	res = RecordPID(context.Background(), RecordOptions{PID: cmd.Process.Pid, Others: []int{other.Process.Pid, 1 << 30},
+		Duration: 500 * time.Millisecond, Dir: t.TempDir()})
+	if !res.Recorded {
+		t.Fatalf("recording two processes: %s", res.Reason)
+	}
+	out, err := exec.Command("perf", "script", "-i", res.Data, "-F", "pid").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{cmd.Process.Pid, other.Process.Pid} {
+		if !strings.Contains(string(out), strconv.Itoa(pid)) {
+			t.Errorf("no samples of pid %d in the recording", pid)
+		}
 	}
 	// A process that is gone: a reason, not a recording.
 	res = RecordPID(context.Background(), RecordOptions{PID: 1 << 30, Duration: 100 * time.Millisecond, Dir: t.TempDir()})

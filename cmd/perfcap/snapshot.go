@@ -184,7 +184,7 @@ func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum 
 		}
 	}
 	if wr.opts.snapshotPerf > 0 && root > 0 {
-		wr.addSnapshotPerf(ctx, w, sum, root)
+		wr.addSnapshotPerf(ctx, w, sum, root, procs)
 	}
 	if wr.opts.pprofURL != "" {
 		if err := fetchHeap(ctx, w, wr.opts.pprofURL); err != nil {
@@ -193,13 +193,14 @@ func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum 
 	}
 }
 
-// addSnapshotPerf records root's CPU stacks for --snapshot-perf into perf/.
+// addSnapshotPerf records the CPU stacks of root and of the tree's largest
+// processes for --snapshot-perf into perf/.
 // Both perf record and perf script run through runForeign: while the
 // command runs, any other child of perfcap joins the watched tree (its RSS
 // and CPU counted as the command's, in processes.csv, able to trip an rss
 // alert) and Run's reaper may take its exit status from os/exec. That is
 // why this does not use finishPerf, whose perf script is a plain child.
-func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int) {
+func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int, procs []capture.ProcSample) {
 	dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
 	if err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
@@ -207,7 +208,11 @@ func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *
 	}
 	defer os.RemoveAll(dir)
 	title := fmt.Sprintf("perfcap watch snapshot: pid %d", root)
-	res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Duration: wr.opts.snapshotPerf, Dir: dir, Run: wr.runForeign})
+	others := make([]int, 0, len(procs))
+	for _, p := range procs {
+		others = append(others, p.PID)
+	}
+	res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Others: others, Duration: wr.opts.snapshotPerf, Dir: dir, Run: wr.runForeign})
 	// perf script runs through the foreign runner: as perfcap's plain
 	// child it would be sampled as part of the watched tree (and reaped by
 	// Run's reaper).
