@@ -21,6 +21,9 @@ type statusLine struct {
 	shown     bool
 	lineStart bool // the cursor is at the start of a line
 	last      time.Time
+	// suffix, when set, adds to the line (a watch's descriptors and
+	// recent RSS change); it is called with the line's lock held.
+	suffix func() string
 }
 
 func newStatusLine(w io.Writer, width int) *statusLine {
@@ -59,6 +62,9 @@ func (s *statusLine) update(smp capture.Sample) {
 	s.last = now
 	s.text = fmt.Sprintf("perfcap %s  cpu %5.1f%%  rss %s  procs %d",
 		formatElapsed(smp.T), smp.TreeCPUPercent, capture.FormatSize(int64(smp.TreeRSS)), smp.Processes)
+	if s.suffix != nil {
+		s.text += s.suffix()
+	}
 	if s.width > 1 && len(s.text) > s.width-1 {
 		s.text = s.text[:s.width-1]
 	}

@@ -288,6 +288,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	wr.stdout, wr.stderr = opts.io.Out, opts.io.ErrOut
 	if opts.io.ErrTTY != nil && !opts.quiet {
 		status = newStatusLine(opts.io.ErrOut, opts.io.ErrWidth())
+		status.suffix = wr.w.statusSuffix
 		wr.stderr = status.wrap(wr.stderr)
 		if opts.io.OutTTY != nil {
 			wr.stdout = status.wrap(wr.stdout)

@@ -243,16 +243,22 @@ func (w *watcher) needGrowth() bool {
 	return false
 }
 
-// status returns the last sample and the RSS change over the recent window.
-func (w *watcher) status() (last capture.Sample, delta int64, span float64) {
+// statusSuffix is the watch's part of the live status line: open files,
+// and how RSS moved over the recent window (the last 600 samples).
+func (w *watcher) statusSuffix() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.nrec == 0 {
-		return w.last, 0, 0
+	text := fmt.Sprintf("  fds %d", w.lastX.FDs)
+	if w.nrec < 2 {
+		return text
 	}
 	newest := w.recent[(w.nrec-1)%recentWindow]
 	oldest := w.recent[max(0, w.nrec-recentWindow)%recentWindow]
-	return w.last, int64(newest.rss) - int64(oldest.rss), newest.t - oldest.t
+	delta, sign := int64(newest.rss)-int64(oldest.rss), "+"
+	if delta < 0 {
+		delta, sign = -delta, "-"
+	}
+	return text + fmt.Sprintf("  rss %s%s in %s", sign, capture.FormatSize(delta), formatElapsed(newest.t-oldest.t))
 }
 
 // flush pushes the spool's rows out, so a snapshot reads them.

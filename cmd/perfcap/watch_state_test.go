@@ -100,3 +100,24 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 		}
 	}
 }
+
+// The live line of a watch adds open files and the recent RSS change.
+func TestWatcherStatusSuffix(t *testing.T) {
+	sp, err := spool.Create(filepath.Join(t.TempDir(), "s"), spool.Meta{Mode: "pid", PID: 1, Started: time.Now(), IntervalSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	w := newWatcher(sp, nil, trendOptions(spool.Meta{}), time.Second, false)
+	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 7}, nil }
+	if got := w.statusSuffix(); got != "  fds 0" {
+		t.Errorf("before any sample: %q", got)
+	}
+	for i := range 700 {
+		w.sample(capture.Sample{T: float64(i), TreeRSS: uint64(100<<20 + i<<20), Processes: 1})
+	}
+	// The window is the last 600 samples: 599 s and 599 MiB.
+	if got, want := w.statusSuffix(), "  fds 7  rss +599.0 MiB in 9:59.0"; got != want {
+		t.Errorf("suffix %q, want %q", got, want)
+	}
+}
