@@ -61,8 +61,12 @@ func TestWatchPIDEndsWithTheProcess(t *testing.T) {
 	if len(samples) < 5 {
 		t.Fatalf("%d samples over half a second at 20 ms", len(samples))
 	}
-	if s := samples[0]; s.Processes != 1 || len(s.Procs) != 1 || s.Procs[0].PID != info.PID || s.TreeRSS == 0 {
+	if s := samples[0]; s.Processes != 1 || len(s.Procs) != 1 || s.Procs[0].PID != info.PID {
 		t.Errorf("first sample %+v", s)
+	}
+	// Right after exec the new image may have no page yet: RSS shows later.
+	if s := samples[len(samples)/2]; s.TreeRSS == 0 {
+		t.Errorf("a sample in the middle has no RSS: %+v", s)
 	}
 	// perfcap's own children (this test's sleep is one; so are perf and
 	// the --on-alert command during a watch) never join a watched tree
