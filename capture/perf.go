@@ -221,7 +221,15 @@ func (r *runner) stopPerf(ps *perfSession) {
 func perfFailure(logPath string) (reason, fix string) {
 	b, _ := os.ReadFile(logPath)
 	text := strings.TrimSpace(string(b))
-	first, _, _ := strings.Cut(text, "\n")
+	// perf starts some messages with a bare "Error:" line: the news is on
+	// the next one.
+	var first string
+	for line := range strings.SplitSeq(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != "Error:" {
+			first = line
+			break
+		}
+	}
 	switch {
 	case strings.Contains(text, "perf_event_paranoid"):
 		return "perf is not allowed to sample: " + first, "sudo sysctl kernel.perf_event_paranoid=1"

@@ -128,6 +128,23 @@ func WatchPID(ctx context.Context, opts WatchPIDOptions) (exited bool, err error
 	}
 }
 
+// processUID is the real uid of process pid, from its status file.
+func processUID(proc string, pid int) (int, error) {
+	b, err := os.ReadFile(proc + "/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, []byte("Uid:")); ok {
+			f := bytes.Fields(rest)
+			if len(f) > 0 {
+				return strconv.Atoi(string(f[0]))
+			}
+		}
+	}
+	return 0, fmt.Errorf("%s/%d/status: no Uid line", proc, pid)
+}
+
 // RecordOptions configures RecordPID.
 type RecordOptions struct {
 	// PID is the process to record (its threads; not its children).
@@ -163,6 +180,15 @@ func RecordPID(ctx context.Context, opts RecordOptions) *PerfResult {
 	res := planPerf(&PerfOptions{Dir: opts.Dir, Freq: freq, CallGraph: cg}, "")
 	if res.Reason != "" {
 		return res
+	}
+	// Without privileges perf may only watch one's own processes, whatever
+	// perf_event_paranoid says.
+	if euid := os.Geteuid(); euid != 0 {
+		if uid, err := processUID("/proc", opts.PID); err == nil && uid != euid {
+			res.Reason = fmt.Sprintf("perf cannot record pid %d: it belongs to user %d, perfcap runs as user %d", opts.PID, uid, euid)
+			res.Fix = "run perfcap as that user, or as root (sudo perfcap watch ...)"
+			return res
+		}
 	}
 	res.Data = filepath.Join(opts.Dir, "perf.data")
 	res.Log = filepath.Join(opts.Dir, "perf.log")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,5 +147,26 @@ func TestRecordPID(t *testing.T) {
 	res = RecordPID(context.Background(), RecordOptions{PID: 1 << 30, Duration: 100 * time.Millisecond, Dir: t.TempDir()})
 	if res.Recorded || res.Reason == "" {
 		t.Errorf("recording a missing pid: %+v", res)
+	}
+}
+
+// perf's messages start with a bare "Error:" line at times; the reason
+// quotes the line after it.
+func TestPerfFailureSkipsBareError(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "perf.log")
+	text := "Error:\nAccess to performance monitoring and observability operations is limited.\nConsider adjusting /proc/sys/kernel/perf_event_paranoid setting\n"
+	if err := os.WriteFile(log, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reason, fix := perfFailure(log)
+	if !strings.Contains(reason, "Access to performance monitoring") || fix == "" {
+		t.Errorf("reason %q fix %q", reason, fix)
+	}
+}
+
+func TestProcessUID(t *testing.T) {
+	uid, err := processUID("/proc", os.Getpid())
+	if err != nil || uid != os.Getuid() {
+		t.Errorf("uid %d, %v; want %d", uid, err, os.Getuid())
 	}
 }

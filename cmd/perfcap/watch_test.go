@@ -446,3 +446,53 @@ func TestWatchPIDShortHasFacts(t *testing.T) {
 		t.Errorf("env.json: %v %.200s", err, b)
 	}
 }
+
+// An unprivileged watch of another user's process: the watch works (RSS,
+// CPU from /proc), and a snapshot says why it has no CPU stacks and what
+// to do, instead of a failed perf.
+func TestWatchAnotherUsersProcess(t *testing.T) {
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv (util-linux) to run perfcap as nobody")
+	}
+	dir, err := os.MkdirTemp("", "perfcap-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "perfcap")
+	b, err := os.ReadFile(perfcapBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root := exec.Command(workloadBin, "alloc", "10MiB", "hold", "20s") // ours: root's
+	if err := root.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = root.Process.Kill(); _ = root.Wait() }()
+	out := filepath.Join(dir, "w.tar.zst")
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "watch", "-q", "--no-facts",
+		"--interval", "100ms", "--duration", "2s", "--alert", "rss>5MiB", "--snapshot-perf", "500ms", "-o", out, "--pid", fmt.Sprint(root.Process.Pid))
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	msg, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitAlert {
+		t.Fatalf("watch as nobody: %v\n%s", err, msg)
+	}
+	files := readBundleFiles(t, filepath.Join(dir, "w.snapshot-001.tar.zst"))
+	var snap bundleSummary
+	if err := json.Unmarshal([]byte(files["summary.json"]), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Perf == nil || snap.Perf.Recorded || !strings.Contains(snap.Perf.Reason, "belongs to user 0") || !strings.Contains(snap.Perf.Fix, "as root") {
+		t.Errorf("the snapshot's perf: %+v", snap.Perf)
+	}
+	if snap.PeakRSSBytes < 10<<20 {
+		t.Errorf("peak RSS %d: the watch should still read another user's RSS", snap.PeakRSSBytes)
+	}
+}
