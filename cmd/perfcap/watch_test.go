@@ -451,26 +451,7 @@ func TestWatchPIDShortHasFacts(t *testing.T) {
 // CPU from /proc), and a snapshot says why it has no CPU stacks and what
 // to do, instead of a failed perf.
 func TestWatchAnotherUsersProcess(t *testing.T) {
-	setpriv, err := exec.LookPath("setpriv")
-	if os.Geteuid() != 0 || err != nil {
-		t.Skip("needs root and setpriv (util-linux) to run perfcap as nobody")
-	}
-	dir, err := os.MkdirTemp("", "perfcap-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "perfcap")
-	b, err := os.ReadFile(perfcapBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	setpriv, dir, bin, _ := asNobody(t)
 	root := exec.Command(workloadBin, "alloc", "10MiB", "hold", "20s") // ours: root's
 	if err := root.Start(); err != nil {
 		t.Fatal(err)
@@ -495,4 +476,36 @@ func TestWatchAnotherUsersProcess(t *testing.T) {
 	if snap.PeakRSSBytes < 10<<20 {
 		t.Errorf("peak RSS %d: the watch should still read another user's RSS", snap.PeakRSSBytes)
 	}
+}
+
+// asNobody prepares to run perfcap as the unprivileged user nobody: it
+// returns setpriv, a directory nobody may write to, and copies of the
+// perfcap and workload binaries nobody may run. It skips unless the tests
+// run as root with setpriv (util-linux).
+func asNobody(t *testing.T) (setpriv, dir, perfcap, workload string) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv (util-linux) to run perfcap as nobody")
+	}
+	dir, err = os.MkdirTemp("", "perfcap-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	copyBin := func(src string) string {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	return setpriv, dir, copyBin(perfcapBin), copyBin(workloadBin)
 }
