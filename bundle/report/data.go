@@ -73,6 +73,8 @@ type Perf struct {
 	MedianDepth float64 `json:"median_depth,omitempty"`
 	// Hot lists the functions with the largest shares of the samples.
 	Hot *flame.HotSpots `json:"hot,omitempty"`
+	// Truncated is set when perf stopped early at its size limit.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Growth is the verdict of a memory growth analysis.

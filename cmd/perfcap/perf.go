@@ -63,6 +63,10 @@ func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, 
 	if res.Log != "" {
 		if b, err := os.ReadFile(res.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {
 			_ = w.AddBytes("perf/perf.log", b)
+			if bytes.Contains(b, []byte("size limit reached")) {
+				ps.Truncated = true
+				sum.Warnings = append(sum.Warnings, "perf stopped recording when perf.data reached its size limit (--perf-max-size): the stacks cover only the start of the run; raise --perf-max-size or lower --perf-freq")
+			}
 		}
 	}
 	sum.Warnings = append(sum.Warnings, res.Notes...)
@@ -109,7 +113,7 @@ func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, 
 	hot := flame.Hot(stacks, 10)
 	ps.Hot, ps.Samples = &hot, hot.Weight
 	ps.MedianDepth = flame.MedianDepth(stacks)
-	if ps.MedianDepth <= 2 {
+	if ps.MedianDepth <= 2 && !ps.Truncated {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
 			"CPU stacks are shallow (median depth %.0f): callers are missing; %s", ps.MedianDepth, shallowFix))
 	}

@@ -169,3 +169,25 @@ int main(void) { return (int)(mid(3) & 1); }
 		t.Errorf("--keep-perf-data did not put perf/perf.data into the bundle")
 	}
 }
+
+// --perf-max-size stops perf when perf.data reaches it; the bundle says the
+// stacks cover only the start of the run, and the run itself is whole.
+func TestPerfMaxSizeIsReported(t *testing.T) {
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (apt-get install linux-perf)")
+	}
+	r := perfcap(t, "--quiet", "--call-graph", "dwarf", "--perf-freq", "999", "--perf-max-size", "200K", "--", workloadBin, "burn", "2s")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	p := perfOf(t, r.bundle)
+	if p["recorded"] != true || p["truncated"] != true {
+		t.Errorf("perf %v: want recorded and truncated", p)
+	}
+	if w := p["warnings"].(string); !strings.Contains(w, "--perf-max-size") || strings.Contains(w, "shallow") {
+		t.Errorf("warnings %q: want the size limit named, not a shallow-stack guess", w)
+	}
+	if r.summary.WallSeconds < 1.9 {
+		t.Errorf("wall %.2f s: the command must run to its end", r.summary.WallSeconds)
+	}
+}
