@@ -30,6 +30,11 @@ type children struct {
 	// managedCPU is the CPU seconds of the managed children reaped so far.
 	managedCPU float64
 
+	// jobControl asks reap to report the root stopping (Ctrl-Z on the
+	// terminal perfcap handed it); rootStopped is set when it did.
+	jobControl  bool
+	rootStopped bool
+
 	rootDone   bool
 	rootStatus unix.WaitStatus
 	rootUsage  unix.Rusage
@@ -124,8 +129,16 @@ func (c *children) reap() (rootDone bool) {
 	if !c.rootDone {
 		var ws unix.WaitStatus
 		var ru unix.Rusage
-		pid, err := unix.Wait4(c.root, &ws, unix.WNOHANG, &ru)
-		if err == nil && pid == c.root {
+		flags := unix.WNOHANG
+		if c.jobControl {
+			flags |= unix.WUNTRACED
+		}
+		pid, err := unix.Wait4(c.root, &ws, flags, &ru)
+		switch {
+		case err != nil || pid != c.root:
+		case ws.Stopped():
+			c.rootStopped = true
+		default:
 			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
 		}
 	}
@@ -156,6 +169,15 @@ func (c *children) reap() (rootDone bool) {
 		}
 	}
 	return c.rootDone
+}
+
+// takeStopped reports, once, that the root stopped.
+func (c *children) takeStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stopped := c.rootStopped
+	c.rootStopped = false
+	return stopped
 }
 
 // reapedCount is how many tree processes other than the root were reaped.

@@ -217,6 +217,9 @@ type runner struct {
 	sysCPUSum    float64
 	minAvailable uint64
 	lastSample   Sample
+	// stops counts Ctrl-Z relayed, stoppedFor the time spent stopped.
+	stops      int
+	stoppedFor time.Duration
 }
 
 func (r *runner) openStreams() error {
@@ -258,6 +261,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if ownsForeground(stdin) {
 		sys.Foreground, sys.Ctty = true, 0
 		r.fg = true
+		r.kids.jobControl = true
 	}
 	attr := &os.ProcAttr{
 		Dir:   r.opts.Dir,
@@ -377,12 +381,18 @@ func (r *runner) sampleUntilExit(ctx context.Context, sigs <-chan os.Signal, sig
 				r.finish()
 				return
 			}
+			if r.kids.takeStopped() {
+				r.suspend()
+			}
 		case now := <-timer.C:
 			slot := r.start0.Add(time.Duration(k) * r.interval)
 			r.take(now, slot)
 			if r.kids.reap() {
 				r.finish()
 				return
+			}
+			if r.kids.takeStopped() {
+				r.suspend()
 			}
 			// The next slot strictly after now: a tick that ran late skips
 			// the slots it missed instead of bunching samples together.
@@ -392,12 +402,42 @@ func (r *runner) sampleUntilExit(ctx context.Context, sigs <-chan os.Signal, sig
 	}
 }
 
+// suspend relays a Ctrl-Z. The command stopped on the terminal perfcap
+// handed it, so perfcap takes the terminal back and stops its own process
+// group, which the shell sees as a stopped job. When the shell continues it
+// (fg, or bg), perfcap hands the terminal back to the command if perfcap is
+// in the foreground again, and continues the command. SIGSTOP, not
+// SIGTSTP: the kernel drops SIGTSTP in an orphaned process group (perfcap
+// started by something other than a job-control shell).
+func (r *runner) suspend() {
+	fd := int(r.opts.Stdin.Fd())
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	stopped := time.Now()
+	_ = unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, unix.Getpgrp())
+	// kill returns before every thread has stopped: the SIGCONT that ends
+	// the stop is what says perfcap was stopped and is continued.
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, syscall.SIGCONT)
+	defer signal.Stop(cont)
+	if unix.Kill(0, unix.SIGSTOP) == nil {
+		<-cont
+	}
+	if pg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && pg == unix.Getpgrp() {
+		_ = unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, r.kids.root)
+	}
+	_ = unix.Kill(-r.kids.root, unix.SIGCONT)
+	r.stops++
+	r.stoppedFor += time.Since(stopped)
+}
+
 // finish takes the last sample once the command has exited.
 func (r *runner) finish() {
 	r.end = time.Now()
 	r.kids.reap()
 	r.take(r.end, time.Time{})
-	r.expected = int(r.end.Sub(r.start0)/r.interval) + 1
+	// A stopped command (Ctrl-Z) is not sampled: no slot is expected then.
+	r.expected = max(int((r.end.Sub(r.start0)-r.stoppedFor)/r.interval)+1, r.onSchedule)
 }
 
 // take records one sample; slot is its place on the schedule, zero for the
@@ -538,6 +578,9 @@ func (r *runner) warnings(s *Summary) []string {
 	}
 	if s.Interrupted {
 		w = append(w, "the run was interrupted: figures cover only the part that ran")
+	}
+	if r.stops > 0 {
+		w = append(w, fmt.Sprintf("the command was stopped (Ctrl-Z) %d time(s), for %.1f s in all: the wall time includes it, the samples skip it", r.stops, r.stoppedFor.Seconds()))
 	}
 	if s.ExpectedSamples > 0 && float64(s.OnSchedule) < 0.99*float64(s.ExpectedSamples-1) {
 		w = append(w, fmt.Sprintf("only %d of %d samples were taken on schedule: the machine was too busy for the %v interval", s.OnSchedule, s.ExpectedSamples, r.interval))

@@ -6,11 +6,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -157,4 +159,98 @@ func TestTerminalOutputKeepsItsTerminal(t *testing.T) {
 	if got := run("--no-pty"); !strings.Contains(got, "stdout=pipe stderr=pipe") {
 		t.Errorf("with --no-pty the command saw %q, want pipes", got)
 	}
+}
+
+// Ctrl-Z on the terminal stops the command, and perfcap relays it: it takes
+// the terminal back and stops too, so a shell sees a stopped job; continued,
+// it gives the terminal back and continues the command, which finishes.
+func TestCtrlZStopsPerfcapToo(t *testing.T) {
+	if _, err := os.Stat("/dev/ptmx"); err != nil {
+		t.Skipf("no pseudo-terminals here (%v)", err)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	out := filepath.Join(t.TempDir(), "b.tar.zst")
+	cmd := exec.Command(perfcapBin, "-q", "--no-perf", "-o", out, "--", workloadBin, "echo", "started", "hold", "1500ms", "echo", "finished")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	defer cmd.Process.Kill()
+	output := make(chan string, 1)
+	var seen syncBuffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			seen.Write(buf[:n])
+			if strings.Contains(seen.String(), "started") {
+				select {
+				case output <- seen.String():
+				default:
+				}
+			}
+			if err != nil {
+				close(output)
+				return
+			}
+		}
+	}()
+	if _, ok := <-output; !ok {
+		t.Fatalf("the command never started: %q", seen.String())
+	}
+	if _, err := ptmx.Write([]byte{0x1a}); err != nil { // Ctrl-Z
+		t.Fatal(err)
+	}
+	state := func(pid int) byte {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+			return b[i+2]
+		}
+		return 0
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for state(cmd.Process.Pid) != 'T' && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := state(cmd.Process.Pid); s != 'T' {
+		t.Fatalf("perfcap is in state %q after Ctrl-Z, want stopped (T)", s)
+	}
+	time.Sleep(300 * time.Millisecond) // stopped for a while
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("perfcap after fg: %v\n%s", err, seen.String())
+	}
+	files := readBundleFiles(t, out)
+	if !strings.Contains(files["stdout.log"], "finished") {
+		t.Errorf("the command did not finish after it was continued: %q", files["stdout.log"])
+	}
+	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) 1 time(s)") {
+		t.Errorf("summary.json does not say the command was stopped:\n%s", files["summary.json"])
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and other readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
