@@ -499,11 +499,11 @@ func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
 	s.Interrupted = r.interrupted || interruptSignal(s.Signal)
 
 	u := r.kids.totals()
-	live := r.sampler.LiveCPUSeconds()
+	live, liveSys := r.sampler.LiveCPUSeconds(), r.sampler.LiveSystemSeconds()
 	s.UserSeconds, s.SysSeconds = u.user, u.sys
-	// Processes still alive have no rusage yet; their last reading counts
-	// (it does not split user from system, so it goes to user).
-	s.UserSeconds += live
+	// Processes still alive have no rusage yet; their last reading counts.
+	s.UserSeconds += live - liveSys
+	s.SysSeconds += liveSys
 	if wall > 0 {
 		s.CPUPercent = (s.UserSeconds + s.SysSeconds) / wall * 100
 	}

@@ -74,6 +74,7 @@ type Sampler struct {
 	lastTicks uint64  // the tree's CPU estimate at the previous sample
 	retired   uint64  // CPU ticks of tree processes gone and reaped outside the tree's sight
 	liveTicks uint64  // CPU ticks of the tree's live processes at the last sample
+	liveSys   uint64  // the system part of liveTicks
 	peakTree  uint64
 
 	// The machine-wide figures and when they were read (sysT < 0: never).
@@ -94,6 +95,7 @@ type treeProc struct {
 
 	utime, stime uint64 // own CPU, ticks
 	waited       uint64 // cutime+cstime: children it has waited for, ticks
+	waitedSys    uint64 // the cstime part of waited
 	// waitedBefore is waited at the previous sample, and expected what the
 	// children that vanished in this pass held at their last reading: if
 	// the process reaped them, waited grew by at least that much.
@@ -257,13 +259,14 @@ func (s *Sampler) Sample(now time.Time) (Sample, error) {
 	}
 	keep(s.account(smp.T))
 
-	var ticks, live uint64
+	var ticks, live, liveSys uint64
 	for _, tp := range s.present {
 		ticks += tp.ticks()
 		if tp.state != alive {
 			continue
 		}
 		live += tp.ticks()
+		liveSys += tp.stime + tp.waitedSys
 		smp.Processes++
 		smp.Threads += tp.threads
 		smp.TreeRSS += tp.rss
@@ -286,7 +289,7 @@ func (s *Sampler) Sample(now time.Time) (Sample, error) {
 	if dt := smp.T - s.lastT; dt > 0 && ticks > s.lastTicks {
 		smp.TreeCPUPercent = float64(ticks-s.lastTicks) / s.clk / dt * 100
 	}
-	s.lastT, s.lastTicks, s.liveTicks = smp.T, max(ticks, s.lastTicks), live
+	s.lastT, s.lastTicks, s.liveTicks, s.liveSys = smp.T, max(ticks, s.lastTicks), live, liveSys
 	s.peakTree = max(s.peakTree, smp.TreeRSS)
 
 	if err := s.system(&smp); err != nil {
@@ -324,7 +327,7 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 		tp.info.Argv = s.readArgv(pid)
 	}
 	tp.ppid = st.PPID
-	tp.utime, tp.stime, tp.waited = st.UTime, st.STime, st.CUTime+st.CSTime
+	tp.utime, tp.stime, tp.waited, tp.waitedSys = st.UTime, st.STime, st.CUTime+st.CSTime, st.CSTime
 	tp.rss = st.RSSPages * s.page
 	tp.threads = st.Threads
 	tp.info.CPUSeconds = float64(tp.utime+tp.stime) / s.clk
@@ -499,3 +502,6 @@ func (s *Sampler) MaxProcessRSS() (pid int, bytes uint64) {
 // shows in the rusage of the processes perfcap reaps, to which the caller
 // adds it for exact totals.
 func (s *Sampler) LiveCPUSeconds() float64 { return float64(s.liveTicks) / s.clk }
+
+// LiveSystemSeconds is the system-time part of LiveCPUSeconds.
+func (s *Sampler) LiveSystemSeconds() float64 { return float64(s.liveSys) / s.clk }

@@ -170,3 +170,28 @@ func TestProcessUID(t *testing.T) {
 		t.Errorf("uid %d, %v; want %d", uid, err, os.Getuid())
 	}
 }
+
+// A process alive at the last sample has no rusage yet: its CPU comes from
+// the sample, split into user and system time as /proc gives it.
+func TestLiveCPUSplitsSystemTime(t *testing.T) {
+	dd := exec.Command("dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=100000000")
+	if err := dd.Start(); err != nil {
+		t.Skipf("dd: %v", err)
+	}
+	defer func() { _ = dd.Process.Kill(); _ = dd.Wait() }()
+	start := time.Now()
+	s := NewSampler(SamplerConfig{Self: os.Getpid(), Root: dd.Process.Pid, Start: start})
+	defer s.Close()
+	if _, err := s.Sample(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if _, err := s.Sample(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	all, sys := s.LiveCPUSeconds(), s.LiveSystemSeconds()
+	// dd with one-byte blocks spends most of its time in read and write.
+	if all < 0.3 || sys < 0.3*all || sys > all {
+		t.Errorf("live CPU %.2f s, of which system %.2f s: want most of it system", all, sys)
+	}
+}

@@ -140,11 +140,12 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 	if err := wb.scanTimeline(w, sum); err != nil {
 		return nil, "", 0, err
 	}
-	procs, dropped, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, argvOf(events))
+	procs, dropped, cpu, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, argvOf(events))
 	if err != nil {
 		wb.warnings = append(wb.warnings, err.Error())
 	}
 	ws.ProcessesDropped = dropped
+	sum.UserSeconds, sum.SysSeconds = cpu.user, cpu.sys
 	wb.fillProcesses(sum, procs)
 	if err := writeProcesses(w, procs); err != nil {
 		return nil, "", 0, err
@@ -292,6 +293,9 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error 
 	return nil
 }
 
+// cpuTotals is the CPU the tree used during the watch.
+type cpuTotals struct{ user, sys float64 }
+
 // procKey names a process by its pid and the time it was first sampled.
 type procKey struct {
 	pid int
@@ -314,7 +318,10 @@ func argvOf(events []spool.Event) map[procKey][]string {
 // procAgg is one process as the samples saw it.
 type procAgg struct {
 	p          capture.Process
-	base       float64 // CPU seconds it had used before the watch saw it
+	// baseUser and baseSys are the CPU seconds it had used before the
+	// watch saw it; user and sys what it used since.
+	baseUser, baseSys float64
+	user, sys         float64
 	lastT      float64
 	lastSample int // the index of the last sample that listed it
 }
@@ -324,13 +331,13 @@ type procAgg struct {
 // pid was reused). CPU counts from the first sample for processes already
 // running when a pid watch began. Over maxWatchProcesses, the ended
 // processes with the smallest peak RSS are dropped.
-func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([]capture.Process, int, error) {
+func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (procs []capture.Process, dropped int, cpu cpuTotals, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, 0, nil
+		return nil, 0, cpu, nil
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, cpu, err
 	}
 	defer f.Close()
 	cr := csv.NewReader(f)
@@ -338,10 +345,11 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([
 	cr.FieldsPerRecord = 8
 	live := map[int]*procAgg{}
 	var ended []capture.Process
-	dropped := 0
 	sampleIdx, lastT, firstT := -1, math.Inf(-1), math.NaN()
 	line := 0
 	endProc := func(a *procAgg) {
+		cpu.user += a.user
+		cpu.sys += a.sys
 		a.p.End = a.lastT
 		ended = append(ended, a.p)
 		if len(ended) > 2*maxWatchProcesses {
@@ -403,7 +411,7 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([
 		if a == nil {
 			a = &procAgg{p: capture.Process{PID: pid, PPID: ppid, Name: rec[3], Start: t, End: -1}}
 			if m.Mode == "pid" && t == firstT {
-				a.base = user + sys
+				a.baseUser, a.baseSys = user, sys
 			}
 			a.p.Argv = argv[procKey{pid, t}]
 			if a.p.Argv == nil && (pid == m.PID || (m.Mode == "command" && len(live) == 0 && len(ended) == 0)) {
@@ -412,7 +420,8 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([
 			live[pid] = a
 		}
 		a.lastT, a.lastSample = t, sampleIdx
-		a.p.CPUSeconds = max(0, user+sys-a.base)
+		a.user, a.sys = max(0, user-a.baseUser), max(0, sys-a.baseSys)
+		a.p.CPUSeconds = a.user + a.sys
 		a.p.PeakRSS = max(a.p.PeakRSS, rss)
 	}
 	out := ended
@@ -420,6 +429,8 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([
 		if a.lastSample < sampleIdx {
 			a.p.End = a.lastT
 		}
+		cpu.user += a.user
+		cpu.sys += a.sys
 		out = append(out, a.p)
 	}
 	slices.SortFunc(out, func(x, y capture.Process) int {
@@ -428,7 +439,7 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) ([
 		}
 		return x.PID - y.PID
 	})
-	return out, dropped, firstErr
+	return out, dropped, cpu, firstErr
 }
 
 func compareUint(a, b uint64) int {
@@ -456,7 +467,6 @@ func (wb *watchBundle) fillProcesses(sum *bundleSummary, procs []capture.Process
 	s := &sum.Summary
 	s.Processes = len(procs)
 	for _, p := range procs {
-		s.UserSeconds += p.CPUSeconds // samples do not split user from system
 		if p.PeakRSS > s.MaxProcessRSSBytes {
 			s.MaxProcessRSSBytes, s.MaxProcessRSSPID = p.PeakRSS, p.PID
 		}
@@ -467,7 +477,7 @@ func (wb *watchBundle) fillProcesses(sum *bundleSummary, procs []capture.Process
 	slices.Sort(s.LeftRunning)
 	s.MaxProcessRSSSource = "sampled"
 	if s.WallSeconds > 0 {
-		s.CPUPercent = s.UserSeconds / s.WallSeconds * 100
+		s.CPUPercent = (s.UserSeconds + s.SysSeconds) / s.WallSeconds * 100
 		s.OtherCPUPercent = max(0, s.SystemCPUPercent-s.CPUPercent/float64(runtime.NumCPU()))
 	}
 }
