@@ -317,13 +317,13 @@ func argvOf(events []spool.Event) map[procKey][]string {
 
 // procAgg is one process as the samples saw it.
 type procAgg struct {
-	p          capture.Process
+	p capture.Process
 	// baseUser and baseSys are the CPU seconds it had used before the
 	// watch saw it; user and sys what it used since.
 	baseUser, baseSys float64
 	user, sys         float64
-	lastT      float64
-	lastSample int // the index of the last sample that listed it
+	lastT             float64
+	lastSample        int // the index of the last sample that listed it
 }
 
 // scanProcessSamples reads process_samples.csv into one entry per process.
