@@ -423,6 +423,9 @@ func (r *runner) suspend() {
 	if unix.Kill(0, unix.SIGSTOP) == nil {
 		<-cont
 	}
+	// A shell continues the whole group; something else may have
+	// continued perfcap alone, leaving its probes (git, rustc) stopped.
+	_ = unix.Kill(0, unix.SIGCONT)
 	if pg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && pg == unix.Getpgrp() {
 		_ = unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, r.kids.root)
 	}

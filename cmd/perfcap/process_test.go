@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -222,6 +223,8 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 		t.Fatalf("perfcap is in state %q after Ctrl-Z, want stopped (T)", s)
 	}
 	time.Sleep(300 * time.Millisecond) // stopped for a while
+	// As a shell's fg would: SIGCONT to perfcap only, though, to check
+	// that perfcap continues its own stopped children (probes) itself.
 	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +234,24 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 	files := readBundleFiles(t, out)
 	if !strings.Contains(files["stdout.log"], "finished") {
 		t.Errorf("the command did not finish after it was continued: %q", files["stdout.log"])
+	}
+	// perfcap's probes (git, gcc) stopped with its group were continued
+	// too: none is left stopped, reparented to this subreaper.
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) {
+			continue
+		}
+		fields := strings.Fields(string(b[i+2:]))
+		if len(fields) > 1 && fields[0] == "T" && fields[1] == strconv.Itoa(os.Getpid()) {
+			t.Errorf("a stopped process is left behind: %s", b)
+		}
 	}
 	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) 1 time(s)") {
 		t.Errorf("summary.json does not say the command was stopped:\n%s", files["summary.json"])
