@@ -383,7 +383,8 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 		user, err3 := strconv.ParseFloat(rec[4], 64)
 		sys, err4 := strconv.ParseFloat(rec[5], 64)
 		rss, err5 := strconv.ParseUint(rec[6], 10, 64)
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil || t != t {
+		finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) } // false for NaN
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil || !finite(t) || !finite(user) || !finite(sys) {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("process_samples.csv:%d: bad row", line)
 			}
