@@ -507,3 +507,29 @@ func TestClosedWriter(t *testing.T) {
 		}
 	}
 }
+
+// A run's staging directory marked recoverable reads as a spool, is owned
+// while marked, and is a plain directory again after release.
+func TestMark(t *testing.T) {
+	dir := t.TempDir()
+	release, err := Mark(dir, Meta{Mode: "command", Command: []string{"cargo", "bench"}, IntervalSeconds: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMeta(dir)
+	if err != nil || m.Version != Version || m.Command[0] != "cargo" {
+		t.Errorf("ReadMeta = %+v, %v", m, err)
+	}
+	if Owner(dir) != os.Getpid() {
+		t.Errorf("Owner = %d, want this process", Owner(dir))
+	}
+	if _, err := Mark(dir, Meta{Mode: "command"}); err == nil {
+		t.Errorf("a second Mark of a marked directory succeeded")
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left after release: %v", left)
+	}
+}

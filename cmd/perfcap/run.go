@@ -22,6 +22,7 @@ import (
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -144,6 +145,17 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		return err
 	}
 	defer rec.close()
+	// If perfcap dies (SIGKILL, the OOM killer), the staging directory is
+	// a spool `perfcap bundle` can turn into the bundle.
+	unmark := func() error { return nil }
+	if abs, aerr := filepath.Abs(path); aerr == nil {
+		if release, err := spool.Mark(w.Dir(), spool.Meta{PerfcapVersion: version, Mode: "command", Command: red.Argv(opts.argv),
+			Cwd: cwd, Started: time.Now().UTC(), Bundle: abs, IntervalSeconds: opts.interval.Seconds(), Lang: opts.lang,
+			Redact: opts.redact}); err == nil {
+			unmark = release
+		}
+	}
+	defer func() { _ = unmark() }()
 
 	stderrIsTTY := opts.io.ErrTTY != nil && !opts.quiet
 	var status *statusLine
@@ -228,6 +240,10 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 			nil, "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes")
 		res.Summary = sum.Summary
 	}
+	if err := unmark(); err != nil {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	unmark = func() error { return nil }
 	if err := rec.finish(res, &sum, facts, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
@@ -302,6 +318,7 @@ type recorder struct {
 	// only the bytes kept costs far less than redacting a gigabyte stream.
 	stdoutCap, stderrCap *capture.LogCapture
 	red                  *redact.Redactor
+	flushed              time.Time // when the rows were last written out
 	err                  error
 }
 
@@ -326,6 +343,8 @@ func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*rec
 }
 
 // sample appends one sample to the CSV files; the first error sticks.
+// Rows reach the files every spool.FlushEvery, so a perfcap killed
+// mid-run leaves them for `perfcap bundle`.
 func (r *recorder) sample(s capture.Sample) {
 	if r.err != nil {
 		return
@@ -334,7 +353,17 @@ func (r *recorder) sample(s capture.Sample) {
 		r.err = err
 		return
 	}
-	r.err = r.procSamples.Write(s)
+	if r.err = r.procSamples.Write(s); r.err != nil {
+		return
+	}
+	if now := time.Now(); now.Sub(r.flushed) >= spool.FlushEvery {
+		r.flushed = now
+		for _, flush := range []func() error{r.timeline.Flush, r.timelineBuf.Flush, r.procSamples.Flush, r.procBuf.Flush} {
+			if r.err = flush(); r.err != nil {
+				return
+			}
+		}
+	}
 }
 
 // finish writes everything the run produced into the staging area.
