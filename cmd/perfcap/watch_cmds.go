@@ -27,12 +27,14 @@ func newBundleCmd(io *iostreams.IOStreams) *cobra.Command {
 	opts := &bundleOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "bundle SPOOL-DIR",
-		Short: "Turn the spool of a watch that did not finish (killed, rebooted) into its bundle",
-		Long: `perfcap bundle reads the spool directory a watch appends its samples to and
-writes the bundle the watch would have written, with the growth verdict,
-timeline.svg and report.md. The spool is left in place.`,
+		Short: "Turn the spool of a watch or run that did not finish (killed, rebooted) into its bundle",
+		Long: `perfcap bundle reads the spool directory a watch appends its samples to (or
+the .NAME.spool-* staging directory a killed perfcap run left beside its
+bundle) and writes the bundle that would have been written, with the growth
+verdict, timeline.svg and report.md. The spool is left in place.`,
 		Example: `  perfcap bundle perfcap-watch-20261129-101500-server.spool
-  perfcap bundle -o leak.tar.zst /var/tmp/watch.spool`,
+  perfcap bundle -o leak.tar.zst /var/tmp/watch.spool
+  perfcap bundle .perfcap-20261129-101500-cargo.tar.zst.spool-123456`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.dir = args[0]
