@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -353,7 +354,7 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 		a.p.End = a.lastT
 		ended = append(ended, a.p)
 		if len(ended) > 2*maxWatchProcesses {
-			slices.SortFunc(ended, func(x, y capture.Process) int { return compareUint(y.PeakRSS, x.PeakRSS) })
+			slices.SortFunc(ended, func(x, y capture.Process) int { return cmp.Compare(y.PeakRSS, x.PeakRSS) })
 			dropped += len(ended) - maxWatchProcesses
 			ended = ended[:maxWatchProcesses]
 		}
@@ -435,32 +436,9 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 		out = append(out, a.p)
 	}
 	slices.SortFunc(out, func(x, y capture.Process) int {
-		if c := compareFloat(x.Start, y.Start); c != 0 {
-			return c
-		}
-		return x.PID - y.PID
+		return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.PID, y.PID))
 	})
 	return out, dropped, cpu, firstErr
-}
-
-func compareUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fillProcesses fills the summary's process figures.
