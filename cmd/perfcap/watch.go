@@ -317,6 +317,8 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	stopped := make(chan string, 1) // why perfcap was told to stop
 	fwd := make(chan os.Signal, 4)
 	loopDone := make(chan struct{})
+	endLoop := sync.OnceFunc(func() { close(loopDone) })
+	defer endLoop()
 	go func() {
 		for {
 			select {
@@ -368,14 +370,14 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		if err != nil && exit == (bundle.Exit{}) {
 			// The command never started (not found, not executable):
 			// there is nothing to keep.
-			close(loopDone)
+			endLoop()
 			_ = wr.sp.Close()
 			spoolClosed = true
 			_ = os.RemoveAll(dir)
 			return err
 		}
 	}
-	close(loopDone)
+	endLoop()
 	if status != nil {
 		status.stop()
 	}
