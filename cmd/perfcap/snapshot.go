@@ -141,7 +141,10 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 		}
 	}
 	ctx := context.Background()
-	ref := &snapshotRef{T: r.t, Reason: r.reason}
+	ref := &snapshotRef{T: r.t, Reason: r.reason, Path: path}
+	if r.alert != nil {
+		ref.Rule = r.alert.Rule
+	}
 	wb := &watchBundle{
 		dir: wr.sp.Dir(), out: path, meta: wr.meta, red: wr.red, lang: wr.opts.lang,
 		ended: "snapshot", snapshot: ref,
@@ -151,17 +154,14 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 	}
 	_, sha, size, err := wb.write()
 	if err != nil {
+		// An alert's own event is in the spool already: the final bundle
+		// lists it, without a snapshot.
 		fmt.Fprintf(wr.stderr, "perfcap: snapshot %s: %v\n", path, err)
-		if r.alert != nil {
-			// The alert fired all the same: the final bundle lists it,
-			// without a snapshot.
-			wr.w.event(spool.Event{T: r.t, Kind: "alert", Rule: r.alert.Rule, Detail: r.alert.Message})
-		}
 		return
 	}
 	ev := spool.Event{T: r.t, Kind: "snapshot", Detail: r.reason, Path: path}
 	if r.alert != nil {
-		ev = spool.Event{T: r.t, Kind: "alert", Rule: r.alert.Rule, Detail: r.alert.Message, Path: path}
+		ev.Rule = r.alert.Rule // ties the snapshot to its alert
 	}
 	wr.w.event(ev)
 	if !wr.opts.quiet {

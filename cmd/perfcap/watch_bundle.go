@@ -66,6 +66,8 @@ type snapshotRef struct {
 	T      float64 `json:"t_seconds"`
 	Reason string  `json:"reason"`
 	Path   string  `json:"path,omitempty"`
+	// Rule is the alert the snapshot was taken for, if any.
+	Rule string `json:"rule,omitempty"`
 }
 
 // maxWatchProcesses bounds the ended processes a watch bundle lists: a
@@ -512,7 +514,8 @@ func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
 		case "alert":
 			ws.Alerts = append(ws.Alerts, firedAlert{Rule: e.Rule, T: e.T, Message: e.Detail, Snapshot: e.Path})
 		case "snapshot":
-			ws.Snapshots = append(ws.Snapshots, snapshotRef{T: e.T, Reason: e.Detail, Path: e.Path})
+			ws.Snapshots = append(ws.Snapshots, snapshotRef{T: e.T, Reason: e.Detail, Path: e.Path, Rule: e.Rule})
+			wb.attachSnapshot(ws, e.Rule, e.Path)
 		case "exit":
 			if wb.exit == (bundle.Exit{}) {
 				// Recovered: the last exit the spool knows of.
@@ -520,12 +523,26 @@ func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
 			}
 		}
 	}
+	if s := wb.snapshot; s != nil && s.Rule != "" {
+		// This bundle is its alert's snapshot.
+		wb.attachSnapshot(ws, s.Rule, s.Path)
+	}
 	if wb.exit != (bundle.Exit{}) {
 		sum.ExitCode, sum.Signal = wb.exit.Code, wb.exit.Signal
 	} else {
 		wb.exit = bundle.Exit{Code: sum.ExitCode, Signal: sum.Signal}
 	}
 	sum.Interrupted = wb.ended == "signal" || wb.ended == "recovered"
+}
+
+// attachSnapshot names path as the snapshot of the alert on rule (each
+// rule fires once).
+func (wb *watchBundle) attachSnapshot(ws *watchSummary, rule, path string) {
+	for i := range ws.Alerts {
+		if rule != "" && ws.Alerts[i].Rule == rule && ws.Alerts[i].Snapshot == "" {
+			ws.Alerts[i].Snapshot = path
+		}
+	}
 }
 
 // exitDetail and parseExitDetail put an exit status into an event's text

@@ -227,8 +227,12 @@ func (w *watcher) checkAlerts(s capture.Sample, x spool.Extra) {
 			continue
 		}
 		a.fired = true
+		fa := firedAlert{Rule: a.rule.String(), T: s.T, Value: val, Message: a.rule.Describe(val)}
+		// Recorded at once: a perfcap killed while the snapshot is being
+		// written still leaves the alert in the spool.
+		_ = w.spool.Event(spool.Event{T: s.T, Kind: "alert", Rule: fa.Rule, Detail: fa.Message})
 		if w.fire != nil {
-			w.fire(firedAlert{Rule: a.rule.String(), T: s.T, Value: val, Message: a.rule.Describe(val)})
+			w.fire(fa)
 		}
 	}
 }

@@ -99,6 +99,21 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 			t.Errorf("alert %+v lacks its message or time", a)
 		}
 	}
+	// Each alert is in the spool the moment it fires, before any snapshot:
+	// a perfcap killed while writing the snapshot does not lose it.
+	events, err := spool.ReadEvents(sp.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Kind == "alert" {
+			n++
+		}
+	}
+	if n != len(fired) {
+		t.Errorf("%d alert events in the spool, %d alerts fired", n, len(fired))
+	}
 }
 
 // The live line of a watch adds open files and the recent RSS change.
