@@ -51,6 +51,7 @@ type watchOptions struct {
 	pprofURL      string
 	snapshotEvery time.Duration
 	snapshotPerf  time.Duration
+	progress      time.Duration
 	redact        []string
 	logLimit      string
 	lang          string
@@ -104,6 +105,7 @@ failed.`,
 	f.StringVar(&opts.pprofURL, "pprof-url", "", "fetch a Go heap profile from `URL` (/debug/pprof/heap) into every snapshot")
 	f.DurationVar(&opts.snapshotEvery, "snapshot-every", 0, "also write a snapshot bundle every `DURATION`")
 	f.DurationVar(&opts.snapshotPerf, "snapshot-perf", 5*time.Second, "record CPU stacks with perf for `DURATION` in each snapshot (0: none)")
+	f.DurationVar(&opts.progress, "progress", 10*time.Minute, "without a terminal, print a progress line with the verdict so far every `DURATION` (0: never)")
 	f.StringArrayVar(&opts.redact, "redact", nil, "also redact text matching `REGEX` in command lines and logs (repeatable)")
 	f.StringVar(&opts.logLimit, "log-limit", "256KiB,1MiB", "keep the first HEAD and last TAIL bytes of the command's output (`HEAD,TAIL`)")
 	f.StringVar(&opts.lang, "lang", "zh", "language of report.md: zh or en")
@@ -308,17 +310,34 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		runCtx, c2 = context.WithDeadline(runCtx, wr.epoch.Add(opts.duration))
 		defer c2()
 	}
+	// loopDone ends the goroutines that serve the watch loop.
+	loopDone := make(chan struct{})
+	endLoop := sync.OnceFunc(func() { close(loopDone) })
+	defer endLoop()
 	if opts.snapshotEvery > 0 {
 		go wr.snapshotTicker(runCtx)
+	}
+	if status == nil && !opts.quiet && opts.progress > 0 {
+		go func() {
+			tick := time.NewTicker(opts.progress)
+			defer tick.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-loopDone:
+					return
+				case <-tick.C:
+					fmt.Fprintln(wr.stderr, wr.w.progressLine())
+				}
+			}
+		}()
 	}
 	ended := "exited"
 	var exit bundle.Exit
 	var logs [2]*spool.LogSpool
 	stopped := make(chan string, 1) // why perfcap was told to stop
 	fwd := make(chan os.Signal, 4)
-	loopDone := make(chan struct{})
-	endLoop := sync.OnceFunc(func() { close(loopDone) })
-	defer endLoop()
 	go func() {
 		for {
 			select {

@@ -265,6 +265,25 @@ func (w *watcher) statusSuffix() string {
 	return text + fmt.Sprintf("  rss %s%s in %s", sign, capture.FormatSize(delta), formatElapsed(newest.t-oldest.t))
 }
 
+// progressLine is the line a watch without a terminal prints now and then
+// (CI logs of a soak test): the last sample, the recent RSS change and
+// the verdict so far.
+func (w *watcher) progressLine() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.samples == 0 {
+		return "perfcap: no sample yet"
+	}
+	g := w.series.Analyze(w.topts)
+	verdict := fmt.Sprintf("%s %+.3g MiB/h (%.3g to %.3g)", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour)
+	if g.Verdict == trend.Inconclusive {
+		verdict = "inconclusive: " + g.Reason
+	}
+	return fmt.Sprintf("perfcap: %s  rss %s (peak %s)  procs %d  fds %d  memory %s",
+		formatElapsed(w.last.T), capture.FormatSize(int64(w.last.TreeRSS)), capture.FormatSize(int64(w.peakRSS)),
+		w.last.Processes, w.lastX.FDs, verdict)
+}
+
 // flush pushes the spool's rows out, so a snapshot reads them.
 func (w *watcher) flush() error {
 	w.mu.Lock()

@@ -509,3 +509,19 @@ func asNobody(t *testing.T) (setpriv, dir, perfcap, workload string) {
 	}
 	return setpriv, dir, copyBin(perfcapBin), copyBin(workloadBin)
 }
+
+// Without a terminal (a CI log), a long watch prints a progress line with
+// the verdict so far every --progress.
+func TestWatchProgressLines(t *testing.T) {
+	r := watchInProcess(t, "--interval", "50ms", "--progress", "500ms", "--duration", "1800ms", "--", workloadBin, "hold", "60s")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "  memory inconclusive: "); n < 2 || n > 4 {
+		t.Errorf("%d progress lines over 1.8 s at 500 ms:\n%s", n, r.stderr)
+	}
+	r = watchInProcess(t, "-q", "--interval", "50ms", "--progress", "200ms", "--duration", "600ms", "--", workloadBin, "hold", "60s")
+	if strings.Contains(r.stderr, "memory") {
+		t.Errorf("-q printed progress:\n%s", r.stderr)
+	}
+}
