@@ -151,7 +151,7 @@ func (s *Series) Analyze(opts Options) Result {
 	warm := max(o.Warmup, time.Duration(o.WarmupFraction*float64(span)))
 	first := ceilDiv(warm, s.width)
 	if first >= time.Duration(len(s.buckets)) {
-		r.Reason = fmt.Sprintf("watch of %v is not longer than the warm-up of %v", span, warm)
+		r.Reason = fmt.Sprintf("watch of %v is not longer than the warm-up of %v", span.Round(10*time.Millisecond), warm.Round(10*time.Millisecond))
 		return r
 	}
 	r.Since = s.t0 + first*s.width
