@@ -242,6 +242,9 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		wr.meta.Mode, wr.meta.PID, wr.meta.PIDStartTicks = "pid", target.PID, target.StartTicks
 	}
 	wr.sp, err = spool.Create(dir, wr.meta)
+	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.ENOTDIR) {
+		err = fmt.Errorf("%w; choose another place with --dir DIR (and -o PATH for the bundle)", err)
+	}
 	if err != nil {
 		return &codeError{code: exitError, err: err}
 	}

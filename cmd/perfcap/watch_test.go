@@ -525,3 +525,27 @@ func TestWatchProgressLines(t *testing.T) {
 		t.Errorf("-q printed progress:\n%s", r.stderr)
 	}
 }
+
+// A spool that cannot be created says where else to put it.
+func TestWatchSpoolNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes anywhere: use a path under a file instead.
+		f := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := watchInProcess(t, "-q", "--dir", filepath.Join(f, "spool"), "--", "true")
+		if r.code != exitError || !strings.Contains(r.stderr, "creating the spool") || !strings.Contains(r.stderr, "--dir DIR") {
+			t.Errorf("exit %d %q", r.code, r.stderr)
+		}
+		return
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	r := watchInProcess(t, "-q", "--dir", filepath.Join(dir, "spool"), "--", "true")
+	if r.code != exitError || !strings.Contains(r.stderr, "--dir DIR") {
+		t.Errorf("exit %d %q", r.code, r.stderr)
+	}
+}
