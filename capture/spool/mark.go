@@ -31,7 +31,9 @@ func Mark(dir string, m Meta) (release func() error, err error) {
 	m.Version = Version
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err == nil {
-		err = WriteFileAtomic(filepath.Join(dir, MetaFile), append(b, '\n'))
+		// Not synced: the marker is for a perfcap that dies, not a
+		// machine that does, and a run's start should not wait for a disk.
+		err = writeFileSync(filepath.Join(dir, MetaFile), append(b, '\n'), false)
 	}
 	if err != nil {
 		lock.Close()

@@ -327,7 +327,11 @@ func (w *Writer) closeFiles() error {
 
 // WriteFileAtomic writes b to path through a temporary file in the same
 // directory, synced and renamed into place.
-func WriteFileAtomic(path string, b []byte) (err error) {
+func WriteFileAtomic(path string, b []byte) error { return writeFileSync(path, b, true) }
+
+// writeFile writes b to path through a temporary file renamed into place,
+// synced first when sync is set.
+func writeFileSync(path string, b []byte, sync bool) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
@@ -341,8 +345,10 @@ func WriteFileAtomic(path string, b []byte) (err error) {
 	if _, err = f.Write(b); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if sync {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
