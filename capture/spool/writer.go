@@ -329,7 +329,7 @@ func (w *Writer) closeFiles() error {
 // directory, synced and renamed into place.
 func WriteFileAtomic(path string, b []byte) error { return writeFileSync(path, b, true) }
 
-// writeFile writes b to path through a temporary file renamed into place,
+// writeFileSync writes b to path through a temporary file renamed into place,
 // synced first when sync is set.
 func writeFileSync(path string, b []byte, sync bool) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
