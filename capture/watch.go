@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ProcessInfo identifies a running process: its pid and start time
@@ -143,6 +145,15 @@ func processUID(proc string, pid int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("%s/%d/status: no Uid line", proc, pid)
+}
+
+// SelfCPUSeconds is perfcap's own user+system CPU time so far.
+func SelfCPUSeconds() float64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
 }
 
 // RecordOptions configures RecordPID.

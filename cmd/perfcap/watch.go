@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
@@ -270,8 +269,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	wr.snapWG.Add(1)
 	go wr.snapshotLoop(snapCtx)
 
-	var selfBefore unix.Rusage
-	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfBefore)
+	selfBefore := capture.SelfCPUSeconds()
 
 	var facts sync.WaitGroup
 	if !opts.noFacts && opts.pid != 0 {
@@ -427,11 +425,9 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: closing the spool: %v\n", err)
 	}
 	spoolClosed = true
-	var selfAfter unix.Rusage
-	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfAfter)
 	wb := &watchBundle{
 		dir: dir, out: wr.bundle, meta: wr.meta, red: red, lang: opts.lang, ended: ended, exit: exit,
-		perfcapCPU: tvSecs(selfAfter.Utime) + tvSecs(selfAfter.Stime) - tvSecs(selfBefore.Utime) - tvSecs(selfBefore.Stime),
+		perfcapCPU: capture.SelfCPUSeconds() - selfBefore,
 	}
 	sum, sha, size, err := wb.write()
 	if err != nil {
@@ -454,7 +450,6 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	return nil
 }
 
-func tvSecs(tv unix.Timeval) float64 { return float64(tv.Sec) + float64(tv.Usec)/1e6 }
 
 // runCommand runs the command, again after each exit with --restart,
 // until it exits for good or ctx ends. It returns the last exit status and

@@ -180,7 +180,7 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 	if wb.add != nil {
 		wb.add(w, sum)
 	}
-	sum.Warnings = append(sum.Warnings, watchWarnings(ws, &sum.Summary)...)
+	sum.Warnings = append(sum.Warnings, watchWarnings(ws)...)
 	sum.Warnings = append(sum.Warnings, wb.warnings...)
 
 	title := "perfcap watch " + strings.Join(wb.meta.Command, " ")
@@ -566,7 +566,7 @@ func parseExitDetail(s string) (int, string) {
 }
 
 // watchWarnings says what a reader of the bundle must know first.
-func watchWarnings(ws *watchSummary, s *capture.Summary) []string {
+func watchWarnings(ws *watchSummary) []string {
 	var w []string
 	g := ws.Growth
 	switch g.Verdict {
@@ -581,7 +581,6 @@ func watchWarnings(ws *watchSummary, s *capture.Summary) []string {
 	if ws.ProcessesDropped > 0 {
 		w = append(w, fmt.Sprintf("%d short-lived processes are left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", ws.ProcessesDropped, maxWatchProcesses))
 	}
-	_ = s
 	return w
 }
 
