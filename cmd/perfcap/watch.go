@@ -450,7 +450,6 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 	return nil
 }
 
-
 // runCommand runs the command, again after each exit with --restart,
 // until it exits for good or ctx ends. It returns the last exit status and
 // why the watch ended.
