@@ -549,3 +549,35 @@ func TestWatchSpoolNotWritable(t *testing.T) {
 		t.Errorf("exit %d %q", r.code, r.stderr)
 	}
 }
+
+// --pss reads PSS and USS into watch.csv and the summary; --keep-spool
+// leaves the spool beside the bundle.
+func TestWatchPSSAndKeepSpool(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "w.tar.zst")
+	io, _, stderr := iostreams.Test()
+	code := Main([]string{"watch", "-q", "--no-facts", "--pss", "--keep-spool", "--interval", "50ms", "-o", out, "--",
+		workloadBin, "alloc", "20MiB", "hold", "1s"}, io)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	r := watchOutcome{bundle: out}
+	readWatch(t, &r)
+	ws := r.summary.Watch
+	// The mapping is private to the workload: PSS and USS count it whole.
+	within(t, "peak PSS MiB", float64(ws.PeakPSSBytes)/(1<<20), 21, 0.25)
+	within(t, "peak USS MiB", float64(ws.PeakUSSBytes)/(1<<20), 21, 0.25)
+	wr := spool.NewWatchReader(strings.NewReader(readBundleFiles(t, out)["watch.csv"]))
+	withPSS := 0
+	for wr.Scan() {
+		if row := wr.Row(); row.HavePSS && row.PSS > 0 {
+			withPSS++
+		}
+	}
+	if wr.Err() != nil || withPSS < 10 {
+		t.Errorf("watch.csv: %d rows with PSS, %v", withPSS, wr.Err())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w.spool", spool.MetaFile)); err != nil {
+		t.Errorf("--keep-spool: %v", err)
+	}
+}
