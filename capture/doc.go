@@ -12,7 +12,8 @@
 //     the samples alone cannot.
 //  4. The command's stdout and stderr go to the terminal and, bounded and
 //     redacted, into logs.
-//  5. Facts describe the machine and the toolchain, read by short probes.
+//  5. Probes: the caller's Options.Probes runs while the command does (the
+//     facts package collects the machine's facts there).
 //
 // capture never imports bundle: cmd/perfcap packs what Run returns.
 package capture

@@ -4,6 +4,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/flame"
 )
 
@@ -27,7 +28,7 @@ type Data struct {
 	// Facts describes the machine and toolchain (env.json); nil when
 	// they were not collected, which Render shows to templates as an
 	// empty Facts so that every fact reads as zero, that is unknown.
-	Facts *capture.Facts
+	Facts *facts.Facts
 	// Benchmarks are the benchmark results parsed from the command's
 	// output and files (Criterion, libtest, Go, hyperfine).
 	Benchmarks []bench.Result

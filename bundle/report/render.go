@@ -10,7 +10,7 @@ import (
 	"text/template"
 	"unicode/utf16"
 
-	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/facts"
 )
 
 //go:embed templates/zh.md.tmpl templates/en.md.tmpl templates/frontmatter.yaml
@@ -84,7 +84,7 @@ func prepare(d *Data, lang string) *Data {
 		v.Features = FeaturesOf(v.Manifest.Command)
 	}
 	if v.Facts == nil {
-		v.Facts = &capture.Facts{}
+		v.Facts = &facts.Facts{}
 	}
 	v.Attachments = make([]Attachment, len(d.Attachments))
 	for i, a := range d.Attachments {

@@ -15,6 +15,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/flame"
 )
 
@@ -69,21 +70,21 @@ func fixture() *Data {
 				},
 			},
 		},
-		Facts: &capture.Facts{
-			OS:             capture.OSFacts{Name: "Debian GNU/Linux 12 (bookworm)", ID: "debian", VersionID: "12", Kernel: "6.1.0-18-amd64", Arch: "x86_64", GOARCH: "amd64"},
-			CPU:            capture.CPUFacts{Model: "AMD EPYC 7B13", LogicalCores: 8, PhysicalCores: 4, CurrentMHz: 2450, FrequencySource: "cpuinfo", Caches: []capture.CacheFacts{{Name: "L1d", Size: "32K"}, {Name: "L2", Size: "512K"}, {Name: "L3", Size: "32768K"}}},
-			Memory:         capture.MemoryFacts{TotalBytes: 32 << 30, AvailableBytes: 28 << 30},
-			Storage:        &capture.StorageFacts{Dir: "/home/dev/vm", MountPoint: "/", FSType: "ext4", Device: "nvme0n1", Kind: "nvme"},
-			Virtualization: capture.VirtualizationFacts{Virtualization: "none"},
-			Toolchain: capture.ToolchainFacts{
-				Rustc: &capture.RustcFacts{Version: "rustc 1.95.0 (59807616e 2026-04-14)", Release: "1.95.0", Host: "x86_64-unknown-linux-gnu"},
+		Facts: &facts.Facts{
+			OS:             facts.OSFacts{Name: "Debian GNU/Linux 12 (bookworm)", ID: "debian", VersionID: "12", Kernel: "6.1.0-18-amd64", Arch: "x86_64", GOARCH: "amd64"},
+			CPU:            facts.CPUFacts{Model: "AMD EPYC 7B13", LogicalCores: 8, PhysicalCores: 4, CurrentMHz: 2450, FrequencySource: "cpuinfo", Caches: []facts.CacheFacts{{Name: "L1d", Size: "32K"}, {Name: "L2", Size: "512K"}, {Name: "L3", Size: "32768K"}}},
+			Memory:         facts.MemoryFacts{TotalBytes: 32 << 30, AvailableBytes: 28 << 30},
+			Storage:        &facts.StorageFacts{Dir: "/home/dev/vm", MountPoint: "/", FSType: "ext4", Device: "nvme0n1", Kind: "nvme"},
+			Virtualization: facts.VirtualizationFacts{Virtualization: "none"},
+			Toolchain: facts.ToolchainFacts{
+				Rustc: &facts.RustcFacts{Version: "rustc 1.95.0 (59807616e 2026-04-14)", Release: "1.95.0", Host: "x86_64-unknown-linux-gnu"},
 				Cargo: "cargo 1.95.0 (f2d3ce0bd 2026-03-21)",
 			},
-			Git: &capture.GitFacts{Commit: "1b80380ca5751c7e6164befc91f73aa74c615b9a", Branch: "main", Dirty: &dirty},
-			Cargo: &capture.CargoFacts{
+			Git: &facts.GitFacts{Commit: "1b80380ca5751c7e6164befc91f73aa74c615b9a", Branch: "main", Dirty: &dirty},
+			Cargo: &facts.CargoFacts{
 				Manifest: "/home/dev/vm/Cargo.toml", WorkspaceRoot: "/home/dev/vm/Cargo.toml", Package: "vm", Version: "0.2.0",
 				ActiveProfile: "bench",
-				Profiles: map[string]map[string]capture.ProfileSetting{
+				Profiles: map[string]map[string]facts.ProfileSetting{
 					"release": {"opt-level": {Value: "3"}, "lto": {Value: "fat"}, "codegen-units": {Value: "1"}, "debug": {Value: "false"}},
 					"bench":   {"opt-level": {Value: "3"}, "lto": {Value: "fat"}, "codegen-units": {Value: "1"}},
 				},
@@ -118,7 +119,7 @@ func realBundle(t *testing.T) *Data {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	d := &Data{Facts: &capture.Facts{}}
+	d := &Data{Facts: &facts.Facts{}}
 	var sum struct {
 		capture.Summary
 		Perf *Perf `json:"perf"`

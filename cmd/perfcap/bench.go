@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/facts"
 )
 
 // benchCollector reads benchmark results out of the command's output while
@@ -42,7 +42,7 @@ func (b *benchCollector) stderr(log io.Writer) io.Writer {
 // since started (copied into bench/criterion/), Go benchmark lines in the
 // kept stdout, and hyperfine's --export-json files named on the command
 // line. Problems become warnings.
-func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Time, facts *capture.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
+func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
 	_ = b.console.Close()
 	_ = b.outRules.Close()
 	_ = b.errRul.Close()
@@ -54,8 +54,8 @@ func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Ti
 
 	// Criterion's files: the source of truth when the run wrote them.
 	root := ""
-	if facts != nil && facts.Cargo != nil && facts.Cargo.WorkspaceRoot != "" {
-		root = filepath.Dir(facts.Cargo.WorkspaceRoot)
+	if machine != nil && machine.Cargo != nil && machine.Cargo.WorkspaceRoot != "" {
+		root = filepath.Dir(machine.Cargo.WorkspaceRoot)
 	}
 	if root == "" {
 		root, _ = os.Getwd()

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -31,7 +31,7 @@ and Cargo profile of COMMAND (default: cargo).`,
 			if err != nil {
 				return err
 			}
-			facts := capture.CollectFacts(cmd.Context(), capture.FactsOptions{Dir: dir, Command: args, Env: red.Env(os.Environ())})
+			facts := facts.Collect(cmd.Context(), facts.Options{Dir: dir, Command: args, Env: red.Env(os.Environ())})
 			if asJSON {
 				enc := json.NewEncoder(io.Out)
 				enc.SetIndent("", "  ")

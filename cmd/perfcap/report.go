@@ -18,16 +18,17 @@ import (
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
 // reportData assembles what report templates see.
-func reportData(m bundle.Manifest, sum *bundleSummary, facts *capture.Facts, files []bundle.File, lang string) *report.Data {
+func reportData(m bundle.Manifest, sum *bundleSummary, env *facts.Facts, files []bundle.File, lang string) *report.Data {
 	d := &report.Data{
 		Manifest:     m,
 		Summary:      sum.Summary,
 		Perf:         sum.Perf,
-		Facts:        facts,
+		Facts:        env,
 		Benchmarks:   sum.Benchmarks,
 		Metrics:      sum.Metrics,
 		BuildProfile: report.BuildProfileOf(m.Command),
@@ -123,11 +124,11 @@ func runReport(opts *reportOptions) error {
 	if err := readBundleJSON(opts.path, "summary.json", &sum); err != nil {
 		return err
 	}
-	facts := &capture.Facts{}
-	if err := readBundleJSON(opts.path, "env.json", facts); err != nil {
+	env := &facts.Facts{}
+	if err := readBundleJSON(opts.path, "env.json", env); err != nil {
 		return err
 	}
-	d := reportData(m, &sum, facts, m.Files, opts.lang)
+	d := reportData(m, &sum, env, m.Files, opts.lang)
 	a, err := archiveOf(opts.path)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -167,8 +168,8 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 			stdout = status.wrap(stdout)
 		}
 	}
-	var facts *capture.Facts
-	env := red.Env(os.Environ())
+	var machine *facts.Facts
+	envVars := red.Env(os.Environ())
 	benches := newBenchCollector(rules)
 	copts := capture.Options{
 		Argv:      opts.argv,
@@ -187,7 +188,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 			}
 		},
 		Probes: func(run func(*exec.Cmd) error) {
-			facts = capture.CollectFacts(ctx, capture.FactsOptions{Dir: cwd, Command: opts.argv, Env: env, Run: run})
+			machine = facts.Collect(ctx, facts.Options{Dir: cwd, Command: opts.argv, Env: envVars, Run: run})
 		},
 	}
 	if !opts.noPTY {
@@ -228,7 +229,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	var kept bytes.Buffer
 	_, _ = rec.stdoutCap.WriteTo(&kept)
 	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = benches.finish(w, opts.argv, res.Started, facts, kept.Bytes())
+	sum.Benchmarks, sum.Metrics, benchWarnings = benches.finish(w, opts.argv, res.Started, machine, kept.Bytes())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
 	attached, attachErr := addAttachments(w, opts.attach)
 	sum.Attachments = attached
@@ -244,10 +245,10 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	unmark = func() error { return nil }
-	if err := rec.finish(res, &sum, facts, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
+	if err := rec.finish(res, &sum, machine, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
-	d := reportData(m, &sum, facts, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), opts.lang)
+	d := reportData(m, &sum, machine, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), opts.lang)
 	d.Bundle.Name = filepath.Base(path)
 	var rb bytes.Buffer
 	if err := renderReport(&rb, d, opts.lang, opts.template); err != nil {
@@ -367,7 +368,7 @@ func (r *recorder) sample(s capture.Sample) {
 }
 
 // finish writes everything the run produced into the staging area.
-func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *capture.Facts, red *redact.Redactor, title string) error {
+func (r *recorder) finish(res *capture.Result, sum *bundleSummary, machine *facts.Facts, red *redact.Redactor, title string) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -376,7 +377,7 @@ func (r *recorder) finish(res *capture.Result, sum *bundleSummary, facts *captur
 		r.procSamples.Flush, r.procBuf.Flush, r.procFile.Close,
 		func() error { return r.writeLog("stdout.log", r.stdoutCap) },
 		func() error { return r.writeLog("stderr.log", r.stderrCap) },
-		func() error { return r.w.AddJSON("env.json", facts) },
+		func() error { return r.w.AddJSON("env.json", machine) },
 		func() error {
 			f, err := r.w.Create("processes.csv")
 			if err != nil {

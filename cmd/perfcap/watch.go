@@ -24,6 +24,7 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -271,11 +272,11 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 
 	selfBefore := capture.SelfCPUSeconds()
 
-	var facts sync.WaitGroup
+	var factsWG sync.WaitGroup
 	if !opts.noFacts && opts.pid != 0 {
-		facts.Add(1)
+		factsWG.Add(1)
 		go func() {
-			defer facts.Done()
+			defer factsWG.Done()
 			wr.collectFacts(ctx, cwd, command)
 		}()
 	}
@@ -413,7 +414,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 
 	// Snapshots in progress finish first: their events belong in the
 	// bundle; so do the facts of a short watch (the probes take ~1 s).
-	facts.Wait()
+	factsWG.Wait()
 	wr.pending.Wait()
 	stopSnaps()
 	wr.snapWG.Wait()
@@ -526,8 +527,8 @@ func (wr *watchRun) runCommand(ctx context.Context, cwd string, logs [2]*spool.L
 
 // collectFacts writes env.json into the spool, once, early.
 func (wr *watchRun) collectFacts(ctx context.Context, cwd string, command []string) {
-	facts := capture.CollectFacts(ctx, capture.FactsOptions{Dir: cwd, Command: command, Env: wr.red.Env(os.Environ()), Run: wr.runForeign})
-	b, err := json.MarshalIndent(facts, "", "  ")
+	env := facts.Collect(ctx, facts.Options{Dir: cwd, Command: command, Env: wr.red.Env(os.Environ()), Run: wr.runForeign})
+	b, err := json.MarshalIndent(env, "", "  ")
 	if err == nil {
 		err = wr.sp.AddFile(spool.EnvFile, b)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/facts"
 )
 
 // watchSummary is the watch part of summary.json.
@@ -122,12 +123,12 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 			return nil, "", 0, err
 		}
 	}
-	var facts *capture.Facts
+	var env *facts.Facts
 	if b, err := os.ReadFile(filepath.Join(wb.dir, spool.EnvFile)); err == nil {
-		facts = new(capture.Facts)
-		if err := json.Unmarshal(b, facts); err != nil {
+		env = new(facts.Facts)
+		if err := json.Unmarshal(b, env); err != nil {
 			wb.warnings = append(wb.warnings, fmt.Sprintf("env.json in the spool: %v", err))
-			facts = nil
+			env = nil
 		} else if err := w.AddBytes("env.json", b); err != nil {
 			return nil, "", 0, err
 		}
@@ -203,7 +204,7 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 		Exit:           wb.exit,
 		Interrupted:    sum.Interrupted,
 	}
-	d := reportData(m, sum, facts, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), wb.lang)
+	d := reportData(m, sum, env, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), wb.lang)
 	d.Bundle.Name = filepath.Base(wb.out)
 	var rb bytes.Buffer
 	if err := renderReport(&rb, d, wb.lang, ""); err != nil {

@@ -1,4 +1,4 @@
-package capture
+package facts
 
 import (
 	"path/filepath"

@@ -1,4 +1,4 @@
-package capture
+package facts
 
 import (
 	"bytes"
@@ -16,20 +16,20 @@ import (
 
 var updateFacts = flag.Bool("update-facts", false, "rewrite the facts golden files in testdata/facts")
 
-// TestCollectFactsThisMachine runs the real collection here and checks what
+// TestCollectThisMachine runs the real collection here and checks what
 // must hold on any Linux machine that runs the tests.
-func TestCollectFactsThisMachine(t *testing.T) {
+func TestCollectThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("facts are read from Linux /proc and /sys")
 	}
 	_, cargoErr := exec.LookPath("cargo")
 	dir := t.TempDir()
-	f := CollectFacts(context.Background(), FactsOptions{
+	f := Collect(context.Background(), Options{
 		Dir:     dir,
 		Command: []string{"cargo", "bench"},
 		Env:     map[string]string{"RUSTFLAGS": "-C target-cpu=native"},
 		// Generous, so a machine busy with other tests still answers; the
-		// default is exercised by TestCollectFactsGit.
+		// default is exercised by TestCollectGit.
 		Timeout: 20 * time.Second,
 	})
 	if f.OS.Kernel == "" || f.OS.GOARCH != runtime.GOARCH && runtime.GOARCH != "386" && runtime.GOARCH != "arm" {
@@ -82,7 +82,7 @@ func TestCollectFactsThisMachine(t *testing.T) {
 	t.Logf("unknown: %v\n%s", f.Unknown, text.String())
 }
 
-func TestCollectFactsGit(t *testing.T) {
+func TestCollectGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not on PATH")
 	}
@@ -107,7 +107,7 @@ func TestCollectFactsGit(t *testing.T) {
 	}
 	collect := func() *GitFacts {
 		t.Helper()
-		return CollectFacts(context.Background(), FactsOptions{Dir: dir, Command: []string{"true"}}).Git
+		return Collect(context.Background(), Options{Dir: dir, Command: []string{"true"}}).Git
 	}
 
 	if g := collect(); g != nil {
@@ -139,11 +139,11 @@ func TestCollectFactsGit(t *testing.T) {
 	}
 }
 
-// TestCollectFactsProbeTimeout gives CollectFacts runners that never finish
-// in time. CollectFacts must come back by itself, with every probe marked
+// TestCollectProbeTimeout gives Collect runners that never finish
+// in time. Collect must come back by itself, with every probe marked
 // unknown: were it to wait for the runner, the blocking runner would hang
 // the test.
-func TestCollectFactsProbeTimeout(t *testing.T) {
+func TestCollectProbeTimeout(t *testing.T) {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Skip("sleep is not on PATH")
 	}
@@ -178,7 +178,7 @@ func TestCollectFactsProbeTimeout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := tt.ctx()
 			defer cancel()
-			f := CollectFacts(ctx, FactsOptions{
+			f := Collect(ctx, Options{
 				Dir:     t.TempDir(),
 				Command: []string{"cargo", "bench"},
 				Run:     tt.run,
@@ -283,11 +283,11 @@ func TestFactsWriteTextError(t *testing.T) {
 	}
 }
 
-// BenchmarkCollectFacts measures one whole collection on this machine, with
+// BenchmarkCollect measures one whole collection on this machine, with
 // the Rust probes a `cargo bench` command asks for.
-func BenchmarkCollectFacts(b *testing.B) {
+func BenchmarkCollect(b *testing.B) {
 	dir := b.TempDir()
 	for b.Loop() {
-		CollectFacts(context.Background(), FactsOptions{Dir: dir, Command: []string{"cargo", "bench"}})
+		Collect(context.Background(), Options{Dir: dir, Command: []string{"cargo", "bench"}})
 	}
 }

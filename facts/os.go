@@ -1,4 +1,4 @@
-package capture
+package facts
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 
 // osSection reads os-release and uname. It does not use gopsutil's
 // host.Info: that also reads the hostname and host id, which perfcap must
-// not collect, and may run lsb_release behind FactsOptions.Run's back.
+// not collect, and may run lsb_release behind Options.Run's back.
 func (c *factsCollector) osSection(ctx context.Context) func(*Facts) {
 	rel, relErr := readOSRelease(c.root)
 	kernel, kernelErr := host.KernelVersionWithContext(ctx)

@@ -1,4 +1,4 @@
-package capture
+package facts
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 	"time"
 )
 
-// DefaultProbeTimeout bounds one fact probe when FactsOptions.Timeout is zero.
+// DefaultProbeTimeout bounds one fact probe when Options.Timeout is zero.
 const DefaultProbeTimeout = 2 * time.Second
 
-// factsGrace is how long CollectFacts waits past the probe timeout for
+// factsGrace is how long Collect waits past the probe timeout for
 // sections that read files rather than run commands; a read stuck on a dead
 // network mount must not hold up the run.
 const factsGrace = 500 * time.Millisecond
 
-// FactsOptions configures CollectFacts.
-type FactsOptions struct {
+// Options configures Collect.
+type Options struct {
 	// Dir is the command's working directory; empty means perfcap's own.
 	Dir string
 	// Command is the command's argv; its first word decides which toolchain
@@ -28,7 +28,7 @@ type FactsOptions struct {
 	// Go).
 	Command []string
 	// Env is the allowlisted, already-redacted environment of the command
-	// (RUSTFLAGS, CARGO_PROFILE_* ...). The caller filters it; CollectFacts
+	// (RUSTFLAGS, CARGO_PROFILE_* ...). The caller filters it; Collect
 	// copies it into Facts.Environment as it is and reads Cargo overrides
 	// from it.
 	Env map[string]string
@@ -77,7 +77,7 @@ type Facts struct {
 	// Cargo is the Cargo project around the working directory; nil when no
 	// Cargo.toml is found.
 	Cargo *CargoFacts `json:"cargo,omitempty"`
-	// Environment is FactsOptions.Env as given.
+	// Environment is Options.Env as given.
 	Environment map[string]string `json:"environment,omitempty"`
 	// Unknown maps each fact that could not be read, by its JSON path (such
 	// as "cpu.governor" or "toolchain.rustc"), to the reason.
@@ -181,12 +181,12 @@ type SystemFacts struct {
 	KptrRestrict *int `json:"kptr_restrict,omitempty"`
 }
 
-// CollectFacts reads the facts of the machine, the toolchain and the project
+// Collect reads the facts of the machine, the toolchain and the project
 // in opts.Dir. Sections are read concurrently, so collection takes about as
 // long as the slowest probe, and never much longer than opts.Timeout: a
 // section still running then is recorded in Facts.Unknown and its late
 // result dropped. Cancelling ctx ends collection early the same way.
-func CollectFacts(ctx context.Context, opts FactsOptions) *Facts {
+func Collect(ctx context.Context, opts Options) *Facts {
 	start := time.Now()
 	c := newFactsCollector(opts)
 	f := &Facts{Collected: start}
@@ -266,8 +266,8 @@ type factsCollector struct {
 	timeout time.Duration
 }
 
-// newFactsCollector applies the defaults of FactsOptions.
-func newFactsCollector(opts FactsOptions) *factsCollector {
+// newFactsCollector applies the defaults of Options.
+func newFactsCollector(opts Options) *factsCollector {
 	c := &factsCollector{
 		root:    "/",
 		argv:    opts.Command,
