@@ -1,5 +1,7 @@
 package capture
 
+import "github.com/perfcap/perfcap/format"
+
 // Sample is one reading of the whole measured tree at a point on the
 // sampling schedule.
 type Sample struct {
@@ -19,19 +21,16 @@ type Sample struct {
 	// SystemAvailable is the machine's available memory in bytes.
 	SystemAvailable uint64
 	// Procs holds one entry per live process of the tree.
-	Procs []ProcSample
+	Procs []format.ProcSample
 }
 
-// ProcSample is one process's reading within a Sample.
-type ProcSample struct {
-	PID int
-	// PPID is the parent at this sample.
-	PPID    int
-	Name    string
-	UserSec float64 // cumulative user CPU seconds
-	SysSec  float64 // cumulative system CPU seconds
-	RSS     uint64
-	Threads int
+// Row returns s as a row of timeline.csv.
+func (s *Sample) Row() format.TimelineRow {
+	return format.TimelineRow{
+		T: s.T, TreeCPUPercent: s.TreeCPUPercent, TreeRSS: s.TreeRSS,
+		Processes: s.Processes, Threads: s.Threads,
+		SystemCPUPercent: s.SystemCPUPercent, SystemAvailable: s.SystemAvailable,
+	}
 }
 
 // Process is everything perfcap learned about one process of the tree over
@@ -52,4 +51,21 @@ type Process struct {
 	CPUSeconds float64
 	// PeakRSS is the largest of VmHWM and the sampled RSS.
 	PeakRSS uint64
+}
+
+// ProcessRows turns procs into the rows of processes.csv. argv redacts
+// each command line before it is joined; nil keeps them as they are.
+func ProcessRows(procs []Process, argv func([]string) []string) []format.Process {
+	rows := make([]format.Process, len(procs))
+	for i, p := range procs {
+		words := p.Argv
+		if argv != nil {
+			words = argv(words)
+		}
+		rows[i] = format.Process{
+			PID: p.PID, PPID: p.PPID, Name: p.Name, Argv: format.ShellJoin(words),
+			Start: p.Start, End: p.End, CPUSeconds: p.CPUSeconds, PeakRSS: p.PeakRSS,
+		}
+	}
+	return rows
 }

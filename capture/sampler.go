@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
 )
 
@@ -271,10 +272,10 @@ func (s *Sampler) Sample(now time.Time) (Sample, error) {
 		smp.Threads += tp.threads
 		smp.TreeRSS += tp.rss
 	}
-	smp.Procs = make([]ProcSample, 0, smp.Processes)
+	smp.Procs = make([]format.ProcSample, 0, smp.Processes)
 	for _, tp := range s.present {
 		if tp.state == alive {
-			smp.Procs = append(smp.Procs, ProcSample{
+			smp.Procs = append(smp.Procs, format.ProcSample{
 				PID:     tp.info.PID,
 				PPID:    tp.ppid,
 				Name:    tp.info.Name,

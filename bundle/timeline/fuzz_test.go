@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/format"
 )
 
 // seedFiles adds every testdata file whose name ends in suffix to f.
@@ -66,7 +68,7 @@ func FuzzReadProcesses(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		procs, err := ReadProcesses(bytes.NewReader(data))
+		procs, err := format.ReadProcesses(bytes.NewReader(data))
 		if err != nil && !strings.Contains(err.Error(), "processes.csv") {
 			t.Fatalf("error names no file: %v", err)
 		}

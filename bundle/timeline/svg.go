@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/perfcap/perfcap/format"
 )
 
 // Options configures WriteSVG. The zero value draws the tree alone.
@@ -25,7 +27,7 @@ type Options struct {
 	// (system_cpu_percent × NumCPU), as a faint line. It needs NumCPU.
 	SystemCPU bool
 	// Processes, from ReadProcesses, are marked by their start times.
-	Processes []Process
+	Processes []format.Process
 	// Trend, when not nil, draws a fitted memory trend over the RSS panel
 	// and shades the warm-up before it.
 	Trend *Trend

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/format"
 )
 
 var update = flag.Bool("update-timeline", false, "rewrite the golden SVG files in testdata")
@@ -27,7 +29,7 @@ func demoOptions(t *testing.T) Options {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	procs, err := ReadProcesses(f)
+	procs, err := format.ReadProcesses(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestWriteSVGEscapes(t *testing.T) {
 	evil := `<script>alert("x")</script> & ]]> ` + "\x01\xff"
 	svg := render(t, tl, Options{
 		Title:     evil,
-		Processes: []Process{{PID: 7, Name: evil, Argv: evil, Start: 1}},
+		Processes: []format.Process{{PID: 7, Name: evil, Argv: evil, Start: 1}},
 		Trend:     &Trend{Since: 1, Until: 4, Intercept: 1 << 20, Slope: 1 << 20, Label: evil},
 		Markers:   []Marker{{T: 2, Label: evil, Kind: evil}, {T: 2.001, Label: evil, Kind: MarkerAlert}},
 	})
@@ -207,9 +209,9 @@ func TestWriteSVGTooFewSamples(t *testing.T) {
 // clustered into a few markers, each naming a few processes.
 func TestManyProcessStarts(t *testing.T) {
 	tl := readFile(t, "testdata/demo-timeline.csv", 0)
-	var procs []Process
+	var procs []format.Process
 	for i := range 1000 {
-		procs = append(procs, Process{PID: 100 + i, Name: "cc1", Argv: "cc1 x.c", Start: 1 + float64(i)/1000})
+		procs = append(procs, format.Process{PID: 100 + i, Name: "cc1", Argv: "cc1 x.c", Start: 1 + float64(i)/1000})
 	}
 	svg := render(t, tl, Options{Processes: procs})
 	wellFormed(t, svg)

@@ -3,6 +3,8 @@ package timeline
 import (
 	"io"
 	"math"
+
+	"github.com/perfcap/perfcap/format"
 )
 
 // DefaultBuckets is the bucket count ReadTimeline uses for maxBuckets ≤ 0:
@@ -85,7 +87,7 @@ func ReadTimeline(r io.Reader, maxBuckets int) (*Timeline, error) {
 	if maxBuckets <= 0 {
 		maxBuckets = DefaultBuckets
 	}
-	rd := NewReader(r)
+	rd := format.NewTimelineReader(r)
 	tl := &Timeline{Width: minWidth}
 	// slots is indexed by bucket number; empty slots have Samples == 0.
 	slots := make([]Bucket, 0, maxBuckets)
@@ -151,7 +153,7 @@ func halve(slots []Bucket) []Bucket {
 	return slots[:n]
 }
 
-func (b *Bucket) add(r Row) {
+func (b *Bucket) add(r format.TimelineRow) {
 	first := b.Samples == 0
 	if first {
 		b.First, b.MinAvailable = r.T, r.SystemAvailable

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/format"
 )
 
 // TestKilledWriter simulates a watch killed with SIGKILL: the rows it
@@ -18,7 +20,7 @@ func TestKilledWriter(t *testing.T) {
 	w, dir := newSpool(t)
 	flushed := testSamples(6)
 	for _, s := range flushed {
-		if err := w.Sample(s, Extra{FDs: 20, PSS: 4096, USS: 2048, HavePSS: true}); err != nil {
+		if err := w.Sample(s, format.WatchRow{FDs: 20, PSS: 4096, USS: 2048, HavePSS: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,10 +81,10 @@ func TestKilledWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := NewWatchReader(f)
+	r := format.NewWatchReader(f)
 	n := 0
 	for r.Scan() {
-		if want := (WatchRow{T: flushed[n].T, FDs: 20, PSS: 4096, USS: 2048, HavePSS: true}); r.Row() != want {
+		if want := (format.WatchRow{T: flushed[n].T, FDs: 20, PSS: 4096, USS: 2048, HavePSS: true}); r.Row() != want {
 			t.Errorf("watch.csv row %d = %+v, want %+v", n, r.Row(), want)
 		}
 		n++

@@ -2,7 +2,6 @@ package spool
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,30 +46,6 @@ func FuzzParseEvents(f *testing.F) {
 		}
 		if !reflect.DeepEqual(again, evs) {
 			t.Fatalf("round trip: %+v, want %+v", again, evs)
-		}
-	})
-}
-
-func FuzzWatchReader(f *testing.F) {
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r := NewWatchReader(strings.NewReader(string(b)))
-		for r.Scan() {
-			row := r.Row()
-			if math.IsNaN(row.T) || math.IsInf(row.T, 0) || row.T < 0 {
-				t.Fatalf("row with time %v", row.T)
-			}
-			if row.FDs < 0 {
-				t.Fatalf("row with %d fds", row.FDs)
-			}
-			if !row.HavePSS && (row.PSS != 0 || row.USS != 0) {
-				t.Fatalf("row without PSS has pss %d uss %d", row.PSS, row.USS)
-			}
-		}
-		if err := r.Err(); err != nil {
-			checkOneLine(t, err, "watch.csv:")
-		}
-		if r.Scan() {
-			t.Fatal("Scan returned true after it had stopped")
 		}
 	})
 }

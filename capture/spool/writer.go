@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Version is the spool format written by this perfcap; ReadMeta refuses
@@ -29,17 +31,11 @@ const (
 	EventsFile         = "events.jsonl"
 )
 
-// WatchHeader is the first line of watch.csv.
-const WatchHeader = "t_seconds,fds,pss_bytes,uss_bytes"
-
 // How often buffered rows reach the kernel, and the disk.
 const (
 	FlushEvery = 2 * time.Second
 	SyncEvery  = 10 * time.Second
 )
-
-// watchFlushAt is how much of watch.csv is buffered at most.
-const watchFlushAt = 32 << 10
 
 // ErrNotSpool means a directory holds no meta.json: it is not a spool.
 var ErrNotSpool = errors.New("spool: not a watch spool (no meta.json)")
@@ -97,14 +93,6 @@ type Event struct {
 	Argv []string `json:"argv,omitempty"`
 }
 
-// Extra holds what a watch measures beyond a Sample: open file
-// descriptors and, with --pss, PSS and USS of the tree.
-type Extra struct {
-	FDs      int
-	PSS, USS uint64
-	HavePSS  bool
-}
-
 // Writer appends a watch's samples and events to a spool. It is not safe
 // for concurrent use.
 type Writer struct {
@@ -112,9 +100,9 @@ type Writer struct {
 	lock                  *os.File
 	tlFile, psFile, wFile *os.File
 	evFile                *os.File
-	tl                    *capture.TimelineWriter
-	ps                    *capture.ProcessSampleWriter
-	wbuf                  []byte
+	tl                    *format.TimelineWriter
+	ps                    *format.ProcessSampleWriter
+	wr                    *format.WatchWriter
 	lastFlush, lastSync   time.Time
 	err                   error
 }
@@ -168,9 +156,9 @@ func Create(dir string, m Meta) (w *Writer, err error) {
 	if w.evFile, err = create(EventsFile); err != nil {
 		return nil, err
 	}
-	w.tl = capture.NewTimelineWriter(w.tlFile)
-	w.ps = capture.NewProcessSampleWriter(w.psFile)
-	w.wbuf = append(w.wbuf, WatchHeader+"\n"...)
+	w.tl = format.NewTimelineWriter(w.tlFile)
+	w.ps = format.NewProcessSampleWriter(w.psFile)
+	w.wr = format.NewWatchWriter(w.wFile)
 	now := time.Now()
 	w.lastFlush, w.lastSync = now, now
 	// The headers go out at once, so even an empty spool reads as one.
@@ -183,41 +171,19 @@ func Create(dir string, m Meta) (w *Writer, err error) {
 // Dir returns the spool's directory.
 func (w *Writer) Dir() string { return w.dir }
 
-// Sample appends the rows of one sample, flushing them when FlushEvery
-// has passed since the last flush (and syncing after SyncEvery). The first
-// error sticks.
-func (w *Writer) Sample(s capture.Sample, x Extra) error {
+// Sample appends the rows of one sample: s to timeline.csv and
+// process_samples.csv, x (what a watch measures beyond a Sample; its T is
+// set to s.T) to watch.csv. Rows are flushed when FlushEvery has passed
+// since the last flush (and synced after SyncEvery). The first error
+// sticks.
+func (w *Writer) Sample(s capture.Sample, x format.WatchRow) error {
 	if w.err != nil {
 		return w.err
 	}
-	if err := w.tl.Write(s); err != nil {
+	x.T = s.T
+	if err := cmp.Or(w.tl.Write(s.Row()), w.ps.Write(s.T, s.Procs), w.wr.Write(x)); err != nil {
 		w.err = err
 		return err
-	}
-	if err := w.ps.Write(s); err != nil {
-		w.err = err
-		return err
-	}
-	b := strconv.AppendFloat(w.wbuf, s.T, 'f', 3, 64)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(x.FDs), 10)
-	b = append(b, ',')
-	if x.HavePSS {
-		b = strconv.AppendUint(b, x.PSS, 10)
-	}
-	b = append(b, ',')
-	if x.HavePSS {
-		b = strconv.AppendUint(b, x.USS, 10)
-	}
-	w.wbuf = append(b, '\n')
-	if len(w.wbuf) >= watchFlushAt {
-		// Whole rows out, as the CSV writers do: bounded memory even
-		// when samples come faster than FlushEvery passes.
-		if _, err := w.wFile.Write(w.wbuf); err != nil {
-			w.err = err
-			return err
-		}
-		w.wbuf = w.wbuf[:0]
 	}
 	now := time.Now()
 	if now.Sub(w.lastFlush) >= FlushEvery {
@@ -261,20 +227,9 @@ func (w *Writer) Flush(sync bool) error {
 		return w.err
 	}
 	w.lastFlush = time.Now()
-	if err := w.tl.Flush(); err != nil {
+	if err := cmp.Or(w.tl.Flush(), w.ps.Flush(), w.wr.Flush()); err != nil {
 		w.err = err
 		return err
-	}
-	if err := w.ps.Flush(); err != nil {
-		w.err = err
-		return err
-	}
-	if len(w.wbuf) > 0 {
-		if _, err := w.wFile.Write(w.wbuf); err != nil {
-			w.err = err
-			return err
-		}
-		w.wbuf = w.wbuf[:0]
 	}
 	if !sync {
 		return nil

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 )
 
 // testMeta is a realistic meta.json for a command-mode watch.
@@ -45,7 +46,7 @@ func testSamples(n int) []capture.Sample {
 			Threads:          9,
 			SystemCPUPercent: 33.3,
 			SystemAvailable:  8 << 30,
-			Procs: []capture.ProcSample{
+			Procs: []format.ProcSample{
 				{PID: 100, PPID: 1, Name: "server", UserSec: t / 2, SysSec: t / 10, RSS: 80 << 20, Threads: 8},
 				{PID: 101, PPID: 100, Name: "worker, \"quoted\"", UserSec: t / 4, SysSec: 0, RSS: uint64(20<<20 + i<<20), Threads: 1},
 			},
@@ -54,17 +55,17 @@ func testSamples(n int) []capture.Sample {
 	return ss
 }
 
-// captureCSV returns what the capture package's writers produce for ss:
+// captureCSV returns what the format package's writers produce for ss:
 // the spool must hold the bundle's format byte for byte.
 func captureCSV(t *testing.T, ss []capture.Sample) (timeline, procs string) {
 	t.Helper()
 	var tb, pb bytes.Buffer
-	tw, pw := capture.NewTimelineWriter(&tb), capture.NewProcessSampleWriter(&pb)
+	tw, pw := format.NewTimelineWriter(&tb), format.NewProcessSampleWriter(&pb)
 	for _, s := range ss {
-		if err := tw.Write(s); err != nil {
+		if err := tw.Write(s.Row()); err != nil {
 			t.Fatal(err)
 		}
-		if err := pw.Write(s); err != nil {
+		if err := pw.Write(s.T, s.Procs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +124,7 @@ func TestCreate(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{TimelineFile, emptyTL},
 		{ProcessSamplesFile, emptyPS},
-		{WatchFile, WatchHeader + "\n"},
+		{WatchFile, format.WatchHeader + "\n"},
 		{EventsFile, ""},
 		{LockFile, strconv.Itoa(os.Getpid()) + "\n"},
 	} {
@@ -212,7 +213,7 @@ func TestSampleRows(t *testing.T) {
 	w, dir := newSpool(t)
 	ss := testSamples(5)
 	for _, s := range ss {
-		if err := w.Sample(s, Extra{FDs: 12}); err != nil {
+		if err := w.Sample(s, format.WatchRow{FDs: 12}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,7 +238,7 @@ func TestSampleRows(t *testing.T) {
 	// More samples append; Close flushes them.
 	more := testSamples(8)[5:]
 	for _, s := range more {
-		if err := w.Sample(s, Extra{FDs: 12}); err != nil {
+		if err := w.Sample(s, format.WatchRow{FDs: 12}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -257,26 +258,26 @@ func TestWatchRows(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		t     []float64
-		extra []Extra
+		extra []format.WatchRow
 		want  string
-		rows  []WatchRow
+		rows  []format.WatchRow
 	}{
 		{
 			name:  "without PSS",
 			t:     []float64{0, 1.5, 2.0004},
-			extra: []Extra{{FDs: 3}, {FDs: 0}, {FDs: 1024}},
+			extra: []format.WatchRow{{FDs: 3}, {FDs: 0}, {FDs: 1024}},
 			want:  "0.000,3,,\n1.500,0,,\n2.000,1024,,\n",
-			rows:  []WatchRow{{T: 0, FDs: 3}, {T: 1.5, FDs: 0}, {T: 2, FDs: 1024}},
+			rows:  []format.WatchRow{{T: 0, FDs: 3}, {T: 1.5, FDs: 0}, {T: 2, FDs: 1024}},
 		},
 		{
 			name: "with PSS",
 			t:    []float64{0.25, 1.25},
-			extra: []Extra{
+			extra: []format.WatchRow{
 				{FDs: 7, PSS: 123456789, USS: 100000000, HavePSS: true},
 				{FDs: 8, PSS: 0, USS: 0, HavePSS: true},
 			},
 			want: "0.250,7,123456789,100000000\n1.250,8,0,0\n",
-			rows: []WatchRow{
+			rows: []format.WatchRow{
 				{T: 0.25, FDs: 7, PSS: 123456789, USS: 100000000, HavePSS: true},
 				{T: 1.25, FDs: 8, HavePSS: true},
 			},
@@ -284,12 +285,12 @@ func TestWatchRows(t *testing.T) {
 		{
 			name: "PSS lost midway",
 			t:    []float64{1, 2},
-			extra: []Extra{
+			extra: []format.WatchRow{
 				{FDs: 5, PSS: 4096, USS: 2048, HavePSS: true},
 				{FDs: 5, PSS: 999, USS: 999}, // not HavePSS: the figures are ignored
 			},
 			want: "1.000,5,4096,2048\n2.000,5,,\n",
-			rows: []WatchRow{{T: 1, FDs: 5, PSS: 4096, USS: 2048, HavePSS: true}, {T: 2, FDs: 5}},
+			rows: []format.WatchRow{{T: 1, FDs: 5, PSS: 4096, USS: 2048, HavePSS: true}, {T: 2, FDs: 5}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,7 +303,7 @@ func TestWatchRows(t *testing.T) {
 			if err := w.Flush(false); err != nil {
 				t.Fatal(err)
 			}
-			want := WatchHeader + "\n" + tc.want
+			want := format.WatchHeader + "\n" + tc.want
 			if got := readFile(t, dir, WatchFile); got != want {
 				t.Errorf("watch.csv = %q, want %q", got, want)
 			}
@@ -311,8 +312,8 @@ func TestWatchRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			var rows []WatchRow
-			r := NewWatchReader(f)
+			var rows []format.WatchRow
+			r := format.NewWatchReader(f)
 			for r.Scan() {
 				rows = append(rows, r.Row())
 			}
@@ -499,7 +500,7 @@ func TestClosedWriter(t *testing.T) {
 	}{
 		{"Close", w.Close},
 		{"Flush", func() error { return w.Flush(true) }},
-		{"Sample", func() error { return w.Sample(testSamples(1)[0], Extra{FDs: 1}) }},
+		{"Sample", func() error { return w.Sample(testSamples(1)[0], format.WatchRow{FDs: 1}) }},
 		{"Event", func() error { return w.Event(Event{Kind: "end"}) }},
 	} {
 		if err := tc.call(); !errors.Is(err, os.ErrClosed) {

@@ -24,6 +24,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/facts"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -311,10 +312,10 @@ type recorder struct {
 	w            *bundle.Writer
 	timelineFile *os.File
 	timelineBuf  *bufio.Writer
-	timeline     *capture.TimelineWriter
+	timeline     *format.TimelineWriter
 	procFile     *os.File
 	procBuf      *bufio.Writer
-	procSamples  *capture.ProcessSampleWriter
+	procSamples  *format.ProcessSampleWriter
 	// The logs are captured raw and redacted when written out: redacting
 	// only the bytes kept costs far less than redacting a gigabyte stream.
 	stdoutCap, stderrCap *capture.LogCapture
@@ -330,13 +331,13 @@ func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*rec
 		return nil, err
 	}
 	r.timelineBuf = bufio.NewWriter(r.timelineFile)
-	r.timeline = capture.NewTimelineWriter(r.timelineBuf)
+	r.timeline = format.NewTimelineWriter(r.timelineBuf)
 	if r.procFile, err = w.Create("process_samples.csv"); err != nil {
 		r.timelineFile.Close()
 		return nil, err
 	}
 	r.procBuf = bufio.NewWriter(r.procFile)
-	r.procSamples = capture.NewProcessSampleWriter(r.procBuf)
+	r.procSamples = format.NewProcessSampleWriter(r.procBuf)
 	r.stdoutCap = capture.NewLogCapture(head, tail)
 	r.stderrCap = capture.NewLogCapture(head, tail)
 	r.red = red
@@ -350,11 +351,11 @@ func (r *recorder) sample(s capture.Sample) {
 	if r.err != nil {
 		return
 	}
-	if err := r.timeline.Write(s); err != nil {
+	if err := r.timeline.Write(s.Row()); err != nil {
 		r.err = err
 		return
 	}
-	if r.err = r.procSamples.Write(s); r.err != nil {
+	if r.err = r.procSamples.Write(s.T, s.Procs); r.err != nil {
 		return
 	}
 	if now := time.Now(); now.Sub(r.flushed) >= spool.FlushEvery {
@@ -383,7 +384,7 @@ func (r *recorder) finish(res *capture.Result, sum *bundleSummary, machine *fact
 			if err != nil {
 				return err
 			}
-			if err := capture.WriteProcessesCSV(f, res.Processes, red.Argv); err != nil {
+			if err := format.WriteProcesses(f, capture.ProcessRows(res.Processes, red.Argv)); err != nil {
 				f.Close()
 				return err
 			}

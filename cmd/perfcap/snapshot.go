@@ -20,6 +20,7 @@ import (
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 )
 
 // snapshotReq asks for one snapshot bundle.
@@ -173,7 +174,7 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 }
 
 // addSnapshotFiles adds the evidence of the moment to a snapshot bundle.
-func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *bundleSummary, procs []capture.ProcSample, root int) {
+func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *bundleSummary, procs []format.ProcSample, root int) {
 	for _, p := range procs {
 		for _, name := range []string{"status", "smaps_rollup"} {
 			b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), name))
@@ -200,7 +201,7 @@ func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum 
 // and CPU counted as the command's, in processes.csv, able to trip an rss
 // alert) and Run's reaper may take its exit status from os/exec. That is
 // why this does not use finishPerf, whose perf script is a plain child.
-func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int, procs []capture.ProcSample) {
+func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int, procs []format.ProcSample) {
 	dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
 	if err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))

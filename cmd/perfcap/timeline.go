@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/timeline"
+	"github.com/perfcap/perfcap/format"
 )
 
 // addTimelineSVG draws timeline.svg from the staged timeline.csv and
@@ -27,7 +28,7 @@ func addTimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.O
 	}
 	opts := timeline.Options{Title: title, NumCPU: runtime.NumCPU(), SystemCPU: true}
 	if pf, err := open("processes.csv"); err == nil {
-		opts.Processes, _ = timeline.ReadProcesses(pf)
+		opts.Processes, _ = format.ReadProcesses(pf)
 		pf.Close()
 	}
 	for _, d := range decorate {

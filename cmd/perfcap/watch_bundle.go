@@ -26,6 +26,7 @@ import (
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
+	"github.com/perfcap/perfcap/format"
 )
 
 // watchSummary is the watch part of summary.json.
@@ -259,7 +260,7 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error 
 	ws := sum.Watch
 	series := trend.NewSeries(time.Duration(wb.meta.IntervalSeconds * float64(time.Second)))
 	var sysSum float64
-	r := timeline.NewReader(f)
+	r := format.NewTimelineReader(f)
 	for r.Scan() {
 		row := r.Row()
 		s.Samples++
@@ -470,7 +471,7 @@ func writeProcesses(w *bundle.Writer, procs []capture.Process) error {
 		return err
 	}
 	// Command lines here come from the spool's meta, already redacted.
-	err = capture.WriteProcessesCSV(f, procs, nil)
+	err = format.WriteProcesses(f, capture.ProcessRows(procs, nil))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -487,7 +488,7 @@ func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *watchSummary) error {
 		return err
 	}
 	defer f.Close()
-	r := spool.NewWatchReader(f)
+	r := format.NewWatchReader(f)
 	for r.Scan() {
 		row := r.Row()
 		ws.MaxFDs = max(ws.MaxFDs, row.FDs)

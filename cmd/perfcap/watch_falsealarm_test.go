@@ -10,6 +10,7 @@ import (
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/format"
 )
 
 // TestGrowthAlertFalseAlarms measures how often a growth alert fires on
@@ -40,7 +41,7 @@ func TestGrowthAlertFalseAlarms(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := newWatcher(sp, []alert.Rule{rule}, trendOptions(m), time.Second, false)
-		w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{}, nil }
+		w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{}, nil }
 		hit := false
 		w.fire = func(firedAlert) { hit = true }
 		period := minPeriod + rng.IntN(maxPeriod-minPeriod) // a GC cycle

@@ -18,6 +18,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/format"
 )
 
 // weekEnv names the directory a child test process feeds a week into.
@@ -68,8 +69,8 @@ func feedWeek(dir string) (weekResult, error) {
 		rules = append(rules, r)
 	}
 	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
-	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 40}, nil }
-	procs := []capture.ProcSample{
+	w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{FDs: 40}, nil }
+	procs := []format.ProcSample{
 		{PID: 4242, PPID: 1, Name: "vm-server", Threads: 16},
 		{PID: 4250, PPID: 4242, Name: "vm-worker", Threads: 4, RSS: 30 << 20},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -30,15 +31,15 @@ func smallSpool(t testing.TB) string {
 	}
 	out := sp.Log("stdout", 64, 128)
 	for i := range 60 {
-		procs := []capture.ProcSample{{PID: 100, PPID: 1, Name: "server", UserSec: float64(i) / 10, RSS: uint64(10<<20 + i<<16)}}
+		procs := []format.ProcSample{{PID: 100, PPID: 1, Name: "server", UserSec: float64(i) / 10, RSS: uint64(10<<20 + i<<16)}}
 		if i > 20 {
-			procs = append(procs, capture.ProcSample{PID: 101, PPID: 100, Name: "worker, \"quoted\"", SysSec: 0.5, RSS: 1 << 20})
+			procs = append(procs, format.ProcSample{PID: 101, PPID: 100, Name: "worker, \"quoted\"", SysSec: 0.5, RSS: 1 << 20})
 		}
 		var rss uint64
 		for _, p := range procs {
 			rss += p.RSS
 		}
-		if err := sp.Sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: len(procs), Procs: procs}, spool.Extra{FDs: 9}); err != nil {
+		if err := sp.Sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: len(procs), Procs: procs}, format.WatchRow{FDs: 9}); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(out, "request %d served\n", i)

@@ -12,6 +12,7 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/format"
 )
 
 // recentWindow is how many samples a watch keeps at full resolution in
@@ -39,7 +40,7 @@ type watcher struct {
 	growingRuns               int // consecutive analyses that said growing
 
 	// extra measures what a Sample lacks (fds, PSS); tests replace it.
-	extra func(capture.Sample) (spool.Extra, error)
+	extra func(capture.Sample) (format.WatchRow, error)
 	// extraWarned is set once a failure of extra was reported.
 	extraWarned bool
 	// argv reads and redacts a new process's command line; nil records
@@ -50,7 +51,7 @@ type watcher struct {
 	procEvents        int
 
 	last     capture.Sample
-	lastX    spool.Extra
+	lastX    format.WatchRow
 	peakRSS  uint64
 	samples  int
 	spoolErr error
@@ -92,7 +93,7 @@ func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, inter
 		// would find nothing new.
 		w.analyzeEvery = max(bw.Seconds(), interval.Seconds())
 	}
-	w.extra = func(s capture.Sample) (spool.Extra, error) { return measureExtra(s, pss) }
+	w.extra = func(s capture.Sample) (format.WatchRow, error) { return measureExtra(s, pss) }
 	return w
 }
 
@@ -100,8 +101,8 @@ func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, inter
 // and, with pss, sums their PSS and USS. Processes that ended or cannot be
 // read (another user's, without privileges) count as nothing; the first
 // refusal is returned, so the watch can say the figures are partial.
-func measureExtra(s capture.Sample, pss bool) (spool.Extra, error) {
-	var x spool.Extra
+func measureExtra(s capture.Sample, pss bool) (format.WatchRow, error) {
+	var x format.WatchRow
 	var refused error
 	keep := func(err error) {
 		if refused == nil && errors.Is(err, os.ErrPermission) {
@@ -190,7 +191,7 @@ func (w *watcher) noteNewProcesses(s capture.Sample) {
 }
 
 // checkAlerts fires each rule at most once per watch.
-func (w *watcher) checkAlerts(s capture.Sample, x spool.Extra) {
+func (w *watcher) checkAlerts(s capture.Sample, x format.WatchRow) {
 	if len(w.rules) == 0 {
 		return
 	}
@@ -301,8 +302,8 @@ func (w *watcher) event(e spool.Event) {
 }
 
 // lastProcs returns the processes of the last sample.
-func (w *watcher) lastProcs() []capture.ProcSample {
+func (w *watcher) lastProcs() []format.ProcSample {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]capture.ProcSample(nil), w.last.Procs...)
+	return append([]format.ProcSample(nil), w.last.Procs...)
 }

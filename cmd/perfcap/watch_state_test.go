@@ -13,6 +13,7 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Processes perfcap may not read (another user's, without root) make the
@@ -27,11 +28,11 @@ func TestWatcherWarnsOnceWhenRefused(t *testing.T) {
 	w := newWatcher(sp, nil, trendOptions(m), time.Second, false)
 	var stderr bytes.Buffer
 	w.warn = &stderr
-	w.extra = func(capture.Sample) (spool.Extra, error) {
-		return spool.Extra{}, fmt.Errorf("reading /proc/4242/fd: %w", os.ErrPermission)
+	w.extra = func(capture.Sample) (format.WatchRow, error) {
+		return format.WatchRow{}, fmt.Errorf("reading /proc/4242/fd: %w", os.ErrPermission)
 	}
 	for i := range 3 {
-		w.sample(capture.Sample{T: float64(i), TreeRSS: 1 << 20, Processes: 1, Procs: []capture.ProcSample{{PID: 4242, Name: "server", RSS: 1 << 20}}})
+		w.sample(capture.Sample{T: float64(i), TreeRSS: 1 << 20, Processes: 1, Procs: []format.ProcSample{{PID: 4242, Name: "server", RSS: 1 << 20}}})
 	}
 	if n := strings.Count(stderr.String(), "not counted"); n != 1 {
 		t.Errorf("warned %d times:\n%s", n, stderr.String())
@@ -68,7 +69,7 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 		rules = append(rules, r)
 	}
 	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
-	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 10}, nil }
+	w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{FDs: 10}, nil }
 	var fired []firedAlert
 	w.fire = func(a firedAlert) { fired = append(fired, a) }
 	// 10 MiB/min for 10 minutes: rss>100MiB at 10 min, growth as soon as
@@ -124,7 +125,7 @@ func TestWatcherStatusSuffix(t *testing.T) {
 	}
 	defer sp.Close()
 	w := newWatcher(sp, nil, trendOptions(spool.Meta{}), time.Second, false)
-	w.extra = func(capture.Sample) (spool.Extra, error) { return spool.Extra{FDs: 7}, nil }
+	w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{FDs: 7}, nil }
 	if got := w.statusSuffix(); got != "  fds 0" {
 		t.Errorf("before any sample: %q", got)
 	}

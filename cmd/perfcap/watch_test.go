@@ -15,6 +15,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -567,7 +568,7 @@ func TestWatchPSSAndKeepSpool(t *testing.T) {
 	// The mapping is private to the workload: PSS and USS count it whole.
 	within(t, "peak PSS MiB", float64(ws.PeakPSSBytes)/(1<<20), 21, 0.25)
 	within(t, "peak USS MiB", float64(ws.PeakUSSBytes)/(1<<20), 21, 0.25)
-	wr := spool.NewWatchReader(strings.NewReader(readBundleFiles(t, out)["watch.csv"]))
+	wr := format.NewWatchReader(strings.NewReader(readBundleFiles(t, out)["watch.csv"]))
 	withPSS := 0
 	for wr.Scan() {
 		if row := wr.Row(); row.HavePSS && row.PSS > 0 {

@@ -1,38 +1,20 @@
-package timeline
+package format
 
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 )
 
-// TimelineHeader is the first line of timeline.csv, as capture writes it.
-// Readers refuse any other: the columns are the format's version.
+// TimelineHeader is the first line of timeline.csv. Readers refuse any
+// other: the columns are the format's version.
 const TimelineHeader = "t_seconds,tree_cpu_percent,tree_rss_bytes,processes,threads,system_cpu_percent,system_available_bytes"
 
-// maxReportedErrors bounds how many bad rows a reader remembers, so a
-// garbage file of millions of lines is still read in constant memory.
-const maxReportedErrors = 10
-
-// maxLine is the longest line a reader accepts; a timeline row is under
-// 100 bytes, a processes.csv row holds a command line.
-const maxLine = 1 << 20
-
-// SyntaxError is a malformed line of a CSV file: File:Line: Msg.
-type SyntaxError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
-
-// Row is one line of timeline.csv: one sample of the tree and the machine.
-type Row struct {
+// TimelineRow is one line of timeline.csv: one sample of the tree and the machine.
+type TimelineRow struct {
 	// T is seconds since the command started.
 	T float64
 	// TreeCPUPercent is in percent of one core (200 is two cores busy).
@@ -45,7 +27,7 @@ type Row struct {
 	SystemAvailable  uint64
 }
 
-// Reader reads timeline.csv one row at a time:
+// TimelineReader reads timeline.csv one row at a time:
 //
 //	for r.Scan() { use(r.Row()) }
 //	if err := r.Err(); err != nil { … }
@@ -53,27 +35,25 @@ type Row struct {
 // A bad row is skipped and remembered, and reading goes on, so one torn
 // line does not lose a week of samples; Err reports the bad rows by line.
 // Rows must come in time order: a row earlier than the one before is bad.
-type Reader struct {
+type TimelineReader struct {
 	s      *bufio.Scanner
 	line   int
-	row    Row
+	row    TimelineRow
 	prevT  float64
-	errs   []error
-	bad    int
-	ioErr  error
+	errs   rowErrors
 	header bool
 }
 
-// NewReader returns a Reader of timeline.csv from r.
-func NewReader(r io.Reader) *Reader {
+// NewTimelineReader returns a TimelineReader of timeline.csv from r.
+func NewTimelineReader(r io.Reader) *TimelineReader {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 64<<10), maxLine)
-	return &Reader{s: s, prevT: math.Inf(-1)}
+	return &TimelineReader{s: s, prevT: math.Inf(-1), errs: rowErrors{file: "timeline.csv"}}
 }
 
 // Scan advances to the next good row, reporting false at the end of the
 // input or on a read error.
-func (r *Reader) Scan() bool {
+func (r *TimelineReader) Scan() bool {
 	for r.s.Scan() {
 		r.line++
 		b := bytes.TrimSuffix(r.s.Bytes(), []byte{'\r'})
@@ -95,7 +75,7 @@ func (r *Reader) Scan() bool {
 		return true
 	}
 	if err := r.s.Err(); err != nil {
-		r.ioErr = fmt.Errorf("timeline.csv:%d: %w", r.line+1, err)
+		r.errs.io = fmt.Errorf("timeline.csv:%d: %w", r.line+1, err)
 	} else if !r.header {
 		r.line = 1
 		r.fail("expected the header " + TimelineHeader + ", found an empty file")
@@ -104,30 +84,16 @@ func (r *Reader) Scan() bool {
 }
 
 // Row returns the row read by the last successful Scan.
-func (r *Reader) Row() Row { return r.row }
+func (r *TimelineReader) Row() TimelineRow { return r.row }
 
 // Err returns the bad rows (the first few, and how many more) and any read
 // error, joined; nil when every line was good.
-func (r *Reader) Err() error {
-	errs := r.errs
-	if r.bad > len(errs) {
-		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("timeline.csv: %d more bad rows", r.bad-len(errs)))
-	}
-	if r.ioErr != nil {
-		errs = append(errs[:len(errs):len(errs)], r.ioErr)
-	}
-	return errors.Join(errs...)
-}
+func (r *TimelineReader) Err() error { return r.errs.err() }
 
-func (r *Reader) fail(msg string) {
-	r.bad++
-	if len(r.errs) < maxReportedErrors {
-		r.errs = append(r.errs, &SyntaxError{File: "timeline.csv", Line: r.line, Msg: msg})
-	}
-}
+func (r *TimelineReader) fail(msg string) { r.errs.fail(r.line, msg) }
 
 // parse fills r.row from one line, or returns what was wrong with it.
-func (r *Reader) parse(b []byte) string {
+func (r *TimelineReader) parse(b []byte) string {
 	var f [7][]byte
 	n := 0
 	for n < len(f)-1 {
@@ -143,7 +109,7 @@ func (r *Reader) parse(b []byte) string {
 	if n != len(f) || bytes.IndexByte(b, ',') >= 0 {
 		return "expected 7 comma-separated fields"
 	}
-	var row Row
+	var row TimelineRow
 	var ok bool
 	if row.T, ok = parseNonNegative(f[0]); !ok {
 		return "expected t_seconds, a number of seconds ≥ 0, found " + quoteField(f[0])
@@ -174,22 +140,37 @@ func (r *Reader) parse(b []byte) string {
 	return ""
 }
 
-// parseNonNegative parses a finite number ≥ 0.
-func parseNonNegative(b []byte) (float64, bool) {
-	v, err := strconv.ParseFloat(string(b), 64)
-	return v, err == nil && v >= 0 && !math.IsInf(v, 0)
+// TimelineWriter writes timeline.csv, one row per sample, as the run goes.
+type TimelineWriter struct{ c csvWriter }
+
+// NewTimelineWriter returns a TimelineWriter writing to w.
+func NewTimelineWriter(w io.Writer) *TimelineWriter {
+	return &TimelineWriter{c: csvWriter{w: w, header: TimelineHeader + "\n"}}
 }
 
-// parseCount parses a whole number ≥ 0 that fits an int32.
-func parseCount(b []byte) (int, bool) {
-	v, err := strconv.ParseUint(string(b), 10, 31)
-	return int(v), err == nil
-}
-
-// quoteField quotes a bad field for an error message, cut to 40 bytes.
-func quoteField(b []byte) string {
-	if len(b) > 40 {
-		return strconv.Quote(string(b[:40])) + "…"
+// Write adds the row s. Rows are buffered; Flush writes them out.
+func (t *TimelineWriter) Write(s TimelineRow) error {
+	if t.c.err != nil {
+		return t.c.err
 	}
-	return strconv.Quote(string(b))
+	b := t.c.row()
+	b = appendFixed(b, s.T, secondsDecimals)
+	b = append(b, ',')
+	b = appendFixed(b, s.TreeCPUPercent, percentDecimals)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, s.TreeRSS, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(s.Processes), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(s.Threads), 10)
+	b = append(b, ',')
+	b = appendFixed(b, s.SystemCPUPercent, percentDecimals)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, s.SystemAvailable, 10)
+	b = append(b, '\n')
+	return t.c.done(b)
 }
+
+// Flush writes out the buffered rows, or the header alone when there are
+// none.
+func (t *TimelineWriter) Flush() error { return t.c.flush() }

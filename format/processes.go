@@ -1,4 +1,4 @@
-package timeline
+package format
 
 import (
 	"encoding/csv"
@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// ProcessesHeader is the first line of processes.csv, as capture writes it.
+// ProcessesHeader is the first line of processes.csv.
 const ProcessesHeader = "pid,ppid,name,argv,start_seconds,end_seconds,cpu_seconds,peak_rss_bytes"
 
 // Process is one line of processes.csv: one process of the tree.
@@ -26,8 +26,9 @@ type Process struct {
 	PeakRSS    uint64
 }
 
-// ReadProcesses reads processes.csv, sorted by start time. capture holds
-// every process in memory while it runs, so the file is as small as that.
+// ReadProcesses reads processes.csv, sorted by start time. Writers bound
+// the rows (a run lists the processes it held in memory, a watch at most
+// 10,000 ended ones), so the file is read whole.
 // A bad row is skipped; the error then lists the bad rows by line, and
 // the good rows are still returned.
 func ReadProcesses(r io.Reader) ([]Process, error) {
@@ -35,14 +36,8 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	var procs []Process
-	var errs []error
-	bad := 0
-	fail := func(line int, msg string) {
-		bad++
-		if len(errs) < maxReportedErrors {
-			errs = append(errs, &SyntaxError{File: "processes.csv", Line: line, Msg: msg})
-		}
-	}
+	errs := rowErrors{file: "processes.csv"}
+	fail := errs.fail
 	header := false
 	for {
 		rec, err := cr.Read()
@@ -52,7 +47,8 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return procs, errors.Join(append(errs, fmt.Errorf("reading processes.csv: %w", err))...)
+				errs.io = fmt.Errorf("reading processes.csv: %w", err)
+				return procs, errs.err()
 			}
 			fail(pe.Line, pe.Err.Error())
 			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
@@ -66,7 +62,7 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 			header = true
 			if strings.Join(rec, ",") != ProcessesHeader {
 				fail(line, "expected the header "+ProcessesHeader)
-				return procs, errors.Join(errs...)
+				return procs, errs.err()
 			}
 			continue
 		}
@@ -80,9 +76,6 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 	if !header {
 		fail(1, "expected the header "+ProcessesHeader+", found an empty file")
 	}
-	if bad > len(errs) {
-		errs = append(errs, fmt.Errorf("processes.csv: %d more bad rows", bad-len(errs)))
-	}
 	slices.SortStableFunc(procs, func(a, b Process) int {
 		switch {
 		case a.Start < b.Start:
@@ -92,7 +85,7 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 		}
 		return a.PID - b.PID
 	})
-	return procs, errors.Join(errs...)
+	return procs, errs.err()
 }
 
 // parseProcess parses one record of processes.csv, or says what was wrong.
@@ -126,4 +119,37 @@ func parseProcess(rec []string) (Process, string) {
 		return p, "expected peak_rss_bytes, a whole number of bytes, found " + quoteField([]byte(rec[7]))
 	}
 	return p, ""
+}
+
+// WriteProcesses writes processes.csv, one row per process. Argv is
+// written as it is: callers redact and join command lines first (see
+// ShellJoin). end_seconds is empty for processes still alive (End < 0).
+func WriteProcesses(w io.Writer, procs []Process) error {
+	c := csvWriter{w: w, header: ProcessesHeader + "\n"}
+	for i := range procs {
+		p := &procs[i]
+		b := c.row()
+		b = strconv.AppendInt(b, int64(p.PID), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(p.PPID), 10)
+		b = append(b, ',')
+		b = appendCSVField(b, p.Name)
+		b = append(b, ',')
+		b = appendCSVField(b, p.Argv)
+		b = append(b, ',')
+		b = appendFixed(b, p.Start, secondsDecimals)
+		b = append(b, ',')
+		if p.End >= 0 {
+			b = appendFixed(b, p.End, secondsDecimals)
+		}
+		b = append(b, ',')
+		b = appendFixed(b, p.CPUSeconds, secondsDecimals)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, p.PeakRSS, 10)
+		b = append(b, '\n')
+		if err := c.done(b); err != nil {
+			return err
+		}
+	}
+	return c.flush()
 }

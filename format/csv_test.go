@@ -1,27 +1,33 @@
-package capture
+package format
 
 import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"strings"
 	"testing"
+)
+
+// The headers as the files hold them.
+const (
+	timelineHeader      = TimelineHeader + "\n"
+	processSampleHeader = ProcessSamplesHeader + "\n"
+	processesHeader     = ProcessesHeader + "\n"
 )
 
 func TestCSVTimeline(t *testing.T) {
 	tests := []struct {
 		name    string
-		samples []Sample
+		samples []TimelineRow
 		want    string
 	}{
 		{"empty", nil, timelineHeader},
-		{"two", []Sample{
+		{"two", []TimelineRow{
 			{T: 0.0004, TreeCPUPercent: 0, TreeRSS: 4096, Processes: 1, Threads: 1, SystemCPUPercent: 3.25, SystemAvailable: 1 << 30},
 			{T: 0.1, TreeCPUPercent: 199.96, TreeRSS: 1 << 20, Processes: 3, Threads: 40, SystemCPUPercent: 100, SystemAvailable: 5},
 		}, timelineHeader +
 			"0.000,0.0,4096,1,1,3.2,1073741824\n" +
 			"0.100,200.0,1048576,3,40,100.0,5\n"},
-		{"negative zero", []Sample{{T: -0.0001, TreeCPUPercent: -0.01}}, timelineHeader + "0.000,0.0,0,0,0,0.0,0\n"},
+		{"negative zero", []TimelineRow{{T: -0.0001, TreeCPUPercent: -0.01}}, timelineHeader + "0.000,0.0,0,0,0,0.0,0\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +54,10 @@ func TestCSVTimeline(t *testing.T) {
 func TestCSVProcessSamples(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewProcessSampleWriter(&buf)
-	samples := []Sample{
+	samples := []struct {
+		T     float64
+		Procs []ProcSample
+	}{
 		{T: 1.5, Procs: []ProcSample{
 			{PID: 10, PPID: 1, Name: "cargo", UserSec: 1.23, SysSec: 0.01, RSS: 8192, Threads: 4},
 			{PID: 11, PPID: 10, Name: `a,"b"`, RSS: 1},
@@ -57,7 +66,7 @@ func TestCSVProcessSamples(t *testing.T) {
 		{T: 1.7, Procs: []ProcSample{{PID: 12, PPID: 10, Name: "x\ny) (z", Threads: 1}}},
 	}
 	for _, s := range samples {
-		if err := w.Write(s); err != nil {
+		if err := w.Write(s.T, s.Procs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,41 +91,20 @@ func TestCSVProcessSamples(t *testing.T) {
 
 func TestCSVProcesses(t *testing.T) {
 	procs := []Process{
-		{PID: 100, PPID: 99, Name: "cargo", Argv: []string{"cargo", "bench", "--bench", "my bench"}, Start: 0, End: 12.3456, CPUSeconds: 1.5, PeakRSS: 1 << 20},
-		{PID: 101, PPID: 100, Name: "rustc", Argv: []string{"rustc", "--token=SECRET", "it's", ""}, Start: 0.2, End: -1, CPUSeconds: 10, PeakRSS: 7},
+		{PID: 100, PPID: 99, Name: "cargo", Argv: ShellJoin([]string{"cargo", "bench", "--bench", "my bench"}), Start: 0, End: 12.3456, CPUSeconds: 1.5, PeakRSS: 1 << 20},
+		{PID: 101, PPID: 100, Name: "rustc", Argv: ShellJoin([]string{"rustc", "--token=***", "it's", ""}), Start: 0.2, End: -1, CPUSeconds: 10, PeakRSS: 7},
 		{PID: 102, PPID: 100, Name: "zombie"},
 	}
-	redact := func(argv []string) []string {
-		out := make([]string, len(argv))
-		for i, a := range argv {
-			out[i] = strings.ReplaceAll(a, "SECRET", "***")
-		}
-		return out
+	want := processesHeader +
+		"100,99,cargo,cargo bench --bench 'my bench',0.000,12.346,1.500,1048576\n" +
+		"101,100,rustc,rustc '--token=***' 'it'\\''s' '',0.200,,10.000,7\n" +
+		"102,100,zombie,,0.000,0.000,0.000,0\n"
+	var buf bytes.Buffer
+	if err := WriteProcesses(&buf, procs); err != nil {
+		t.Fatal(err)
 	}
-	tests := []struct {
-		name   string
-		redact func([]string) []string
-		want   string
-	}{
-		{"redacted", redact, processesHeader +
-			"100,99,cargo,cargo bench --bench 'my bench',0.000,12.346,1.500,1048576\n" +
-			"101,100,rustc,rustc '--token=***' 'it'\\''s' '',0.200,,10.000,7\n" +
-			"102,100,zombie,,0.000,0.000,0.000,0\n"},
-		{"as is", nil, processesHeader +
-			"100,99,cargo,cargo bench --bench 'my bench',0.000,12.346,1.500,1048576\n" +
-			"101,100,rustc,rustc --token=SECRET 'it'\\''s' '',0.200,,10.000,7\n" +
-			"102,100,zombie,,0.000,0.000,0.000,0\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := WriteProcessesCSV(&buf, procs, tt.redact); err != nil {
-				t.Fatal(err)
-			}
-			if buf.String() != tt.want {
-				t.Errorf("got\n%s\nwant\n%s", buf.String(), tt.want)
-			}
-		})
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 }
 
@@ -150,7 +138,7 @@ func (f *failingWriter) Write([]byte) (int, error) {
 func TestCSVWriteErrorSticks(t *testing.T) {
 	fw := &failingWriter{}
 	w := NewTimelineWriter(fw)
-	big := Sample{Procs: make([]ProcSample, 1)}
+	var big TimelineRow
 	var err error
 	for i := 0; i < csvFlushAt && err == nil; i++ {
 		err = w.Write(big)
@@ -167,7 +155,7 @@ func TestCSVWriteErrorSticks(t *testing.T) {
 	if fw.writes != 1 {
 		t.Errorf("%d writes after the first failure, want none", fw.writes-1)
 	}
-	if err := WriteProcessesCSV(&failingWriter{}, nil, nil); err == nil {
-		t.Error("WriteProcessesCSV succeeded on a failing writer")
+	if err := WriteProcesses(&failingWriter{}, nil); err == nil {
+		t.Error("WriteProcesses succeeded on a failing writer")
 	}
 }
