@@ -169,4 +169,3 @@ func TestReadTimelineBoundedMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(tl)
 }
-
