@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,16 +36,7 @@ type PerfOptions struct {
 
 // PerfResult says what perf recorded, or exactly why it did not.
 type PerfResult struct {
-	Recorded  bool   `json:"recorded"`
-	Event     string `json:"event,omitempty"`
-	Freq      int    `json:"frequency_hz,omitempty"`
-	CallGraph string `json:"call_graph,omitempty"`
-	// Reason and Fix are set when nothing was recorded.
-	Reason string `json:"reason,omitempty"`
-	Fix    string `json:"fix,omitempty"`
-	// Notes are what limits the recording without stopping it, each with
-	// its fix (kernel symbols hidden by kernel.kptr_restrict).
-	Notes []string `json:"notes,omitempty"`
+	format.PerfRecording
 	// Data is the perf.data path, Log perf's own messages.
 	Data string `json:"-"`
 	Log  string `json:"-"`
@@ -61,7 +53,7 @@ type perfSession struct {
 
 // planPerf fills in the defaults and says why perf cannot run, if it cannot.
 func planPerf(opts *PerfOptions, argv0 string) *PerfResult {
-	res := &PerfResult{Freq: opts.Freq, CallGraph: opts.CallGraph, Event: opts.Event}
+	res := &PerfResult{PerfRecording: format.PerfRecording{Freq: opts.Freq, CallGraph: opts.CallGraph, Event: opts.Event}}
 	if _, err := exec.LookPath("perf"); err != nil {
 		res.Reason = "perf is not installed"
 		res.Fix = "apt-get install linux-perf (Debian) or the linux-tools package of your distribution"

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/perfcap/perfcap/format"
 	"github.com/shirou/gopsutil/v4/load"
 	"golang.org/x/sys/unix"
 )
@@ -75,7 +76,7 @@ type Options struct {
 // Result is what one run measured.
 type Result struct {
 	Started, Ended time.Time
-	Summary        Summary
+	Summary        format.Totals
 	// Processes lists every process of the tree seen in a sample.
 	Processes []Process
 	// Perf is what perf recorded, nil when it was not asked for.
@@ -206,17 +207,13 @@ type runner struct {
 	perf     *perfSession
 	perfRes  *PerfResult
 
-	start0, end  time.Time
-	interrupted  bool
-	samples      int
-	expected     int
-	onSchedule   int
-	maxLate      time.Duration
-	maxProcs     int
-	maxThreads   int
-	sysCPUSum    float64
-	minAvailable uint64
-	lastSample   Sample
+	start0, end time.Time
+	interrupted bool
+	tally       format.Tally // the sampled figures of the summary
+	expected    int
+	onSchedule  int
+	maxLate     time.Duration
+	lastSample  Sample
 	// stops counts Ctrl-Z relayed, stoppedFor the time spent stopped.
 	stops      int
 	stoppedFor time.Duration
@@ -459,13 +456,7 @@ func (r *runner) take(now, slot time.Time) {
 			r.maxLate = late
 		}
 	}
-	r.samples++
-	r.maxProcs = max(r.maxProcs, s.Processes)
-	r.maxThreads = max(r.maxThreads, s.Threads)
-	r.sysCPUSum += s.SystemCPUPercent
-	if r.minAvailable == 0 || s.SystemAvailable < r.minAvailable {
-		r.minAvailable = s.SystemAvailable
-	}
+	r.tally.Add(s.Row())
 	r.lastSample = s
 	if r.opts.OnSample != nil {
 		r.opts.OnSample(s)
@@ -494,7 +485,7 @@ func (r *runner) restoreForeground() {
 
 // summarize fills s from the samples, the reaped children's rusage and
 // perfcap's own rusage.
-func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
+func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage) {
 	wall := r.end.Sub(r.start0).Seconds()
 	s.WallSeconds = wall
 	s.IntervalSeconds = r.interval.Seconds()
@@ -507,9 +498,6 @@ func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
 	// Processes still alive have no rusage yet; their last reading counts.
 	s.UserSeconds += live - liveSys
 	s.SysSeconds += liveSys
-	if wall > 0 {
-		s.CPUPercent = (s.UserSeconds + s.SysSeconds) / wall * 100
-	}
 	s.MinorFaults, s.MajorFaults = u.minflt, u.majflt
 	s.VoluntaryContextSwitches, s.InvoluntaryContextSwitch = u.nvcsw, u.nivcsw
 
@@ -531,11 +519,10 @@ func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
 	s.StdoutBytes = r.streams[0].bytes.Load()
 	s.StderrBytes = r.streams[1].bytes.Load()
 
-	s.Samples, s.ExpectedSamples, s.OnSchedule = r.samples, r.expected, r.onSchedule
+	s.ExpectedSamples, s.OnSchedule = r.expected, r.onSchedule
 	s.MaxLatenessSeconds = r.maxLate.Seconds()
 	procs := r.sampler.Processes()
 	s.Processes = len(procs)
-	s.MaxProcesses, s.MaxThreads = r.maxProcs, r.maxThreads
 	for _, p := range procs {
 		if p.End < 0 {
 			s.LeftRunning = append(s.LeftRunning, p.PID)
@@ -544,17 +531,11 @@ func (r *runner) summarize(s *Summary, selfBefore, selfAfter *unix.Rusage) {
 	sort.Ints(s.LeftRunning)
 	s.ReapedOrphans = r.kids.reapedCount()
 
-	if r.samples > 0 {
-		s.SystemCPUPercent = r.sysCPUSum / float64(r.samples)
-	}
+	r.tally.Fill(s)
 	r.kids.mu.Lock()
 	s.PerfRecordCPUSeconds = r.kids.managedCPU
 	r.kids.mu.Unlock()
-	if wall > 0 {
-		ours := s.UserSeconds + s.SysSeconds + s.PerfRecordCPUSeconds
-		s.OtherCPUPercent = max(0, s.SystemCPUPercent-ours/wall*100/float64(runtime.NumCPU()))
-	}
-	s.MinAvailableBytes = r.minAvailable
+	s.SetCPUShares(runtime.NumCPU())
 	s.PerfcapCPUSeconds = tvSeconds(selfAfter.Utime) + tvSeconds(selfAfter.Stime) -
 		tvSeconds(selfBefore.Utime) - tvSeconds(selfBefore.Stime)
 	s.Warnings = r.warnings(s)
@@ -571,7 +552,7 @@ func (r *runner) exit() (int, string) {
 	return code, unix.SignalName(sig)
 }
 
-func (r *runner) warnings(s *Summary) []string {
+func (r *runner) warnings(s *format.Totals) []string {
 	w := []string{}
 	if s.OtherCPUPercent > 10 {
 		w = append(w, fmt.Sprintf("other processes used %.0f%% of the machine's CPU during the run: timings may be unreliable; rerun on a quiet machine", s.OtherCPUPercent))

@@ -2,10 +2,9 @@ package report
 
 import (
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/facts"
-	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Data is everything a report template can show. Its fields are the
@@ -21,10 +20,10 @@ type Data struct {
 	Manifest bundle.Manifest
 	// Summary is summary.json without its perf part: wall, CPU, peak
 	// memory, faults, first output time, sampling and warnings.
-	Summary capture.Summary
+	Summary format.Totals
 	// Perf is what perf recorded, with the hot spots; nil when perf was
 	// off.
-	Perf *Perf
+	Perf *format.Perf
 	// Facts describes the machine and toolchain (env.json); nil when
 	// they were not collected, which Render shows to templates as an
 	// empty Facts so that every fact reads as zero, that is unknown.
@@ -60,22 +59,6 @@ type Data struct {
 	// Caps bound the rows of long tables; zero fields take DefaultCaps.
 	// Render lowers them when the body would pass MaxBody.
 	Caps Caps
-}
-
-// Perf is the perf part of summary.json, and decodes from it.
-type Perf struct {
-	// PerfResult says whether perf recorded, with which event, frequency
-	// and call graph, or why it did not.
-	*capture.PerfResult
-	// Samples is the number of stacks perf recorded.
-	Samples int64 `json:"samples,omitempty"`
-	// MedianDepth is the median number of frames per stack; a very small
-	// one means unwinding failed.
-	MedianDepth float64 `json:"median_depth,omitempty"`
-	// Hot lists the functions with the largest shares of the samples.
-	Hot *flame.HotSpots `json:"hot,omitempty"`
-	// Truncated is set when perf stopped early at its size limit.
-	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Growth is the verdict of a memory growth analysis.

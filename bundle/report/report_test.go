@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 )
 
 var update = flag.Bool("update-report", false, "rewrite the golden reports in testdata/")
@@ -46,17 +46,17 @@ func fixture() *Data {
 			Created: t0, Command: []string{"cargo", "bench", "--bench", "fib", "--features", "jit,simd"},
 			Cwd: "/home/dev/vm", Started: t0, Ended: t0.Add(12 * time.Second), Files: files,
 		},
-		Summary: capture.Summary{
+		Summary: format.Totals{
 			WallSeconds: 12.5, UserSeconds: 11.2, SysSeconds: 0.8, CPUPercent: 96,
 			PeakRSSBytes: 120 << 20, MaxProcessRSSBytes: 100 << 20, MaxProcessRSSPID: 42, MaxProcessRSSSource: "vmhwm",
 			FirstOutputSeconds: 0.35, IntervalSeconds: 0.1, Samples: 125, ExpectedSamples: 125, OnSchedule: 124,
 			LoadAverage: [3]float64{0.5, 0.4, 0.3}, OtherCPUPercent: 1.5, MinAvailableBytes: 20 << 30,
 			Warnings: []string{"kernel symbols are hidden (kernel.kptr_restrict=1)"},
 		},
-		Perf: &Perf{
-			PerfResult:  &capture.PerfResult{Recorded: true, Event: "cpu-clock", Freq: 99, CallGraph: "dwarf,16384"},
-			Samples:     1234,
-			MedianDepth: 18,
+		Perf: &format.Perf{
+			PerfRecording: format.PerfRecording{Recorded: true, Event: "cpu-clock", Freq: 99, CallGraph: "dwarf,16384"},
+			Samples:       1234,
+			MedianDepth:   18,
 			Hot: &flame.HotSpots{
 				Weight: 1234,
 				BySelf: []flame.HotFunction{
@@ -120,14 +120,11 @@ func realBundle(t *testing.T) *Data {
 		}
 	}
 	d := &Data{Facts: &facts.Facts{}}
-	var sum struct {
-		capture.Summary
-		Perf *Perf `json:"perf"`
-	}
+	var sum format.Summary
 	read("manifest.json", &d.Manifest)
 	read("summary.json", &sum)
 	read("env.json", d.Facts)
-	d.Summary, d.Perf = sum.Summary, sum.Perf
+	d.Summary, d.Perf = sum.Totals, sum.Perf
 	for _, f := range d.Manifest.Files {
 		d.Attachments = append(d.Attachments, Attachment{Path: f.Path, Size: f.Size})
 	}
@@ -297,7 +294,7 @@ func TestCheckboxes(t *testing.T) {
 	}
 	noFacts := func(d *Data) { d.Facts = nil }
 	perfFailed := func(d *Data) {
-		d.Perf = &Perf{PerfResult: &capture.PerfResult{Reason: "perf is not installed", Fix: "apt-get install linux-perf"}}
+		d.Perf = &format.Perf{PerfRecording: format.PerfRecording{Reason: "perf is not installed", Fix: "apt-get install linux-perf"}}
 	}
 	noPerf := func(d *Data) {
 		d.Perf = nil
@@ -465,7 +462,7 @@ func TestTitleAndLabels(t *testing.T) {
 
 func TestPerfFailureExplained(t *testing.T) {
 	d := fixture()
-	d.Perf = &Perf{PerfResult: &capture.PerfResult{Reason: "perf is not installed", Fix: "apt-get install linux-perf"}}
+	d.Perf = &format.Perf{PerfRecording: format.PerfRecording{Reason: "perf is not installed", Fix: "apt-get install linux-perf"}}
 	got := renderString(t, d, "en")
 	for _, want := range []string{"# perf recorded nothing: perf is not installed", "# fix: apt-get install linux-perf", "no profiling data"} {
 		if !strings.Contains(got, want) {

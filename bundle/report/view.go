@@ -129,13 +129,13 @@ func (d *Data) FlameGraph() bool { return d.HasFile("perf/flame.svg") }
 
 // PerfRecorded reports whether perf recorded stacks.
 func (d *Data) PerfRecorded() bool {
-	return d.Perf != nil && d.Perf.PerfResult != nil && d.Perf.Recorded
+	return d.Perf != nil && d.Perf.Recorded
 }
 
 // PerfFailed reports whether perf was asked for but recorded nothing; the
 // reason and fix are in Perf.Reason and Perf.Fix.
 func (d *Data) PerfFailed() bool {
-	return d.Perf != nil && d.Perf.PerfResult != nil && !d.Perf.Recorded
+	return d.Perf != nil && !d.Perf.Recorded
 }
 
 // ProfilingData reports whether the bundle holds profiling data beyond

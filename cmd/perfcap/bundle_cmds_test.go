@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -117,7 +118,7 @@ func TestMetricsAndAttachments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum bundleSummary
+	var sum format.Summary
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		t.Fatal(err)
 	}

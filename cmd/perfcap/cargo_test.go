@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/format"
 )
 
 // TestCargoBenchUnderPerfcap runs a real Criterion benchmark, built offline
@@ -52,7 +53,7 @@ func TestCargoBenchUnderPerfcap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum bundleSummary
+	var sum format.Summary
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -45,11 +46,11 @@ func runInspect(opts *inspectOptions) error {
 	if err != nil {
 		return err
 	}
-	var sum bundleSummary
+	var sum format.Summary
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		return fmt.Errorf("%s: summary.json: %w", opts.path, err)
 	}
-	s := sum.Summary
+	s := sum.Totals
 	if opts.asJSON {
 		enc := json.NewEncoder(opts.io.Out)
 		enc.SetIndent("", "  ")

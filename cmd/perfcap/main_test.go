@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -54,7 +54,7 @@ type runResult struct {
 	stderr   string
 	bundle   string
 	manifest bundle.Manifest
-	summary  capture.Summary
+	summary  format.Totals
 }
 
 // perfcap runs perfcap in-process with args (flags, then the command) and

@@ -11,10 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
-	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -38,27 +37,14 @@ func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
 	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data)")
 }
 
-// bundleSummary is summary.json: the run's totals and what perf found.
-type bundleSummary struct {
-	capture.Summary
-	Perf *report.Perf `json:"perf,omitempty"`
-	// Benchmarks and Metrics are what the command's output and files
-	// said; Attachments the user's --attach files in the bundle.
-	Benchmarks  []bench.Result `json:"benchmarks,omitempty"`
-	Metrics     []bench.Metric `json:"metrics,omitempty"`
-	Attachments []string       `json:"attachments,omitempty"`
-	// Watch is what `perfcap watch` found; nil for a run.
-	Watch *watchSummary `json:"watch,omitempty"`
-}
-
 // finishPerf turns perf.data into the bundle's perf/ files and the hot
 // spots; problems become warnings, never a failed run.
 //
 // fold turns perf.data into stacks; nil means foldPerfData (perf script as
 // perfcap's plain child). shallowFix is the advice given with shallow stacks.
-func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, res *capture.PerfResult, keep bool, title string, sum *bundleSummary,
+func finishPerf(ctx context.Context, io *iostreams.IOStreams, w *bundle.Writer, res *capture.PerfResult, keep bool, title string, sum *format.Summary,
 	fold func(ctx context.Context, data string) ([]flame.Stack, *profile.Profile, error), shallowFix string) {
-	ps := &report.Perf{PerfResult: res}
+	ps := &format.Perf{PerfRecording: res.PerfRecording}
 	sum.Perf = ps
 	if res.Log != "" {
 		if b, err := os.ReadFile(res.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {

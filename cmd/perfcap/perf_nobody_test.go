@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Most developers are not root: perfcap run as nobody still records its
@@ -30,7 +31,7 @@ func TestRunUnprivileged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum bundleSummary
+	var sum format.Summary
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		t.Fatal(err)
 	}

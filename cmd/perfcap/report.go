@@ -19,14 +19,15 @@ import (
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
 // reportData assembles what report templates see.
-func reportData(m bundle.Manifest, sum *bundleSummary, env *facts.Facts, files []bundle.File, lang string) *report.Data {
+func reportData(m bundle.Manifest, sum *format.Summary, env *facts.Facts, files []bundle.File, lang string) *report.Data {
 	d := &report.Data{
 		Manifest:     m,
-		Summary:      sum.Summary,
+		Summary:      sum.Totals,
 		Perf:         sum.Perf,
 		Facts:        env,
 		Benchmarks:   sum.Benchmarks,
@@ -120,7 +121,7 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	var sum bundleSummary
+	var sum format.Summary
 	if err := readBundleJSON(opts.path, "summary.json", &sum); err != nil {
 		return err
 	}

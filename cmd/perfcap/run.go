@@ -226,7 +226,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		Exit:           bundle.Exit{Code: res.Summary.ExitCode, Signal: res.Summary.Signal},
 		Interrupted:    res.Summary.Interrupted,
 	}
-	sum := bundleSummary{Summary: res.Summary}
+	sum := format.Summary{Totals: res.Summary}
 	var kept bytes.Buffer
 	_, _ = rec.stdoutCap.WriteTo(&kept)
 	var benchWarnings []string
@@ -240,7 +240,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if res.Perf != nil {
 		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum,
 			nil, "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes")
-		res.Summary = sum.Summary
+		res.Summary = sum.Totals
 	}
 	if err := unmark(); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
@@ -369,7 +369,7 @@ func (r *recorder) sample(s capture.Sample) {
 }
 
 // finish writes everything the run produced into the staging area.
-func (r *recorder) finish(res *capture.Result, sum *bundleSummary, machine *facts.Facts, red *redact.Redactor, title string) error {
+func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *facts.Facts, red *redact.Redactor, title string) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -394,7 +394,7 @@ func (r *recorder) finish(res *capture.Result, sum *bundleSummary, machine *fact
 			if err := addTimelineSVG(r.w, title); err != nil {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 			}
-			res.Summary = sum.Summary
+			res.Summary = sum.Totals
 			return r.w.AddJSON("summary.json", sum)
 		},
 	} {

@@ -25,8 +25,8 @@ import (
 
 // snapshotReq asks for one snapshot bundle.
 type snapshotReq struct {
-	reason string      // "SIGUSR1", "schedule", or the alert's message
-	alert  *firedAlert // set for an alert
+	reason string        // "SIGUSR1", "schedule", or the alert's message
+	alert  *format.Alert // set for an alert
 	t      float64
 }
 
@@ -39,7 +39,7 @@ const snapshotProcs = 8
 
 // onAlert is the watcher's fire hook: it records the alert and asks for
 // its snapshot. It runs on the sampling goroutine, so it must not block.
-func (wr *watchRun) onAlert(a firedAlert) {
+func (wr *watchRun) onAlert(a format.Alert) {
 	wr.snapMu.Lock()
 	wr.alerted = true
 	wr.snapMu.Unlock()
@@ -142,14 +142,14 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 		}
 	}
 	ctx := context.Background()
-	ref := &snapshotRef{T: r.t, Reason: r.reason, Path: path}
+	ref := &format.SnapshotRef{T: r.t, Reason: r.reason, Path: path}
 	if r.alert != nil {
 		ref.Rule = r.alert.Rule
 	}
 	wb := &watchBundle{
 		dir: wr.sp.Dir(), out: path, meta: wr.meta, red: wr.red, lang: wr.opts.lang,
 		ended: "snapshot", snapshot: ref,
-		add: func(w *bundle.Writer, sum *bundleSummary) {
+		add: func(w *bundle.Writer, sum *format.Summary) {
 			wr.addSnapshotFiles(ctx, w, sum, procs, root)
 		},
 	}
@@ -174,7 +174,7 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 }
 
 // addSnapshotFiles adds the evidence of the moment to a snapshot bundle.
-func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *bundleSummary, procs []format.ProcSample, root int) {
+func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *format.Summary, procs []format.ProcSample, root int) {
 	for _, p := range procs {
 		for _, name := range []string{"status", "smaps_rollup"} {
 			b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), name))
@@ -201,7 +201,7 @@ func (wr *watchRun) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum 
 // and CPU counted as the command's, in processes.csv, able to trip an rss
 // alert) and Run's reaper may take its exit status from os/exec. That is
 // why this does not use finishPerf, whose perf script is a plain child.
-func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *bundleSummary, root int, procs []format.ProcSample) {
+func (wr *watchRun) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *format.Summary, root int, procs []format.ProcSample) {
 	dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
 	if err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
@@ -280,7 +280,7 @@ func fetchHeap(ctx context.Context, w *bundle.Writer, url string) error {
 // runOnAlert runs --on-alert with sh: $1 and $PERFCAP_SNAPSHOT are the
 // snapshot bundle, $PERFCAP_ALERT the rule and what it saw. It may run for
 // up to a minute; its output goes to perfcap's stderr.
-func (wr *watchRun) runOnAlert(path string, a *firedAlert) {
+func (wr *watchRun) runOnAlert(path string, a *format.Alert) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", wr.opts.onAlert, "perfcap-on-alert", path)

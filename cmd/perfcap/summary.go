@@ -5,10 +5,11 @@ import (
 	"io"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 )
 
 // printSummary writes the few lines a user reads after a run.
-func printSummary(w io.Writer, path string, s *capture.Summary) {
+func printSummary(w io.Writer, path string, s *format.Totals) {
 	fmt.Fprintf(w, "perfcap: wall %.2fs  cpu %.2fs user + %.2fs sys (%.0f%%)  peak rss %s (largest process %s)  exit %d",
 		s.WallSeconds, s.UserSeconds, s.SysSeconds, s.CPUPercent,
 		capture.FormatSize(int64(s.PeakRSSBytes)), capture.FormatSize(int64(s.MaxProcessRSSBytes)), s.ExitCode)

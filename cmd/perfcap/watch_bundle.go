@@ -29,49 +29,6 @@ import (
 	"github.com/perfcap/perfcap/format"
 )
 
-// watchSummary is the watch part of summary.json.
-type watchSummary struct {
-	// Mode is "pid" or "command"; PID the watched process in pid mode.
-	Mode string `json:"mode"`
-	PID  int    `json:"pid,omitempty"`
-	// Ended says why the watch ended: "duration", "exited", "signal",
-	// "recovered" (from the spool of a watch that did not finish) or
-	// "snapshot" (a snapshot bundle of a watch still running).
-	Ended     string `json:"ended"`
-	Recovered bool   `json:"recovered,omitempty"`
-	// Growth is the verdict on the tree's RSS.
-	Growth trend.Result `json:"growth"`
-	// FirstRSSBytes and LastRSSBytes are the tree's RSS at the first and
-	// last sample.
-	FirstRSSBytes uint64 `json:"first_rss_bytes"`
-	LastRSSBytes  uint64 `json:"last_rss_bytes"`
-	// MaxFDs and LastFDs count the tree's open file descriptors.
-	MaxFDs  int `json:"max_fds"`
-	LastFDs int `json:"last_fds"`
-	// PeakPSSBytes and PeakUSSBytes are set with --pss.
-	PeakPSSBytes uint64 `json:"peak_pss_bytes,omitempty"`
-	PeakUSSBytes uint64 `json:"peak_uss_bytes,omitempty"`
-	Restarts     int    `json:"restarts"`
-	// Alerts lists the alerts that fired, each once.
-	Alerts []firedAlert `json:"alerts,omitempty"`
-	// Snapshots lists the snapshot bundles written during the watch.
-	Snapshots []snapshotRef `json:"snapshots,omitempty"`
-	// Snapshot says why and when this bundle was taken, for a snapshot.
-	Snapshot *snapshotRef `json:"snapshot,omitempty"`
-	// ProcessesDropped counts ended processes left out of processes.csv
-	// (a watch keeps at most maxWatchProcesses).
-	ProcessesDropped int `json:"processes_dropped,omitempty"`
-}
-
-// snapshotRef is one snapshot bundle.
-type snapshotRef struct {
-	T      float64 `json:"t_seconds"`
-	Reason string  `json:"reason"`
-	Path   string  `json:"path,omitempty"`
-	// Rule is the alert the snapshot was taken for, if any.
-	Rule string `json:"rule,omitempty"`
-}
-
 // maxWatchProcesses bounds the ended processes a watch bundle lists: a
 // server that forks a process a second for a week would otherwise make
 // processes.csv, and perfcap's memory while writing it, grow without end.
@@ -85,13 +42,13 @@ type watchBundle struct {
 	meta spool.Meta
 	red  *redact.Redactor
 	lang string
-	// ended is watchSummary.Ended.
+	// ended is format.Watch.Ended.
 	ended string
 	// snapshot is set for a snapshot bundle.
-	snapshot *snapshotRef
+	snapshot *format.SnapshotRef
 	exit     bundle.Exit
 	// add puts extra files into the bundle (a snapshot's evidence).
-	add func(w *bundle.Writer, sum *bundleSummary)
+	add func(w *bundle.Writer, sum *format.Summary)
 	// perfcapCPU is perfcap's own CPU over the watch, when known.
 	perfcapCPU float64
 	warnings   []string
@@ -109,7 +66,7 @@ func trendOptions(m spool.Meta) trend.Options {
 // write makes the bundle. It streams through the spool's files, so its
 // memory does not depend on the length of the watch. It returns the
 // summary and the SHA-256 and size of the archive.
-func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err error) {
+func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err error) {
 	w, err := bundle.NewWriter(wb.out)
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
@@ -139,8 +96,8 @@ func (wb *watchBundle) write() (sum *bundleSummary, sha string, size int64, err 
 		wb.warnings = append(wb.warnings, evErr.Error())
 	}
 
-	sum = &bundleSummary{}
-	ws := &watchSummary{Mode: wb.meta.Mode, PID: wb.meta.PID, Ended: wb.ended, Recovered: wb.ended == "recovered", Snapshot: wb.snapshot}
+	sum = &format.Summary{}
+	ws := &format.Watch{Mode: wb.meta.Mode, PID: wb.meta.PID, Ended: wb.ended, Recovered: wb.ended == "recovered", Snapshot: wb.snapshot}
 	sum.Watch = ws
 	if err := wb.scanTimeline(w, sum); err != nil {
 		return nil, "", 0, err
@@ -247,7 +204,7 @@ func copyRows(w *bundle.Writer, dir, name string) error {
 
 // scanTimeline reads the staged timeline.csv once: the totals and the
 // trend series.
-func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error {
+func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *format.Summary) error {
 	f, err := os.Open(filepath.Join(w.Dir(), spool.TimelineFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%s holds no timeline.csv: nothing was sampled", wb.dir)
@@ -256,7 +213,7 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *bundleSummary) error 
 		return err
 	}
 	defer f.Close()
-	s := &sum.Summary
+	s := &sum.Totals
 	ws := sum.Watch
 	series := trend.NewSeries(time.Duration(wb.meta.IntervalSeconds * float64(time.Second)))
 	var sysSum float64
@@ -446,8 +403,8 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 }
 
 // fillProcesses fills the summary's process figures.
-func (wb *watchBundle) fillProcesses(sum *bundleSummary, procs []capture.Process) {
-	s := &sum.Summary
+func (wb *watchBundle) fillProcesses(sum *format.Summary, procs []capture.Process) {
+	s := &sum.Totals
 	s.Processes = len(procs)
 	for _, p := range procs {
 		if p.PeakRSS > s.MaxProcessRSSBytes {
@@ -479,7 +436,7 @@ func writeProcesses(w *bundle.Writer, procs []capture.Process) error {
 }
 
 // scanWatch reads the staged watch.csv for the descriptor and PSS figures.
-func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *watchSummary) error {
+func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *format.Watch) error {
 	f, err := os.Open(filepath.Join(w.Dir(), spool.WatchFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -505,7 +462,7 @@ func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *watchSummary) error {
 
 // fromEvents fills what the events tell: restarts, alerts, snapshots, and
 // how the command last exited.
-func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
+func (wb *watchBundle) fromEvents(sum *format.Summary, events []spool.Event) {
 	ws := sum.Watch
 	for _, e := range events {
 		switch e.Kind {
@@ -514,9 +471,9 @@ func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
 		case "warning":
 			wb.warnings = append(wb.warnings, e.Detail)
 		case "alert":
-			ws.Alerts = append(ws.Alerts, firedAlert{Rule: e.Rule, T: e.T, Message: e.Detail, Snapshot: e.Path})
+			ws.Alerts = append(ws.Alerts, format.Alert{Rule: e.Rule, T: e.T, Message: e.Detail, Snapshot: e.Path})
 		case "snapshot":
-			ws.Snapshots = append(ws.Snapshots, snapshotRef{T: e.T, Reason: e.Detail, Path: e.Path, Rule: e.Rule})
+			ws.Snapshots = append(ws.Snapshots, format.SnapshotRef{T: e.T, Reason: e.Detail, Path: e.Path, Rule: e.Rule})
 			wb.attachSnapshot(ws, e.Rule, e.Path)
 		case "exit":
 			if wb.exit == (bundle.Exit{}) {
@@ -539,7 +496,7 @@ func (wb *watchBundle) fromEvents(sum *bundleSummary, events []spool.Event) {
 
 // attachSnapshot names path as the snapshot of the alert on rule (each
 // rule fires once).
-func (wb *watchBundle) attachSnapshot(ws *watchSummary, rule, path string) {
+func (wb *watchBundle) attachSnapshot(ws *format.Watch, rule, path string) {
 	for i := range ws.Alerts {
 		if rule != "" && ws.Alerts[i].Rule == rule && ws.Alerts[i].Snapshot == "" {
 			ws.Alerts[i].Snapshot = path
@@ -568,7 +525,7 @@ func parseExitDetail(s string) (int, string) {
 }
 
 // watchWarnings says what a reader of the bundle must know first.
-func watchWarnings(ws *watchSummary) []string {
+func watchWarnings(ws *format.Watch) []string {
 	var w []string
 	g := ws.Growth
 	switch g.Verdict {
@@ -587,7 +544,7 @@ func watchWarnings(ws *watchSummary) []string {
 }
 
 // decorateTimeline adds the trend line and the events to timeline.svg.
-func decorateTimeline(o *timeline.Options, ws *watchSummary, events []spool.Event) {
+func decorateTimeline(o *timeline.Options, ws *format.Watch, events []spool.Event) {
 	g := ws.Growth
 	if g.Buckets > 0 && g.Until > g.Since {
 		o.Trend = &timeline.Trend{

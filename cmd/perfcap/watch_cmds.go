@@ -11,6 +11,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -87,7 +88,7 @@ func runBundle(opts *bundleOptions) error {
 }
 
 // printWatchSummary tells the user what the watch found.
-func printWatchSummary(w io.Writer, path string, sum *bundleSummary, sha string, size int64) {
+func printWatchSummary(w io.Writer, path string, sum *format.Summary, sha string, size int64) {
 	ws := sum.Watch
 	g := ws.Growth
 	fmt.Fprintf(w, "perfcap: watched for %s, %d samples; RSS %s → %s (peak %s), fds %d (max %d)",

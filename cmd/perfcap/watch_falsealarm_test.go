@@ -43,7 +43,7 @@ func TestGrowthAlertFalseAlarms(t *testing.T) {
 		w := newWatcher(sp, []alert.Rule{rule}, trendOptions(m), time.Second, false)
 		w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{}, nil }
 		hit := false
-		w.fire = func(firedAlert) { hit = true }
+		w.fire = func(format.Alert) { hit = true }
 		period := minPeriod + rng.IntN(maxPeriod-minPeriod) // a GC cycle
 		last := 0.0
 		for i := range hours * 3600 {

@@ -21,6 +21,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -29,7 +30,7 @@ type snapRunResult struct {
 	code      int
 	stderr    string
 	bundle    string
-	summary   bundleSummary
+	summary   format.Summary
 	snapshots []string // the snapshot bundles beside the bundle, in order
 }
 
@@ -60,13 +61,13 @@ func snapBundles(t *testing.T, out string) []string {
 	return snaps
 }
 
-func snapSummary(t *testing.T, path string) bundleSummary {
+func snapSummary(t *testing.T, path string) format.Summary {
 	t.Helper()
 	raw, err := bundle.ReadFile(path, "summary.json")
 	if err != nil {
 		t.Fatalf("reading summary.json of %s: %v", path, err)
 	}
-	var s bundleSummary
+	var s format.Summary
 	if err := json.Unmarshal(raw, &s); err != nil {
 		t.Fatalf("summary.json of %s: %v", path, err)
 	}

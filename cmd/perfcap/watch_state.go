@@ -57,7 +57,7 @@ type watcher struct {
 	spoolErr error
 
 	// fire receives a fired alert; it must not block.
-	fire func(a firedAlert)
+	fire func(a format.Alert)
 	warn io.Writer
 }
 
@@ -71,16 +71,6 @@ type recentPoint struct {
 type alertState struct {
 	rule  alert.Rule
 	fired bool
-}
-
-// firedAlert is an alert that fired, as summary.json lists it.
-type firedAlert struct {
-	Rule    string  `json:"rule"`
-	T       float64 `json:"t_seconds"`
-	Value   float64 `json:"value"`
-	Message string  `json:"message"`
-	// Snapshot is the snapshot bundle written for it.
-	Snapshot string `json:"snapshot,omitempty"`
 }
 
 func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, interval time.Duration, pss bool) *watcher {
@@ -228,7 +218,7 @@ func (w *watcher) checkAlerts(s capture.Sample, x format.WatchRow) {
 			continue
 		}
 		a.fired = true
-		fa := firedAlert{Rule: a.rule.String(), T: s.T, Value: val, Message: a.rule.Describe(val)}
+		fa := format.Alert{Rule: a.rule.String(), T: s.T, Value: val, Message: a.rule.Describe(val)}
 		// Recorded at once: a perfcap killed while the snapshot is being
 		// written still leaves the alert in the spool.
 		_ = w.spool.Event(spool.Event{T: s.T, Kind: "alert", Rule: fa.Rule, Detail: fa.Message})

@@ -70,8 +70,8 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 	}
 	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
 	w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{FDs: 10}, nil }
-	var fired []firedAlert
-	w.fire = func(a firedAlert) { fired = append(fired, a) }
+	var fired []format.Alert
+	w.fire = func(a format.Alert) { fired = append(fired, a) }
 	// 10 MiB/min for 10 minutes: rss>100MiB at 10 min, growth as soon as
 	// the verdict has enough buckets after the warm-up.
 	for i := range 600 {

@@ -24,7 +24,7 @@ type watchOutcome struct {
 	code           int
 	stdout, stderr string
 	bundle         string
-	summary        bundleSummary
+	summary        format.Summary
 }
 
 // readWatch reads a watch bundle's summary.json and verifies the bundle.
@@ -394,7 +394,7 @@ func TestWatchPIDAlertSnapshot(t *testing.T) {
 	if !strings.Contains(files["snapshot/"+pid+"/status"], "VmRSS") || !strings.Contains(files["snapshot/"+pid+"/smaps_rollup"], "Pss:") {
 		t.Errorf("the snapshot lacks the process's status or smaps_rollup: %v", keys(files))
 	}
-	var snap bundleSummary
+	var snap format.Summary
 	if err := json.Unmarshal([]byte(files["summary.json"]), &snap); err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +467,7 @@ func TestWatchAnotherUsersProcess(t *testing.T) {
 		t.Fatalf("watch as nobody: %v\n%s", err, msg)
 	}
 	files := readBundleFiles(t, filepath.Join(dir, "w.snapshot-001.tar.zst"))
-	var snap bundleSummary
+	var snap format.Summary
 	if err := json.Unmarshal([]byte(files["summary.json"]), &snap); err != nil {
 		t.Fatal(err)
 	}
