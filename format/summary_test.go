@@ -56,8 +56,8 @@ func TestSummaryRoundTrip(t *testing.T) {
 
 func TestReadSummaryRefuses(t *testing.T) {
 	for name, in := range map[string]string{
-		"not json":  "[",
-		"too large": `{"warnings":["` + strings.Repeat("a", MaxSummarySize) + `"]}`,
+		"not json":   "[",
+		"too large":  `{"warnings":["` + strings.Repeat("a", MaxSummarySize) + `"]}`,
 		"wrong type": `{"wall_seconds":"x"}`,
 	} {
 		if _, err := ReadSummary(strings.NewReader(in)); err == nil || !strings.HasPrefix(err.Error(), "summary.json") || strings.Contains(err.Error(), "\n") {
