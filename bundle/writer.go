@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/perfcap/perfcap/internal/atomicfile"
 )
 
 // Writer builds one bundle. Files are staged on disk as the run produces
@@ -173,34 +174,21 @@ func (w *Writer) Close(m Manifest) (err error) {
 	}
 	manifest = append(manifest, '\n')
 
-	dir, base := filepath.Split(w.path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := atomicfile.Create(w.path, 0o644)
 	if err != nil {
 		return err
 	}
 	w.tmp = tmp.Name()
-	// CreateTemp makes the file private; a bundle is meant to be shared.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(w.tmp)
-		return err
-	}
 	defer func() {
 		if err != nil {
-			os.Remove(w.tmp)
+			tmp.Abort()
 		}
 		w.tmp = ""
 	}()
 	if err := w.pack(tmp, m, manifest); err != nil {
 		return err
 	}
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		return err
-	}
-	if err := syncDir(dir); err != nil {
+	if err := tmp.Commit(true); err != nil {
 		return err
 	}
 	w.closed = true
@@ -247,14 +235,13 @@ func (w *Writer) staged() ([]File, error) {
 // pack writes the archive to f and closes f, closing the tar writer, then
 // the zstd encoder, then syncing and closing the file, keeping the first
 // error.
-func (w *Writer) pack(f *os.File, m Manifest, manifest []byte) (err error) {
+func (w *Writer) pack(f io.Writer, m Manifest, manifest []byte) (err error) {
 	// SpeedDefault (zstd level 3) compresses CSV timelines well at several
 	// hundred MB/s; one encoder goroutine keeps perfcap from competing with
 	// the command it measured for CPU.
 	w.sum, w.size = sha256.New(), 0
 	zw, err := zstd.NewWriter(io.MultiWriter(f, w.sum, (*counter)(&w.size)), zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(2<<20))
 	if err != nil {
-		f.Close()
 		return err
 	}
 	tw := tar.NewWriter(zw)
@@ -263,12 +250,6 @@ func (w *Writer) pack(f *os.File, m Manifest, manifest []byte) (err error) {
 			err = cerr
 		}
 		if cerr := zw.Close(); err == nil {
-			err = cerr
-		}
-		if cerr := f.Sync(); err == nil {
-			err = cerr
-		}
-		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 	}()
@@ -351,15 +332,6 @@ func hashFile(p string) (size int64, sum string, err error) {
 	return size, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) (err error) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer closeInto(d, &err)
-	return d.Sync()
-}
 
 // closeInto closes c and keeps its error in *err unless *err holds one.
 func closeInto(c io.Closer, err *error) {

@@ -10,9 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/perfcap/perfcap/internal/atomicfile"
 )
 
 // DefaultZipMaxSize is the size cap [ExportZip] uses when none is given:
@@ -188,44 +188,28 @@ func writeZip(bundlePath, zipPath string, m Manifest, dropped map[string]bool, m
 	if err != nil {
 		return ZipReport{}, err
 	}
-	dir, base := filepath.Split(zipPath)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := atomicfile.Create(zipPath, 0o644)
 	if err != nil {
 		return ZipReport{}, err
 	}
 	defer func() {
 		if err != nil {
-			os.Remove(tmp.Name())
+			tmp.Abort()
 		}
 	}()
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return ZipReport{}, err
-	}
 	h := sha256.New()
 	out := &countingWriter{w: io.MultiWriter(tmp, h)}
 	if err := packZip(out, bundlePath, m, manifest, dropped); err != nil {
-		tmp.Close()
-		return ZipReport{}, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return ZipReport{}, err
-	}
-	if err := tmp.Close(); err != nil {
 		return ZipReport{}, err
 	}
 	rep = ZipReport{Path: zipPath, Size: out.n, SHA256: hex.EncodeToString(h.Sum(nil)), Dropped: gone}
 	if out.n > maxSize {
 		return rep, errOverCap
 	}
-	if err := os.Rename(tmp.Name(), zipPath); err != nil {
+	if err := tmp.Commit(true); err != nil {
 		return ZipReport{}, err
 	}
-	return rep, syncDir(dir)
+	return rep, nil
 }
 
 // packZip writes the zip stream: the manifest, then every kept

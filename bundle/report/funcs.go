@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode/utf8"
+
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // Funcs returns the functions every report template can call, with
@@ -49,7 +51,7 @@ func Funcs(lang string) template.FuncMap {
 			}
 			return v
 		},
-		"bytes":   func(v any) string { return formatBytes(toFloat(v)) },
+		"bytes":   func(v any) string { return units.FormatBytes3(toFloat(v)) },
 		"seconds": func(v any) string { return formatSeconds(toFloat(v)) },
 		"ns":      func(v any) string { return formatNS(toFloat(v)) },
 		"share":   func(v any) string { return fmt.Sprintf("%.1f%%", toFloat(v)*100) },
@@ -92,19 +94,6 @@ func toFloat(v any) float64 {
 
 func formatNum(f float64) string {
 	return fmt.Sprintf("%.4g", f)
-}
-
-func formatBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for math.Abs(b) >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return fmt.Sprintf("%.3g %s", b, units[i])
 }
 
 func formatSeconds(s float64) string {

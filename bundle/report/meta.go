@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
+
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // frontMatter returns the value of key in the issue template's front
@@ -56,7 +58,7 @@ func Title(d *Data) string {
 		figs = append(figs, "wall "+formatSeconds(d.Summary.WallSeconds))
 	}
 	if d.Summary.PeakRSSBytes > 0 {
-		figs = append(figs, "peak RSS "+formatBytes(float64(d.Summary.PeakRSSBytes)))
+		figs = append(figs, "peak RSS "+units.FormatBytes3(float64(d.Summary.PeakRSSBytes)))
 	}
 	if len(figs) == 0 {
 		return prefix + cmd

@@ -3,6 +3,8 @@ package timeline
 import (
 	"math"
 	"strconv"
+
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // tick is one labelled mark on an axis.
@@ -75,13 +77,7 @@ func byteUnit(v float64) (float64, string) {
 }
 
 // formatBytes writes v in its binary unit with one decimal: "312.8 MiB".
-func formatBytes(v float64) string {
-	size, name := byteUnit(v)
-	if size == 1 {
-		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
-	}
-	return strconv.FormatFloat(v/size, 'f', 1, 64) + " " + name
-}
+func formatBytes(v float64) string { return units.FormatBytes(v) }
 
 // bytesAxis returns the top of the RSS axis and its ticks: nice steps of
 // the unit of the peak, so a 313 MiB peak gets 0, 100, 200, 300, 400 MiB.

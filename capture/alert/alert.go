@@ -31,7 +31,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // Rule is one parsed alert rule.
@@ -109,21 +109,6 @@ func lookupMetric(name string) (metric, bool) {
 		}
 	}
 	return metric{}, false
-}
-
-// sizeUnit is one unit of size, in the spelling String writes.
-type sizeUnit struct {
-	name  string
-	bytes float64
-}
-
-// sizeUnits are the units a size may carry: the same as capture.ParseSize
-// reads, so --alert and the other size flags agree. String tries them in
-// this order, so a binary unit wins a tie.
-var sizeUnits = []sizeUnit{
-	{"TiB", 1 << 40}, {"TB", 1e12}, {"GiB", 1 << 30}, {"GB", 1e9},
-	{"MiB", 1 << 20}, {"MB", 1e6}, {"KiB", 1 << 10}, {"KB", 1e3}, {"B", 1},
-	{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10},
 }
 
 // timeUnit is one unit of time a rate may be per.
@@ -209,7 +194,7 @@ func parse(spec string) (Rule, string, error) {
 		if err != "" {
 			return fail(m.example, "%s", err)
 		}
-		th, text = n*unit.bytes, formatNumber(n)+unit.name
+		th, text = n*float64(unit.Bytes), formatNumber(n)+unit.Name
 	case countKind:
 		n, rest := splitNumber(val)
 		if rest != "" || n == "" {
@@ -251,7 +236,7 @@ func parse(spec string) (Rule, string, error) {
 				secs = t.seconds
 			}
 		}
-		th, text = n*unit.bytes/secs, formatNumber(n)+unit.name+"/"+canon
+		th, text = n*float64(unit.Bytes)/secs, formatNumber(n)+unit.Name+"/"+canon
 	}
 	if math.IsInf(th, 0) || math.IsNaN(th) || th > 1e18 {
 		return fail(m.example, "threshold %q is too large", val)
@@ -287,25 +272,23 @@ func splitNumber(s string) (num, rest string) {
 // parseSize reads SIZE: NUMBER and an optional unit, with optional space
 // between. It returns the number, the unit in its canonical spelling, and
 // what is wrong if anything, worded for Parse's errors.
-func parseSize(s string) (float64, sizeUnit, string) {
+func parseSize(s string) (float64, units.SizeUnit, string) {
 	num, rest := splitNumber(s)
 	if num == "" {
-		return 0, sizeUnit{}, fmt.Sprintf("want a size like 512MiB or 2GiB, got %q", s)
+		return 0, units.SizeUnit{}, fmt.Sprintf("want a size like 512MiB or 2GiB, got %q", s)
 	}
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || math.IsInf(v, 0) {
-		return 0, sizeUnit{}, fmt.Sprintf("size %q is too large", s)
+		return 0, units.SizeUnit{}, fmt.Sprintf("size %q is too large", s)
 	}
 	u := strings.TrimSpace(rest)
 	if u == "" {
-		return v, sizeUnit{"B", 1}, ""
+		return v, units.SizeUnit{Name: "B", Bytes: 1}, ""
 	}
-	for _, su := range sizeUnits {
-		if strings.EqualFold(su.name, u) {
-			return v, su, ""
-		}
+	if su, ok := units.LookupSizeUnit(u); ok {
+		return v, su, ""
 	}
-	return 0, sizeUnit{}, fmt.Sprintf("unknown size unit %q; want B, KiB, MiB, GiB, TiB, KB, MB, GB or TB", u)
+	return 0, units.SizeUnit{}, fmt.Sprintf("unknown size unit %q; want B, KiB, MiB, GiB, TiB, KB, MB, GB or TB", u)
 }
 
 // formatNumber writes a threshold's number in the fewest digits that read
@@ -354,16 +337,19 @@ func (r Rule) threshold() string {
 // v); bytes as the last resort.
 func exactSize(v, per float64) string {
 	total := v * per
-	for _, u := range sizeUnits[:9] {
-		if total < u.bytes && u.bytes != 1 {
+	// The binary and decimal units with their suffixes (not the bare
+	// letters), largest first: a binary unit wins a tie.
+	for _, u := range units.SizeUnits[:9] {
+		b := float64(u.Bytes)
+		if total < b && b != 1 {
 			continue
 		}
-		n := total / u.bytes
+		n := total / b
 		for _, d := range []int{0, 1, 2, 3} {
 			s := strconv.FormatFloat(n, 'f', d, 64)
 			back, err := strconv.ParseFloat(s, 64)
-			if err == nil && back*u.bytes/per == v {
-				return s + " " + u.name
+			if err == nil && back*b/per == v {
+				return s + " " + u.Name
 			}
 		}
 	}
@@ -430,29 +416,20 @@ func (r Rule) Check(v Values) (fired bool, value float64) {
 
 // Describe words a check of the rule that gave value for people:
 // "rss 2.1 GiB > 2 GiB", "growth 63.2 MiB/h > 50 MiB/h", "cpu 162.5% > 150%",
-// "fds 1034 > 1000". Sizes are shown with capture.FormatSize, rates per
+// "fds 1034 > 1000". Sizes are shown with units.FormatSize, rates per
 // hour.
 func (r Rule) Describe(value float64) string {
 	m, _ := lookupMetric(r.Metric)
 	var got string
 	switch m.kind {
 	case sizeKind:
-		got = formatBytes(value)
+		got = units.FormatBytes(value)
 	case rateKind:
-		got = formatBytes(value*3600) + "/h"
+		got = units.FormatBytes(value*3600) + "/h"
 	case percentKind:
 		got = strconv.FormatFloat(value, 'f', 1, 64) + "%"
 	default:
 		got = formatNumber(math.Round(value*10) / 10)
 	}
 	return r.Metric + " " + got + " " + r.Op + " " + r.threshold()
-}
-
-// formatBytes is capture.FormatSize for a float, which may be out of the
-// range of int64.
-func formatBytes(v float64) string {
-	if math.IsNaN(v) || math.Abs(v) >= math.MaxInt64 {
-		return formatNumber(v) + " B"
-	}
-	return capture.FormatSize(int64(v))
 }

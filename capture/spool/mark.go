@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/perfcap/perfcap/internal/atomicfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +34,7 @@ func Mark(dir string, m Meta) (release func() error, err error) {
 	if err == nil {
 		// Not synced: the marker is for a perfcap that dies, not a
 		// machine that does, and a run's start should not wait for a disk.
-		err = writeFileSync(filepath.Join(dir, MetaFile), append(b, '\n'), false)
+		err = atomicfile.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'), 0o600, false)
 	}
 	if err != nil {
 		lock.Close()

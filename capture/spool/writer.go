@@ -14,6 +14,7 @@ import (
 
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/atomicfile"
 )
 
 // Version is the spool format written by this perfcap; ReadMeta refuses
@@ -282,31 +283,4 @@ func (w *Writer) closeFiles() error {
 
 // WriteFileAtomic writes b to path through a temporary file in the same
 // directory, synced and renamed into place.
-func WriteFileAtomic(path string, b []byte) error { return writeFileSync(path, b, true) }
-
-// writeFileSync writes b to path through a temporary file renamed into place,
-// synced first when sync is set.
-func writeFileSync(path string, b []byte, sync bool) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if sync {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+func WriteFileAtomic(path string, b []byte) error { return atomicfile.WriteFile(path, b, 0o600, true) }

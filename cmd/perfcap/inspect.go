@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 type inspectOptions struct {
@@ -67,7 +67,7 @@ func runInspect(opts *inspectOptions) error {
 	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
 	row("wall", "%.3f s", s.WallSeconds)
 	row("cpu", "%.3f s user, %.3f s sys (%.0f%% of one core)", s.UserSeconds, s.SysSeconds, s.CPUPercent)
-	row("peak rss", "%s tree, %s largest process (pid %d)", capture.FormatSize(int64(s.PeakRSSBytes)), capture.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
+	row("peak rss", "%s tree, %s largest process (pid %d)", units.FormatSize(int64(s.PeakRSSBytes)), units.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
 	row("processes", "%d seen, at most %d at once, %d threads", s.Processes, s.MaxProcesses, s.MaxThreads)
 	if s.FirstOutputSeconds >= 0 {
 		row("first output", "%.3f s", s.FirstOutputSeconds)
@@ -77,9 +77,9 @@ func runInspect(opts *inspectOptions) error {
 		g := ws.Growth
 		row("watch", "%s, ended: %s; %d restarts, %d alerts, %d snapshots; fds %d (max %d)", ws.Mode, ws.Ended, ws.Restarts, len(ws.Alerts), len(ws.Snapshots), ws.LastFDs, ws.MaxFDs)
 		row("memory", "%s %+.3g MiB/h (%.3g to %.3g) since %s; RSS %s → %s", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour,
-			formatElapsed(g.Since.Seconds()), capture.FormatSize(int64(ws.FirstRSSBytes)), capture.FormatSize(int64(ws.LastRSSBytes)))
+			units.FormatElapsed(g.Since.Seconds()), units.FormatSize(int64(ws.FirstRSSBytes)), units.FormatSize(int64(ws.LastRSSBytes)))
 		for _, a := range ws.Alerts {
-			row("alert", "%s at %s: %s (snapshot %s)", a.Rule, formatElapsed(a.T), a.Message, filepath.Base(a.Snapshot))
+			row("alert", "%s at %s: %s (snapshot %s)", a.Rule, units.FormatElapsed(a.T), a.Message, filepath.Base(a.Snapshot))
 		}
 	}
 	row("perfcap", "%s", m.PerfcapVersion)
@@ -92,7 +92,7 @@ func runInspect(opts *inspectOptions) error {
 	fmt.Fprintf(opts.io.Out, "\n%d files:\n", len(m.Files))
 	tw = tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, f := range m.Files {
-		fmt.Fprintf(tw, "  %s\t  %s\t\n", capture.FormatSize(f.Size), f.Path)
+		fmt.Fprintf(tw, "  %s\t  %s\t\n", units.FormatSize(f.Size), f.Path)
 	}
 	return tw.Flush()
 }

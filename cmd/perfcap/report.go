@@ -16,11 +16,11 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // reportData assembles what report templates see.
@@ -205,9 +205,9 @@ func exportGitHub(io *iostreams.IOStreams, bundlePath, zipPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", rep.Path, capture.FormatSize(rep.Size), rep.SHA256)
+	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", rep.Path, units.FormatSize(rep.Size), rep.SHA256)
 	for _, f := range rep.Dropped {
-		fmt.Fprintf(io.ErrOut, "perfcap: left out of the .zip to stay under 25 MB: %s (%s)\n", f.Path, capture.FormatSize(f.Size))
+		fmt.Fprintf(io.ErrOut, "perfcap: left out of the .zip to stay under 25 MB: %s (%s)\n", f.Path, units.FormatSize(f.Size))
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // runOptions are the flags of `perfcap run` (and of perfcap itself).
@@ -84,7 +85,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if opts.interval < capture.MinInterval || opts.interval > capture.MaxInterval {
 		return &codeError{code: exitError, err: fmt.Errorf("--interval %v is outside %v to %v; try --interval 100ms", opts.interval, capture.MinInterval, capture.MaxInterval)}
 	}
-	head, tail, err := capture.ParseLogLimit(opts.logLimit)
+	head, tail, err := units.ParseLogLimit(opts.logLimit)
 	if err != nil {
 		return &codeError{code: exitError, err: fmt.Errorf("--log-limit: %w", err)}
 	}
@@ -269,7 +270,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if !opts.quiet {
 		printSummary(opts.io.ErrOut, path, &res.Summary)
 		sha, size := w.Archive()
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(path), capture.FormatSize(size))
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(path), units.FormatSize(size))
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
 	}
 	if opts.github {

@@ -21,6 +21,7 @@ import (
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // snapshotReq asks for one snapshot bundle.
@@ -44,7 +45,7 @@ func (wr *watchRun) onAlert(a format.Alert) {
 	wr.alerted = true
 	wr.snapMu.Unlock()
 	if !wr.opts.quiet {
-		fmt.Fprintf(wr.stderr, "perfcap: ALERT %s at %s: %s\n", a.Rule, formatElapsed(a.T), a.Message)
+		fmt.Fprintf(wr.stderr, "perfcap: ALERT %s at %s: %s\n", a.Rule, units.FormatElapsed(a.T), a.Message)
 	}
 	wr.requestSnapshot(snapshotReq{reason: "alert " + a.Rule + ": " + a.Message, alert: &a, t: a.T})
 }
@@ -166,7 +167,7 @@ func (wr *watchRun) writeSnapshot(r snapshotReq) {
 	}
 	wr.w.event(ev)
 	if !wr.opts.quiet {
-		fmt.Fprintf(wr.stderr, "perfcap: snapshot (%s) written: %s (%s, sha256 %s)\n", r.reason, path, capture.FormatSize(size), sha[:12])
+		fmt.Fprintf(wr.stderr, "perfcap: snapshot (%s) written: %s (%s, sha256 %s)\n", r.reason, path, units.FormatSize(size), sha[:12])
 	}
 	if r.alert != nil && wr.opts.onAlert != "" {
 		wr.runOnAlert(path, r.alert)
@@ -264,7 +265,7 @@ func fetchHeap(ctx context.Context, w *bundle.Writer, url string) error {
 		return fmt.Errorf("fetching %s: %w", url, err)
 	}
 	if len(b) > maxHeapProfile {
-		return fmt.Errorf("%s: the profile is larger than %s", url, capture.FormatSize(maxHeapProfile))
+		return fmt.Errorf("%s: the profile is larger than %s", url, units.FormatSize(maxHeapProfile))
 	}
 	p, err := profile.ParseData(b)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // statusLine is the live line perfcap keeps at the bottom of the terminal
@@ -61,7 +62,7 @@ func (s *statusLine) update(smp capture.Sample) {
 	}
 	s.last = now
 	s.text = fmt.Sprintf("perfcap %s  cpu %5.1f%%  rss %s  procs %d",
-		formatElapsed(smp.T), smp.TreeCPUPercent, capture.FormatSize(int64(smp.TreeRSS)), smp.Processes)
+		units.FormatElapsed(smp.T), smp.TreeCPUPercent, units.FormatSize(int64(smp.TreeRSS)), smp.Processes)
 	if s.suffix != nil {
 		s.text += s.suffix()
 	}
@@ -92,10 +93,4 @@ func (s *statusLine) draw() {
 		io.WriteString(s.w, s.text)
 		s.shown = true
 	}
-}
-
-func formatElapsed(sec float64) string {
-	d := time.Duration(sec * float64(time.Second)).Round(100 * time.Millisecond)
-	m := int(d / time.Minute)
-	return fmt.Sprintf("%d:%04.1f", m, (d - time.Duration(m)*time.Minute).Seconds())
 }

@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // printSummary writes the few lines a user reads after a run.
 func printSummary(w io.Writer, path string, s *format.Totals) {
 	fmt.Fprintf(w, "perfcap: wall %.2fs  cpu %.2fs user + %.2fs sys (%.0f%%)  peak rss %s (largest process %s)  exit %d",
 		s.WallSeconds, s.UserSeconds, s.SysSeconds, s.CPUPercent,
-		capture.FormatSize(int64(s.PeakRSSBytes)), capture.FormatSize(int64(s.MaxProcessRSSBytes)), s.ExitCode)
+		units.FormatSize(int64(s.PeakRSSBytes)), units.FormatSize(int64(s.MaxProcessRSSBytes)), s.ExitCode)
 	if s.Signal != "" {
 		fmt.Fprintf(w, " (%s)", s.Signal)
 	}

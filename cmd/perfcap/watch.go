@@ -26,6 +26,7 @@ import (
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // exitAlert is watch's exit code when an alert fired.
@@ -176,7 +177,7 @@ func runWatch(ctx context.Context, opts *watchOptions) (err error) {
 		}
 		minGrowth = r.Threshold
 	}
-	head, tail, err := capture.ParseLogLimit(opts.logLimit)
+	head, tail, err := units.ParseLogLimit(opts.logLimit)
 	if err != nil {
 		return bad("--log-limit: %v", err)
 	}

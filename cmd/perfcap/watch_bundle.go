@@ -27,6 +27,7 @@ import (
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // maxWatchProcesses bounds the ended processes a watch bundle lists: a
@@ -530,7 +531,7 @@ func watchWarnings(ws *format.Watch) []string {
 	g := ws.Growth
 	switch g.Verdict {
 	case trend.Growing:
-		w = append(w, fmt.Sprintf("memory is growing: %+.3g MiB/h (%.3g to %.3g) since %s; %s", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, formatElapsed(g.Since.Seconds()), g.Reason))
+		w = append(w, fmt.Sprintf("memory is growing: %+.3g MiB/h (%.3g to %.3g) since %s; %s", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, units.FormatElapsed(g.Since.Seconds()), g.Reason))
 	case trend.Inconclusive:
 		w = append(w, "memory growth is inconclusive: "+g.Reason)
 	}

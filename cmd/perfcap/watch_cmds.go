@@ -7,12 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // bundleOptions are the flags of `perfcap bundle`.
@@ -92,22 +92,22 @@ func printWatchSummary(w io.Writer, path string, sum *format.Summary, sha string
 	ws := sum.Watch
 	g := ws.Growth
 	fmt.Fprintf(w, "perfcap: watched for %s, %d samples; RSS %s → %s (peak %s), fds %d (max %d)",
-		formatElapsed(sum.WallSeconds), sum.Samples, capture.FormatSize(int64(ws.FirstRSSBytes)),
-		capture.FormatSize(int64(ws.LastRSSBytes)), capture.FormatSize(int64(sum.PeakRSSBytes)), ws.LastFDs, ws.MaxFDs)
+		units.FormatElapsed(sum.WallSeconds), sum.Samples, units.FormatSize(int64(ws.FirstRSSBytes)),
+		units.FormatSize(int64(ws.LastRSSBytes)), units.FormatSize(int64(sum.PeakRSSBytes)), ws.LastFDs, ws.MaxFDs)
 	if ws.Restarts > 0 {
 		fmt.Fprintf(w, ", %d restarts", ws.Restarts)
 	}
 	fmt.Fprintln(w)
 	switch g.Verdict {
 	case trend.Growing:
-		fmt.Fprintf(w, "perfcap: memory GROWING at %+.3g MiB/h (%.3g to %.3g) since %s\n", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, formatElapsed(g.Since.Seconds()))
+		fmt.Fprintf(w, "perfcap: memory GROWING at %+.3g MiB/h (%.3g to %.3g) since %s\n", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, units.FormatElapsed(g.Since.Seconds()))
 	case trend.Flat:
 		fmt.Fprintf(w, "perfcap: memory flat: %+.3g MiB/h (%.3g to %.3g), %s\n", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, g.Reason)
 	default:
 		fmt.Fprintf(w, "perfcap: memory growth inconclusive: %s\n", g.Reason)
 	}
 	for _, a := range ws.Alerts {
-		fmt.Fprintf(w, "perfcap: alert %s fired at %s: %s (snapshot %s)\n", a.Rule, formatElapsed(a.T), a.Message, a.Snapshot)
+		fmt.Fprintf(w, "perfcap: alert %s fired at %s: %s (snapshot %s)\n", a.Rule, units.FormatElapsed(a.T), a.Message, a.Snapshot)
 	}
-	fmt.Fprintf(w, "perfcap: bundle %s (%s), sha256 %s\n", path, capture.FormatSize(size), sha)
+	fmt.Fprintf(w, "perfcap: bundle %s (%s), sha256 %s\n", path, units.FormatSize(size), sha)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // weekEnv names the directory a child test process feeds a week into.
@@ -168,7 +169,7 @@ func TestWatchWeekMemory(t *testing.T) {
 	}
 	t.Logf("start %.1f MiB", float64(res.HWMAtStart)/(1<<20))
 	t.Logf("week: %d samples fed in %.1f s, bundle in %.1f s (%s); peak RSS %.1f MiB after the feed, %.1f MiB after the bundle; heap %.1f MiB; %s %.2f MiB/h",
-		res.Samples, res.FeedSeconds, res.BundleSeconds, capture.FormatSize(res.BundleBytes),
+		res.Samples, res.FeedSeconds, res.BundleSeconds, units.FormatSize(res.BundleBytes),
 		float64(res.HWMAfterFeed)/(1<<20), float64(res.HWMAfterBundle)/(1<<20), float64(res.HeapAfterFeed)/(1<<20), res.Verdict, res.MiBPerHour)
 	if res.Samples != 7*24*3600 {
 		t.Errorf("%d samples, want a week's", res.Samples)

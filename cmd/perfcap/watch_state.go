@@ -13,6 +13,7 @@ import (
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // recentWindow is how many samples a watch keeps at full resolution in
@@ -253,7 +254,7 @@ func (w *watcher) statusSuffix() string {
 	if delta < 0 {
 		delta, sign = -delta, "-"
 	}
-	return text + fmt.Sprintf("  rss %s%s in %s", sign, capture.FormatSize(delta), formatElapsed(newest.t-oldest.t))
+	return text + fmt.Sprintf("  rss %s%s in %s", sign, units.FormatSize(delta), units.FormatElapsed(newest.t-oldest.t))
 }
 
 // progressLine is the line a watch without a terminal prints now and then
@@ -271,7 +272,7 @@ func (w *watcher) progressLine() string {
 		verdict = "inconclusive: " + g.Reason
 	}
 	return fmt.Sprintf("perfcap: %s  rss %s (peak %s)  procs %d  fds %d  memory %s",
-		formatElapsed(w.last.T), capture.FormatSize(int64(w.last.TreeRSS)), capture.FormatSize(int64(w.peakRSS)),
+		units.FormatElapsed(w.last.T), units.FormatSize(int64(w.last.TreeRSS)), units.FormatSize(int64(w.peakRSS)),
 		w.last.Processes, w.lastX.FDs, verdict)
 }
 

@@ -1,4 +1,7 @@
-package capture
+// Package units parses and formats the quantities perfcap reads from
+// flags and prints for people: byte sizes (one table of units for every
+// parser), durations since a start, and the split of --log-limit.
+package units
 
 import (
 	"fmt"
@@ -10,22 +13,40 @@ import (
 // sizeForms lists what ParseSize accepts, for its errors.
 const sizeForms = "a byte count like 1024, 512KiB, 4MiB or 2GiB (binary), 4MB (decimal), or 4M (binary, as du reads it); a fraction such as 1.5GiB is allowed"
 
-// sizeUnits maps a lower-case unit to its multiplier. KiB, MiB, GiB and TiB
-// are binary and KB, MB, GB and TB decimal, as their standards say; the
-// bare letters K, M, G and T are binary, as in du, ls and sort -S, where
-// people most often meet them.
-var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
-	"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
-	"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
-	"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
-	"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
+// SizeUnit is a unit of bytes in its canonical spelling.
+type SizeUnit struct {
+	Name  string
+	Bytes int64
+}
+
+// SizeUnits are the units every size perfcap reads may carry, matched
+// without regard to case, largest first. KiB, MiB, GiB and TiB are binary
+// and KB, MB, GB and TB decimal, as their standards say; the bare letters
+// K, M, G and T are binary, as in du, ls and sort -S, where people most
+// often meet them.
+var SizeUnits = []SizeUnit{
+	{"TiB", 1 << 40}, {"TB", 1e12}, {"GiB", 1 << 30}, {"GB", 1e9},
+	{"MiB", 1 << 20}, {"MB", 1e6}, {"KiB", 1 << 10}, {"KB", 1e3}, {"B", 1},
+	{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10},
+}
+
+// LookupSizeUnit finds the unit spelled s, in any case; "" is bytes.
+func LookupSizeUnit(s string) (SizeUnit, bool) {
+	if s == "" {
+		return SizeUnit{"B", 1}, true
+	}
+	for _, u := range SizeUnits {
+		if strings.EqualFold(u.Name, s) {
+			return u, true
+		}
+	}
+	return SizeUnit{}, false
 }
 
 // ParseSize parses a byte size given on the command line: a non-negative
 // number, optionally with a fraction, and an optional unit, case
 // insensitively and with optional space between ("1024", "512KiB", "4 MB",
-// "1.5g"). See sizeUnits for what the units mean. A fractional result is
+// "1.5g"). See SizeUnits for what the units mean. A fractional result is
 // rounded down to whole bytes.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
@@ -33,8 +54,9 @@ func ParseSize(s string) (int64, error) {
 	if i < 0 {
 		i = len(t)
 	}
-	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
-	mult, ok := sizeUnits[unit]
+	num := t[:i]
+	u, ok := LookupSizeUnit(strings.TrimSpace(t[i:]))
+	mult := u.Bytes
 	if num == "" || !ok {
 		return 0, fmt.Errorf("invalid size %q: want %s", s, sizeForms)
 	}
@@ -77,6 +99,31 @@ func FormatSize(n int64) string {
 		}
 	}
 	return strconv.FormatFloat(v/1024, 'f', 1, 64) + " EiB"
+}
+
+// FormatBytes is FormatSize for a float, which may be out of the range of
+// int64 (then written as a plain number of bytes).
+func FormatBytes(v float64) string {
+	if math.IsNaN(v) || math.Abs(v) >= math.MaxInt64 {
+		return strconv.FormatFloat(v, 'f', -1, 64) + " B"
+	}
+	return FormatSize(int64(v))
+}
+
+// FormatBytes3 writes v with three significant digits in the largest
+// binary unit under it ("312 MiB", "1.5 GiB"), bytes as a whole number:
+// the report's tables, where widths should stay alike.
+func FormatBytes3(v float64) string {
+	names := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for math.Abs(v) >= 1024 && i < len(names)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", v)
+	}
+	return fmt.Sprintf("%.3g %s", v, names[i])
 }
 
 // ParseLogLimit parses --log-limit, how much of each output stream a

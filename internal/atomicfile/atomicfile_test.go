@@ -1,0 +1,96 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWriteReplacesWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []byte("new content"), 0o644, true); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	if string(b) != "new content" || fi.Mode().Perm() != 0o644 {
+		t.Errorf("got %q mode %v", b, fi.Mode())
+	}
+	if names := entries(t, dir); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestFailedWriteKeepsOld(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := Write(path, 0o644, false, func(w io.Writer) error {
+		_, _ = w.Write([]byte("half"))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("destination now %q", b)
+	}
+	if names := entries(t, dir); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestAbortAndCommitOnce(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(filepath.Join(dir, "x"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(false); err == nil {
+		t.Error("Commit after Abort succeeded")
+	}
+	if names := entries(t, dir); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+	g, _ := Create(filepath.Join(dir, "y"), 0o644)
+	if err := g.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Abort(); err != nil {
+		t.Errorf("Abort after Commit: %v", err)
+	}
+	if names := entries(t, dir); len(names) != 1 || names[0] != "y" {
+		t.Errorf("entries %v, want [y]", names)
+	}
+}
+
+func TestCreateInMissingDir(t *testing.T) {
+	if _, err := Create(filepath.Join(t.TempDir(), "no", "such"), 0o644); err == nil {
+		t.Error("Create in a missing directory succeeded")
+	}
+}
