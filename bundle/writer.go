@@ -332,7 +332,6 @@ func hashFile(p string) (size int64, sum string, err error) {
 	return size, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-
 // closeInto closes c and keeps its error in *err unless *err holds one.
 func closeInto(c io.Closer, err *error) {
 	if cerr := c.Close(); *err == nil {
