@@ -2,8 +2,12 @@ package bundle
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -41,4 +45,31 @@ func parents(name string) []string {
 		}
 	}
 	return dirs
+}
+
+// Stem returns a bundle's path without its extension (".tar.zst", ".zst",
+// ".tar" or ".zip"), the base of the names made beside it: the GitHub
+// .zip, a watch's .spool directory, its snapshots.
+func Stem(path string) string {
+	if s, ok := strings.CutSuffix(path, ".zip"); ok {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(path, ".zst"), ".tar")
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// DefaultName is the name a bundle gets when the user names none:
+// perfcap-YYYYMMDD-HHMMSS-NAME.tar.zst, or perfcap-KIND-… (a "watch"),
+// NAME being argv0's base made safe for a file name.
+func DefaultName(kind string, t time.Time, argv0 string) string {
+	name := unsafeName.ReplaceAllString(filepath.Base(argv0), "_")
+	if name == "" || name == "." || name == ".." {
+		name = "command"
+	}
+	prefix := "perfcap-"
+	if kind != "" {
+		prefix += kind + "-"
+	}
+	return fmt.Sprintf("%s%s-%s.tar.zst", prefix, t.Format("20060102-150405"), name)
 }

@@ -26,9 +26,9 @@ const (
 	MetaFile           = "meta.json"
 	LockFile           = "lock"
 	EnvFile            = "env.json"
-	TimelineFile       = "timeline.csv"
-	ProcessSamplesFile = "process_samples.csv"
-	WatchFile          = "watch.csv"
+	TimelineFile       = format.TimelineFile
+	ProcessSamplesFile = format.ProcessSamplesFile
+	WatchFile          = format.WatchFile
 	EventsFile         = "events.jsonl"
 )
 

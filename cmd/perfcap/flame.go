@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -133,9 +132,9 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 		}
 		stacks = flame.StacksFromProfile(prof, 0)
 	case inputScript:
-		stacks, prof, err = foldScript(br, opts)
+		stacks, prof, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
 	case inputPerfData:
-		stacks, prof, err = foldPerfData(ctx, opts)
+		stacks, prof, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
 	}
 	if err != nil {
 		return err
@@ -174,70 +173,15 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 	return nil
 }
 
-// foldScript folds perf script text, building the pprof profile alongside
-// in the same pass when one was asked for.
-func foldScript(r io.Reader, opts *flameOptions) ([]flame.Stack, *profile.Profile, error) {
-	folder := flame.NewFolder(flame.FoldOptions{PID: opts.pid, TID: opts.tid, Annotate: true, ByPeriod: opts.byPeriod})
-	var pb *flame.ProfileBuilder
-	if opts.pprof != "" {
-		pb = flame.NewProfileBuilder(flame.ProfileOptions{Comment: opts.input})
+// dataOptions are the flame package's options for opts.
+func (opts *flameOptions) dataOptions() flame.PerfDataOptions {
+	return flame.PerfDataOptions{
+		Fold:    flame.FoldOptions{PID: opts.pid, TID: opts.tid, Annotate: true, ByPeriod: opts.byPeriod},
+		Profile: opts.pprof != "",
+		Comment: opts.input,
+		Inline:  opts.inline,
+		Warn:    warnTo(opts.io.ErrOut),
 	}
-	sr := flame.NewScriptReader(r)
-	for sr.Scan() {
-		folder.Add(sr.Sample())
-		if pb != nil {
-			pb.Add(sr.Sample())
-		}
-	}
-	if err := sr.Err(); err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", opts.input, err)
-	}
-	for _, w := range sr.Warnings() {
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s:%v (record skipped)\n", opts.input, w)
-	}
-	stacks, err := folder.Stacks()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", opts.input, err)
-	}
-	var prof *profile.Profile
-	if pb != nil {
-		if prof, err = pb.Profile(); err != nil {
-			return nil, nil, err
-		}
-	}
-	return stacks, prof, nil
-}
-
-// foldPerfData streams `perf script` over perf.data into the folder.
-func foldPerfData(ctx context.Context, opts *flameOptions) ([]flame.Stack, *profile.Profile, error) {
-	if _, err := exec.LookPath("perf"); err != nil {
-		return nil, nil, fmt.Errorf("%s is perf.data, and reading it needs perf: install it (Debian: apt-get install linux-perf)", opts.input)
-	}
-	args := []string{"script", "-i", opts.input}
-	if !opts.inline {
-		args = append(args, "--no-inline")
-	}
-	cmd := exec.CommandContext(ctx, "perf", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("perf script: %w", err)
-	}
-	stacks, prof, ferr := foldScript(out, opts)
-	_, _ = io.Copy(io.Discard, out)
-	if err := cmd.Wait(); err != nil {
-		return nil, nil, fmt.Errorf("perf script -i %s: %v: %s", opts.input, err, strings.TrimSpace(firstLine(stderr.String())))
-	}
-	return stacks, prof, ferr
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 func printHot(w io.Writer, h flame.HotSpots) {

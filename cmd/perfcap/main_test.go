@@ -25,9 +25,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(weekEnv) != "" {
-		runWeekChild() // a child of TestWatchWeekMemory; it exits
-	}
 	dir, err := os.MkdirTemp("", "perfcap-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

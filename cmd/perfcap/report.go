@@ -7,87 +7,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
-	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
 )
-
-// reportData assembles what report templates see.
-func reportData(m bundle.Manifest, sum *format.Summary, env *facts.Facts, files []bundle.File, lang string) *report.Data {
-	d := &report.Data{
-		Manifest:     m,
-		Summary:      sum.Totals,
-		Perf:         sum.Perf,
-		Facts:        env,
-		Benchmarks:   sum.Benchmarks,
-		Metrics:      sum.Metrics,
-		BuildProfile: report.BuildProfileOf(m.Command),
-		Features:     report.FeaturesOf(m.Command),
-	}
-	if sum.Watch != nil {
-		g := sum.Watch.Growth
-		d.MemoryGrowth = &report.Growth{
-			Detected:           g.Verdict == trend.Growing,
-			BytesPerSecond:     g.SlopeBytesPerSec,
-			Method:             g.Method,
-			Verdict:            g.Verdict,
-			LowBytesPerSecond:  g.LowBytesPerSec,
-			HighBytesPerSecond: g.HighBytesPerSec,
-			SinceSeconds:       g.Since.Seconds(),
-			UntilSeconds:       g.Until.Seconds(),
-			P:                  g.P,
-			Reason:             g.Reason,
-		}
-	}
-	for _, f := range files {
-		d.Attachments = append(d.Attachments, report.Attachment{Path: f.Path, Size: f.Size, Description: report.Describe(f.Path, lang)})
-	}
-	return d
-}
-
-// stagedFiles lists what the bundle being written holds so far.
-func stagedFiles(dir string) []bundle.File {
-	var files []bundle.File
-	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, bundle.File{Path: filepath.ToSlash(rel), Size: fi.Size()})
-		return nil
-	})
-	return files
-}
-
-// renderReport renders d in lang, or with the user's template file.
-func renderReport(w io.Writer, d *report.Data, lang, templatePath string) error {
-	if templatePath == "" {
-		return report.Render(w, d, lang)
-	}
-	text, err := os.ReadFile(templatePath)
-	if err != nil {
-		return err
-	}
-	if err := report.RenderTemplate(w, d, string(text)); err != nil {
-		return fmt.Errorf("%s: %w", templatePath, err)
-	}
-	return nil
-}
 
 type reportOptions struct {
 	io       *iostreams.IOStreams
@@ -129,14 +60,14 @@ func runReport(opts *reportOptions) error {
 	if err := readBundleJSON(opts.path, "env.json", env); err != nil {
 		return err
 	}
-	d := reportData(m, &sum, env, m.Files, opts.lang)
+	d := report.NewData(m, &sum, env, m.Files, opts.lang)
 	a, err := archiveOf(opts.path)
 	if err != nil {
 		return err
 	}
 	d.Bundle = a
 	var b bytes.Buffer
-	if err := renderReport(&b, d, opts.lang, opts.template); err != nil {
+	if err := report.RenderFile(&b, d, opts.lang, opts.template); err != nil {
 		return err
 	}
 	_, err = opts.io.Out.Write(b.Bytes())
@@ -197,7 +128,7 @@ stay under 25,000,000 bytes. perfcap's readers accept the .zip too.`,
 
 // zipName is the bundle's path with .zip for .tar.zst.
 func zipName(bundlePath string) string {
-	return strings.TrimSuffix(strings.TrimSuffix(bundlePath, ".zst"), ".tar") + ".zip"
+	return bundle.Stem(bundlePath) + ".zip"
 }
 
 func exportGitHub(io *iostreams.IOStreams, bundlePath, zipPath string) error {

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -18,12 +17,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/assemble"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/facts"
+	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
@@ -81,33 +82,49 @@ func newRunCmd(io *iostreams.IOStreams) *cobra.Command {
 	return cmd
 }
 
-func runRun(ctx context.Context, opts *runOptions) (err error) {
+// runPlan is what runRun checked and parsed from the flags.
+type runPlan struct {
+	head, tail int64
+	red        *redact.Redactor
+	rules      []bench.MetricRule
+}
+
+// check validates the flags before anything runs.
+func (opts *runOptions) check() (*runPlan, error) {
+	bad := func(err error) error { return &codeError{code: exitError, err: err} }
 	if opts.interval < capture.MinInterval || opts.interval > capture.MaxInterval {
-		return &codeError{code: exitError, err: fmt.Errorf("--interval %v is outside %v to %v; try --interval 100ms", opts.interval, capture.MinInterval, capture.MaxInterval)}
+		return nil, bad(fmt.Errorf("--interval %v is outside %v to %v; try --interval 100ms", opts.interval, capture.MinInterval, capture.MaxInterval))
 	}
-	head, tail, err := units.ParseLogLimit(opts.logLimit)
-	if err != nil {
-		return &codeError{code: exitError, err: fmt.Errorf("--log-limit: %w", err)}
+	p := &runPlan{}
+	var err error
+	if p.head, p.tail, err = units.ParseLogLimit(opts.logLimit); err != nil {
+		return nil, bad(fmt.Errorf("--log-limit: %w", err))
 	}
-	red, err := redact.New(opts.redact)
-	if err != nil {
-		return &codeError{code: exitError, err: fmt.Errorf("--redact: %w", err)}
+	if p.red, err = redact.New(opts.redact); err != nil {
+		return nil, bad(fmt.Errorf("--redact: %w", err))
 	}
 	if opts.template != "" {
 		if _, err := os.Stat(opts.template); err != nil {
-			return &codeError{code: exitError, err: fmt.Errorf("--template: %w", err)}
+			return nil, bad(fmt.Errorf("--template: %w", err))
 		}
 	}
 	if opts.lang != "zh" && opts.lang != "en" {
-		return &codeError{code: exitError, err: fmt.Errorf("--lang %q: perfcap writes reports in zh or en; try --lang en", opts.lang)}
+		return nil, bad(fmt.Errorf("--lang %q: perfcap writes reports in zh or en; try --lang en", opts.lang))
 	}
-	var rules []bench.MetricRule
 	for _, m := range opts.metrics {
 		rule, err := bench.ParseMetricRule(m)
 		if err != nil {
-			return &codeError{code: exitError, err: fmt.Errorf("--metric: %w", err)}
+			return nil, bad(fmt.Errorf("--metric: %w", err))
 		}
-		rules = append(rules, rule)
+		p.rules = append(p.rules, rule)
+	}
+	return p, nil
+}
+
+func runRun(ctx context.Context, opts *runOptions) (err error) {
+	plan, err := opts.check()
+	if err != nil {
+		return err
 	}
 	// perfcap needs no parallelism of its own while it watches a command,
 	// and with one P the Go scheduler wakes no spinning thread on each
@@ -131,7 +148,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	path := opts.output
 	if path == "" {
-		path = defaultBundleName(now(), opts.argv[0])
+		path = bundle.DefaultName("", now(), opts.argv[0])
 	}
 	w, err := bundle.NewWriter(path)
 	if err != nil {
@@ -142,8 +159,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 			_ = w.Abort()
 		}
 	}()
-
-	rec, err := newRecorder(w, red, head, tail)
+	rec, err := newRecorder(w, plan.red, plan.head, plan.tail)
 	if err != nil {
 		return err
 	}
@@ -152,7 +168,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	// a spool `perfcap bundle` can turn into the bundle.
 	unmark := func() error { return nil }
 	if abs, aerr := filepath.Abs(path); aerr == nil {
-		if release, err := spool.Mark(w.Dir(), spool.Meta{PerfcapVersion: version, Mode: "command", Command: red.Argv(opts.argv),
+		if release, err := spool.Mark(w.Dir(), spool.Meta{PerfcapVersion: version, Mode: "command", Command: plan.red.Argv(opts.argv),
 			Cwd: cwd, Started: time.Now().UTC(), Bundle: abs, IntervalSeconds: opts.interval.Seconds(), Lang: opts.lang,
 			Redact: opts.redact}); err == nil {
 			unmark = release
@@ -160,119 +176,18 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	defer func() { _ = unmark() }()
 
-	stderrIsTTY := opts.io.ErrTTY != nil && !opts.quiet
-	var status *statusLine
-	stdout, stderr := opts.io.Out, opts.io.ErrOut
-	if stderrIsTTY {
-		status = newStatusLine(opts.io.ErrOut, opts.io.ErrWidth())
-		stderr = status.wrap(stderr)
-		if opts.io.OutTTY != nil {
-			stdout = status.wrap(stdout)
-		}
-	}
-	var machine *facts.Facts
-	envVars := red.Env(os.Environ())
-	benches := newBenchCollector(rules)
-	copts := capture.Options{
-		Argv:      opts.argv,
-		Dir:       cwd,
-		Stdin:     opts.io.In,
-		Stdout:    stdout,
-		Stderr:    stderr,
-		StdoutLog: benches.stdout(rec.stdoutCap),
-		StderrLog: benches.stderr(rec.stderrCap),
-		Interval:  opts.interval,
-		Signals:   sigs,
-		OnSample: func(s capture.Sample) {
-			rec.sample(s)
-			if status != nil {
-				status.update(s)
-			}
-		},
-		Probes: func(run func(*exec.Cmd) error) {
-			machine = facts.Collect(ctx, facts.Options{Dir: cwd, Command: opts.argv, Env: envVars, Run: run})
-		},
-	}
-	if !opts.noPTY {
-		copts.StdoutTTY, copts.StderrTTY = opts.io.OutTTY, opts.io.ErrTTY
-	}
-	if !opts.perf.off {
-		dir, err := perfDir(path)
-		if err != nil {
-			return fmt.Errorf("cannot write beside the bundle: %w; choose another place with -o PATH", err)
-		}
-		defer os.RemoveAll(dir)
-		copts.Perf = &capture.PerfOptions{Dir: dir, Freq: opts.perf.freq, CallGraph: opts.perf.callGraph,
-			Event: opts.perf.event, MaxSize: opts.perf.maxSize}
-	}
-	res, err := capture.Run(ctx, copts)
-	if status != nil {
-		status.stop()
-	}
+	rs := &runState{opts: opts, plan: plan, w: w, rec: rec, path: path, cwd: cwd}
+	res, err := rs.capture(ctx, sigs)
 	if err != nil {
 		return err
 	}
-
 	done := make(chan struct{})
 	defer close(done)
 	go noteSignals(sigs, done, opts.io.ErrOut)
-
-	m := bundle.Manifest{
-		PerfcapVersion: version,
-		Created:        time.Now().UTC(),
-		Command:        red.Argv(opts.argv),
-		Cwd:            cwd,
-		Started:        res.Started.UTC(),
-		Ended:          res.Ended.UTC(),
-		Exit:           bundle.Exit{Code: res.Summary.ExitCode, Signal: res.Summary.Signal},
-		Interrupted:    res.Summary.Interrupted,
-	}
-	sum := format.Summary{Totals: res.Summary}
-	var kept bytes.Buffer
-	_, _ = rec.stdoutCap.WriteTo(&kept)
-	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = benches.finish(w, opts.argv, res.Started, machine, kept.Bytes())
-	sum.Warnings = append(sum.Warnings, benchWarnings...)
-	attached, attachErr := addAttachments(w, opts.attach)
-	sum.Attachments = attached
-	if attachErr != nil {
-		sum.Warnings = append(sum.Warnings, attachErr.Error())
-	}
-	if res.Perf != nil {
-		finishPerf(ctx, opts.io, w, res.Perf, opts.perf.keepData, "perfcap -- "+strings.Join(m.Command, " "), &sum,
-			nil, "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes")
-		res.Summary = sum.Totals
-	}
-	if err := unmark(); err != nil {
-		return fmt.Errorf("writing the bundle: %w", err)
+	if err := rs.finish(ctx, res, unmark); err != nil {
+		return err
 	}
 	unmark = func() error { return nil }
-	if err := rec.finish(res, &sum, machine, red, "perfcap -- "+strings.Join(m.Command, " ")); err != nil {
-		return fmt.Errorf("writing the bundle: %w", err)
-	}
-	d := reportData(m, &sum, machine, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), opts.lang)
-	d.Bundle.Name = filepath.Base(path)
-	var rb bytes.Buffer
-	if err := renderReport(&rb, d, opts.lang, opts.template); err != nil {
-		// The run's evidence matters more than the user's template.
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: %v; report.md uses the built-in template instead\n", err)
-		rb.Reset()
-		if err := renderReport(&rb, d, opts.lang, ""); err != nil {
-			return fmt.Errorf("report.md: %w", err)
-		}
-	}
-	if err := w.AddBytes("report.md", rb.Bytes()); err != nil {
-		return fmt.Errorf("writing the bundle: %w", err)
-	}
-	if err := w.Close(m); err != nil {
-		return fmt.Errorf("writing the bundle %s: %w", path, err)
-	}
-	if !opts.quiet {
-		printSummary(opts.io.ErrOut, path, &res.Summary)
-		sha, size := w.Archive()
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(path), units.FormatSize(size))
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
-	}
 	if opts.github {
 		if err := exportGitHub(opts.io, path, zipName(path)); err != nil {
 			return fmt.Errorf("the bundle %s is written, but not the GitHub .zip: %w", path, err)
@@ -280,6 +195,148 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	}
 	if res.Summary.ExitCode != 0 {
 		return &codeError{code: res.Summary.ExitCode}
+	}
+	return nil
+}
+
+// runState is one run between its start and its bundle.
+type runState struct {
+	opts      *runOptions
+	plan      *runPlan
+	w         *bundle.Writer
+	rec       *recorder
+	path, cwd string
+	machine   *facts.Facts
+	benches   *benchCollector
+	// perfSum holds what the perf step found (perf.data is folded before
+	// its directory goes), until the summary is made.
+	perfSum *format.Summary
+}
+
+// capture runs the command with the live status line, recording into
+// the bundle's staging area.
+func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.Result, error) {
+	opts := rs.opts
+	var status *statusLine
+	stdout, stderr := opts.io.Out, opts.io.ErrOut
+	if opts.io.ErrTTY != nil && !opts.quiet {
+		status = newStatusLine(opts.io.ErrOut, opts.io.ErrWidth())
+		stderr = status.wrap(stderr)
+		if opts.io.OutTTY != nil {
+			stdout = status.wrap(stdout)
+		}
+	}
+	envVars := rs.plan.red.Env(os.Environ())
+	rs.benches = newBenchCollector(rs.plan.rules)
+	copts := capture.Options{
+		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
+		StdoutLog: rs.benches.stdout(rs.rec.stdoutCap),
+		StderrLog: rs.benches.stderr(rs.rec.stderrCap),
+		Interval:  opts.interval,
+		Signals:   sigs,
+		OnSample: func(s capture.Sample) {
+			rs.rec.sample(s)
+			if status != nil {
+				status.update(s)
+			}
+		},
+		Probes: func(run func(*exec.Cmd) error) {
+			rs.machine = facts.Collect(ctx, facts.Options{Dir: rs.cwd, Command: opts.argv, Env: envVars, Run: run})
+		},
+	}
+	if !opts.noPTY {
+		copts.StdoutTTY, copts.StderrTTY = opts.io.OutTTY, opts.io.ErrTTY
+	}
+	if !opts.perf.off {
+		dir, err := perfDir(rs.path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot write beside the bundle: %w; choose another place with -o PATH", err)
+		}
+		defer os.RemoveAll(dir)
+		copts.Perf = &capture.PerfOptions{Dir: dir, Freq: opts.perf.freq, CallGraph: opts.perf.callGraph,
+			Event: opts.perf.event, MaxSize: opts.perf.maxSize}
+		res, err := capture.Run(ctx, copts)
+		if status != nil {
+			status.stop()
+		}
+		if err == nil && res.Perf != nil {
+			// perf.data lives in dir, removed on return: fold it now.
+			rs.foldPerf(ctx, res)
+		}
+		return res, err
+	}
+	res, err := capture.Run(ctx, copts)
+	if status != nil {
+		status.stop()
+	}
+	return res, err
+}
+
+// foldPerf turns perf.data into the bundle's perf/ files.
+func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
+	rs.perfSum = &format.Summary{} // its Warnings are perf's alone
+	assemble.Perf(ctx, rs.w, assemble.PerfInput{
+		Recording: res.Perf.PerfRecording, Data: res.Perf.Data, Log: res.Perf.Log, Keep: rs.opts.perf.keepData,
+		Title:      "perfcap -- " + strings.Join(rs.plan.red.Argv(rs.opts.argv), " "),
+		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
+		Read:       flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut)},
+	}, rs.perfSum)
+}
+
+// finish writes the run's bundle: benchmarks, attachments, perf, the
+// samples and logs, the report; then prints what it found.
+func (rs *runState) finish(ctx context.Context, res *capture.Result, unmark func() error) error {
+	opts, w := rs.opts, rs.w
+	m := bundle.Manifest{
+		PerfcapVersion: version,
+		Created:        time.Now().UTC(),
+		Command:        rs.plan.red.Argv(opts.argv),
+		Cwd:            rs.cwd,
+		Started:        res.Started.UTC(),
+		Ended:          res.Ended.UTC(),
+		Exit:           bundle.Exit{Code: res.Summary.ExitCode, Signal: res.Summary.Signal},
+		Interrupted:    res.Summary.Interrupted,
+	}
+	sum := format.Summary{Totals: res.Summary}
+	var kept bytes.Buffer
+	_, _ = rs.rec.stdoutCap.WriteTo(&kept)
+	var benchWarnings []string
+	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.finish(w, opts.argv, res.Started, rs.machine, kept.Bytes())
+	sum.Warnings = append(sum.Warnings, benchWarnings...)
+	attached, attachErr := addAttachments(w, opts.attach)
+	sum.Attachments = attached
+	if attachErr != nil {
+		sum.Warnings = append(sum.Warnings, attachErr.Error())
+	}
+	if rs.perfSum != nil {
+		sum.Perf = rs.perfSum.Perf
+		sum.Warnings = append(sum.Warnings, rs.perfSum.Warnings...)
+	}
+	if err := unmark(); err != nil {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	title := "perfcap -- " + strings.Join(m.Command, " ")
+	if err := rs.rec.finish(res, &sum, rs.machine, rs.plan.red, title); err != nil {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	d, err := assemble.Report(w, assemble.ReportInput{
+		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template, BundleName: filepath.Base(rs.path),
+	})
+	if err != nil && opts.template == "" {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	if err != nil {
+		// The run's evidence matters more than the user's template.
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %v\n", err)
+	}
+	if err := w.Close(m); err != nil {
+		return fmt.Errorf("writing the bundle %s: %w", rs.path, err)
+	}
+	if !opts.quiet {
+		printSummary(opts.io.ErrOut, rs.path, &res.Summary)
+		sha, size := w.Archive()
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(rs.path), units.FormatSize(size))
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
 	}
 	return nil
 }
@@ -295,17 +352,6 @@ func noteSignals(sigs <-chan os.Signal, done <-chan struct{}, w io.Writer) {
 			fmt.Fprintf(w, "perfcap: %v received; finishing the bundle so nothing is lost (a moment)\n", sig)
 		}
 	}
-}
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// defaultBundleName is ./perfcap-YYYYMMDD-HHMMSS-NAME.tar.zst.
-func defaultBundleName(t time.Time, argv0 string) string {
-	name := unsafeName.ReplaceAllString(filepath.Base(argv0), "_")
-	if name == "" || name == "." || name == ".." {
-		name = "command"
-	}
-	return fmt.Sprintf("perfcap-%s-%s.tar.zst", t.Format("20060102-150405"), name)
 }
 
 // recorder streams a run's samples and logs into the bundle's staging area.
@@ -392,7 +438,7 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 			return f.Close()
 		},
 		func() error {
-			if err := addTimelineSVG(r.w, title); err != nil {
+			if err := assemble.TimelineSVG(r.w, title); err != nil {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 			}
 			res.Summary = sum.Totals

@@ -1,18 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
+	"github.com/perfcap/perfcap/watch"
 )
 
 // bundleOptions are the flags of `perfcap bundle`.
@@ -49,40 +49,16 @@ verdict, timeline.svg and report.md. The spool is left in place.`,
 }
 
 func runBundle(opts *bundleOptions) error {
-	m, err := spool.ReadMeta(opts.dir)
-	if err != nil {
+	res, err := watch.Recover(opts.dir, opts.output, opts.lang)
+	var inUse *watch.ErrSpoolInUse
+	if errors.Is(err, spool.ErrNotSpool) || errors.As(err, &inUse) {
 		return &codeError{code: exitError, err: err}
 	}
-	if pid := spool.Owner(opts.dir); pid < 0 {
-		return &codeError{code: exitError, err: fmt.Errorf("%s is still locked by a watch that is starting or running; end that watch, then run `perfcap bundle %s` again", opts.dir, opts.dir)}
-	} else if pid > 0 {
-		return &codeError{code: exitError, err: fmt.Errorf("%s is still being written by a watch (pid %d): `kill -USR1 %d` writes a snapshot bundle, `kill -INT %d` ends the watch and writes its bundle", opts.dir, pid, pid, pid)}
-	}
-	out := opts.output
-	if out == "" {
-		out = m.Bundle
-	}
-	if out == "" {
-		out = filepath.Clean(opts.dir) + ".tar.zst"
-	}
-	lang := opts.lang
-	if lang == "" {
-		lang = m.Lang
-	}
-	if lang != "en" {
-		lang = "zh"
-	}
-	red, err := redact.New(m.Redact)
-	if err != nil {
-		return &codeError{code: exitError, err: fmt.Errorf("%s: the watch's --redact: %w", opts.dir, err)}
-	}
-	wb := &watchBundle{dir: opts.dir, out: out, meta: m, red: red, lang: lang, ended: "recovered"}
-	sum, sha, size, err := wb.write()
 	if err != nil {
 		return err
 	}
 	if !opts.quiet {
-		printWatchSummary(opts.io.ErrOut, out, sum, sha, size)
+		printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
 	}
 	return nil
 }

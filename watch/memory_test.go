@@ -1,4 +1,4 @@
-package main
+package watch
 
 import (
 	"encoding/json"
@@ -55,7 +55,7 @@ func feedWeek(dir string) (weekResult, error) {
 	const week = 7 * 24 * 3600
 	t0 := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	out := filepath.Join(dir, "week.tar.zst")
-	m := spool.Meta{PerfcapVersion: version, Mode: "pid", PID: 4242, Command: []string{"vm-server", "--port", "8080"},
+	m := spool.Meta{PerfcapVersion: "test", Mode: "pid", PID: 4242, Command: []string{"vm-server", "--port", "8080"},
 		Started: t0, Bundle: out, IntervalSeconds: 1, Alerts: []string{"rss>100GiB", "growth>1000MiB/h"}, Lang: "zh"}
 	sp, err := spool.Create(filepath.Join(dir, "week.spool"), m)
 	if err != nil {
@@ -100,7 +100,7 @@ func feedWeek(dir string) (weekResult, error) {
 	}
 	red, _ := redact.New(nil)
 	start = time.Now()
-	wb := &watchBundle{dir: sp.Dir(), out: out, meta: m, red: red, lang: "zh", ended: "duration"}
+	wb := &spoolBundle{dir: sp.Dir(), out: out, meta: m, red: red, lang: "zh", ended: "duration"}
 	sum, _, size, err := wb.write()
 	if err != nil {
 		return res, err

@@ -1,10 +1,8 @@
-package main
+package watch
 
 import (
 	"bytes"
 	"cmp"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/assemble"
 	"github.com/perfcap/perfcap/bundle/timeline"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
@@ -35,9 +34,9 @@ import (
 // processes.csv, and perfcap's memory while writing it, grow without end.
 const maxWatchProcesses = 10000
 
-// watchBundle is one bundle made from a spool: at the end of a watch, for
+// spoolBundle is one bundle made from a spool: at the end of a watch, for
 // a snapshot, or to recover a spool left by a watch that did not finish.
-type watchBundle struct {
+type spoolBundle struct {
 	dir  string // the spool
 	out  string // the bundle to write
 	meta spool.Meta
@@ -67,7 +66,7 @@ func trendOptions(m spool.Meta) trend.Options {
 // write makes the bundle. It streams through the spool's files, so its
 // memory does not depend on the length of the watch. It returns the
 // summary and the SHA-256 and size of the archive.
-func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err error) {
+func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err error) {
 	w, err := bundle.NewWriter(wb.out)
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
@@ -77,17 +76,15 @@ func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err
 			_ = w.Abort()
 		}
 	}()
-	for _, name := range []string{spool.TimelineFile, spool.ProcessSamplesFile, spool.WatchFile} {
+	for _, name := range []string{format.TimelineFile, format.ProcessSamplesFile, format.WatchFile} {
 		if err := copyRows(w, wb.dir, name); err != nil {
 			return nil, "", 0, err
 		}
 	}
 	var env *facts.Facts
 	if b, err := os.ReadFile(filepath.Join(wb.dir, spool.EnvFile)); err == nil {
-		env = new(facts.Facts)
-		if err := json.Unmarshal(b, env); err != nil {
-			wb.warnings = append(wb.warnings, fmt.Sprintf("env.json in the spool: %v", err))
-			env = nil
+		if env, err = facts.Read(bytes.NewReader(b)); err != nil {
+			wb.warnings = append(wb.warnings, fmt.Sprintf("the spool's %v", err))
 		} else if err := w.AddBytes("env.json", b); err != nil {
 			return nil, "", 0, err
 		}
@@ -103,7 +100,7 @@ func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err
 	if err := wb.scanTimeline(w, sum); err != nil {
 		return nil, "", 0, err
 	}
-	procs, dropped, cpu, err := scanProcessSamples(filepath.Join(w.Dir(), spool.ProcessSamplesFile), wb.meta, argvOf(events))
+	procs, dropped, cpu, err := scanProcessSamples(filepath.Join(w.Dir(), format.ProcessSamplesFile), wb.meta, argvOf(events))
 	if err != nil {
 		wb.warnings = append(wb.warnings, err.Error())
 	}
@@ -147,14 +144,14 @@ func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err
 	if wb.meta.Mode == "pid" {
 		title = fmt.Sprintf("perfcap watch --pid %d (%s)", wb.meta.PID, strings.Join(wb.meta.Command, " "))
 	}
-	if err := addTimelineSVG(w, title, func(o *timeline.Options) { decorateTimeline(o, ws, events) }); err != nil {
+	if err := assemble.TimelineSVG(w, title, func(o *timeline.Options) { decorateTimeline(o, ws, events) }); err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 	}
 	if err := w.AddJSON("summary.json", sum); err != nil {
 		return nil, "", 0, err
 	}
 	m := bundle.Manifest{
-		PerfcapVersion: version,
+		PerfcapVersion: wb.meta.PerfcapVersion,
 		Created:        time.Now().UTC(),
 		Command:        wb.meta.Command,
 		Cwd:            wb.meta.Cwd,
@@ -163,13 +160,7 @@ func (wb *watchBundle) write() (sum *format.Summary, sha string, size int64, err
 		Exit:           wb.exit,
 		Interrupted:    sum.Interrupted,
 	}
-	d := reportData(m, sum, env, append(stagedFiles(w.Dir()), bundle.File{Path: "report.md"}), wb.lang)
-	d.Bundle.Name = filepath.Base(wb.out)
-	var rb bytes.Buffer
-	if err := renderReport(&rb, d, wb.lang, ""); err != nil {
-		return nil, "", 0, fmt.Errorf("report.md: %w", err)
-	}
-	if err := w.AddBytes("report.md", rb.Bytes()); err != nil {
+	if _, err := assemble.Report(w, assemble.ReportInput{Manifest: m, Summary: sum, Facts: env, Lang: wb.lang, BundleName: filepath.Base(wb.out)}); err != nil {
 		return nil, "", 0, err
 	}
 	if err := w.Close(m); err != nil {
@@ -205,8 +196,8 @@ func copyRows(w *bundle.Writer, dir, name string) error {
 
 // scanTimeline reads the staged timeline.csv once: the totals and the
 // trend series.
-func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *format.Summary) error {
-	f, err := os.Open(filepath.Join(w.Dir(), spool.TimelineFile))
+func (wb *spoolBundle) scanTimeline(w *bundle.Writer, sum *format.Summary) error {
+	f, err := os.Open(filepath.Join(w.Dir(), format.TimelineFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%s holds no timeline.csv: nothing was sampled", wb.dir)
 	}
@@ -217,11 +208,11 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *format.Summary) error
 	s := &sum.Totals
 	ws := sum.Watch
 	series := trend.NewSeries(time.Duration(wb.meta.IntervalSeconds * float64(time.Second)))
-	var sysSum float64
+	var tally format.Tally
 	r := format.NewTimelineReader(f)
 	for r.Scan() {
 		row := r.Row()
-		s.Samples++
+		tally.Add(row)
 		s.WallSeconds = row.T
 		if row.Processes > 0 && row.TreeRSS > 0 {
 			// As in the watch: no process, no memory to judge.
@@ -231,21 +222,12 @@ func (wb *watchBundle) scanTimeline(w *bundle.Writer, sum *format.Summary) error
 			}
 			ws.LastRSSBytes = row.TreeRSS
 		}
-		s.PeakRSSBytes = max(s.PeakRSSBytes, row.TreeRSS)
-		s.MaxProcesses = max(s.MaxProcesses, row.Processes)
-		s.MaxThreads = max(s.MaxThreads, row.Threads)
-		sysSum += row.SystemCPUPercent
-		if s.MinAvailableBytes == 0 || row.SystemAvailable < s.MinAvailableBytes {
-			s.MinAvailableBytes = row.SystemAvailable
-		}
 	}
 	if err := r.Err(); err != nil {
-		wb.warnings = append(wb.warnings, fmt.Sprintf("timeline.csv: %v", err))
+		wb.warnings = append(wb.warnings, fmt.Sprintf("timeline.csv: %v", firstError(err)))
 	}
+	tally.Fill(s)
 	s.IntervalSeconds = wb.meta.IntervalSeconds
-	if s.Samples > 0 {
-		s.SystemCPUPercent = sysSum / float64(s.Samples)
-	}
 	if s.IntervalSeconds > 0 {
 		s.ExpectedSamples = int(s.WallSeconds/s.IntervalSeconds) + 1
 		s.OnSchedule = min(s.Samples, s.ExpectedSamples)
@@ -293,7 +275,8 @@ type procAgg struct {
 // A pid absent from a sample and listed again later is a new process (the
 // pid was reused). CPU counts from the first sample for processes already
 // running when a pid watch began. Over maxWatchProcesses, the ended
-// processes with the smallest peak RSS are dropped.
+// processes with the smallest peak RSS are dropped. The error, one line,
+// names the first bad row; the good rows are used.
 func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (procs []capture.Process, dropped int, cpu cpuTotals, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -303,13 +286,9 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 		return nil, 0, cpu, err
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = 8
 	live := map[int]*procAgg{}
 	var ended []capture.Process
 	sampleIdx, lastT, firstT := -1, math.Inf(-1), math.NaN()
-	line := 0
 	endProc := func(a *procAgg) {
 		cpu.user += a.user
 		cpu.sys += a.sys
@@ -321,38 +300,10 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 			ended = ended[:maxWatchProcesses]
 		}
 	}
-	var firstErr error
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line++
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("process_samples.csv: %v", err)
-			}
-			if _, ok := err.(*csv.ParseError); ok {
-				continue
-			}
-			break
-		}
-		if line == 1 {
-			continue // the header
-		}
-		t, err1 := strconv.ParseFloat(rec[0], 64)
-		pid, err2 := strconv.Atoi(rec[1])
-		ppid, _ := strconv.Atoi(rec[2])
-		user, err3 := strconv.ParseFloat(rec[4], 64)
-		sys, err4 := strconv.ParseFloat(rec[5], 64)
-		rss, err5 := strconv.ParseUint(rec[6], 10, 64)
-		finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) } // false for NaN
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil || !finite(t) || !finite(user) || !finite(sys) {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("process_samples.csv:%d: bad row", line)
-			}
-			continue
-		}
+	r := format.NewProcessSampleReader(f)
+	for r.Scan() {
+		row := r.Row()
+		t, pid := row.T, row.PID
 		if t != lastT {
 			sampleIdx++
 			// Processes not listed in the previous sample have ended.
@@ -373,9 +324,9 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 			a = nil
 		}
 		if a == nil {
-			a = &procAgg{p: capture.Process{PID: pid, PPID: ppid, Name: rec[3], Start: t, End: -1}}
+			a = &procAgg{p: capture.Process{PID: pid, PPID: row.PPID, Name: row.Name, Start: t, End: -1}}
 			if m.Mode == "pid" && t == firstT {
-				a.baseUser, a.baseSys = user, sys
+				a.baseUser, a.baseSys = row.UserSec, row.SysSec
 			}
 			a.p.Argv = argv[procKey{pid, t}]
 			if a.p.Argv == nil && (pid == m.PID || (m.Mode == "command" && len(live) == 0 && len(ended) == 0)) {
@@ -384,9 +335,9 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 			live[pid] = a
 		}
 		a.lastT, a.lastSample = t, sampleIdx
-		a.user, a.sys = max(0, user-a.baseUser), max(0, sys-a.baseSys)
+		a.user, a.sys = max(0, row.UserSec-a.baseUser), max(0, row.SysSec-a.baseSys)
 		a.p.CPUSeconds = a.user + a.sys
-		a.p.PeakRSS = max(a.p.PeakRSS, rss)
+		a.p.PeakRSS = max(a.p.PeakRSS, row.RSS)
 	}
 	out := ended
 	for _, a := range live {
@@ -400,11 +351,22 @@ func scanProcessSamples(path string, m spool.Meta, argv map[procKey][]string) (p
 	slices.SortFunc(out, func(x, y capture.Process) int {
 		return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.PID, y.PID))
 	})
-	return out, dropped, cpu, firstErr
+	return out, dropped, cpu, firstError(r.Err())
+}
+
+// firstError is the first of the errors joined in err, for a one-line
+// warning.
+func firstError(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := j.Unwrap(); len(errs) > 0 {
+			return errs[0]
+		}
+	}
+	return err
 }
 
 // fillProcesses fills the summary's process figures.
-func (wb *watchBundle) fillProcesses(sum *format.Summary, procs []capture.Process) {
+func (wb *spoolBundle) fillProcesses(sum *format.Summary, procs []capture.Process) {
 	s := &sum.Totals
 	s.Processes = len(procs)
 	for _, p := range procs {
@@ -417,10 +379,7 @@ func (wb *watchBundle) fillProcesses(sum *format.Summary, procs []capture.Proces
 	}
 	slices.Sort(s.LeftRunning)
 	s.MaxProcessRSSSource = "sampled"
-	if s.WallSeconds > 0 {
-		s.CPUPercent = (s.UserSeconds + s.SysSeconds) / s.WallSeconds * 100
-		s.OtherCPUPercent = max(0, s.SystemCPUPercent-s.CPUPercent/float64(runtime.NumCPU()))
-	}
+	s.SetCPUShares(runtime.NumCPU())
 }
 
 func writeProcesses(w *bundle.Writer, procs []capture.Process) error {
@@ -437,8 +396,8 @@ func writeProcesses(w *bundle.Writer, procs []capture.Process) error {
 }
 
 // scanWatch reads the staged watch.csv for the descriptor and PSS figures.
-func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *format.Watch) error {
-	f, err := os.Open(filepath.Join(w.Dir(), spool.WatchFile))
+func (wb *spoolBundle) scanWatch(w *bundle.Writer, ws *format.Watch) error {
+	f, err := os.Open(filepath.Join(w.Dir(), format.WatchFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -463,7 +422,7 @@ func (wb *watchBundle) scanWatch(w *bundle.Writer, ws *format.Watch) error {
 
 // fromEvents fills what the events tell: restarts, alerts, snapshots, and
 // how the command last exited.
-func (wb *watchBundle) fromEvents(sum *format.Summary, events []spool.Event) {
+func (wb *spoolBundle) fromEvents(sum *format.Summary, events []spool.Event) {
 	ws := sum.Watch
 	for _, e := range events {
 		switch e.Kind {
@@ -497,7 +456,7 @@ func (wb *watchBundle) fromEvents(sum *format.Summary, events []spool.Event) {
 
 // attachSnapshot names path as the snapshot of the alert on rule (each
 // rule fires once).
-func (wb *watchBundle) attachSnapshot(ws *format.Watch, rule, path string) {
+func (wb *spoolBundle) attachSnapshot(ws *format.Watch, rule, path string) {
 	for i := range ws.Alerts {
 		if rule != "" && ws.Alerts[i].Rule == rule && ws.Alerts[i].Snapshot == "" {
 			ws.Alerts[i].Snapshot = path
@@ -505,15 +464,7 @@ func (wb *watchBundle) attachSnapshot(ws *format.Watch, rule, path string) {
 	}
 }
 
-// exitDetail and parseExitDetail put an exit status into an event's text
-// and back: "exit 3", "signal SIGKILL".
-func exitDetail(code int, sig string) string {
-	if sig != "" {
-		return "signal " + sig
-	}
-	return "exit " + strconv.Itoa(code)
-}
-
+// parseExitDetail reads what exitDetail wrote.
 func parseExitDetail(s string) (int, string) {
 	if sig, ok := strings.CutPrefix(s, "signal "); ok {
 		if n := unix.SignalNum(sig); n != 0 {

@@ -1,4 +1,4 @@
-package main
+package watch
 
 import (
 	"bytes"
@@ -41,7 +41,7 @@ func TestWatcherWarnsOnceWhenRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	red, _ := redact.New(nil)
-	wb := &watchBundle{dir: sp.Dir(), out: filepath.Join(dir, "w.tar.zst"), meta: m, red: red, lang: "en", ended: "exited"}
+	wb := &spoolBundle{dir: sp.Dir(), out: filepath.Join(dir, "w.tar.zst"), meta: m, red: red, lang: "en", ended: "exited"}
 	sum, _, _, err := wb.write()
 	if err != nil {
 		t.Fatal(err)

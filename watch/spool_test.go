@@ -1,4 +1,4 @@
-package main
+package watch
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/format"
-	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
 // smallSpool writes the spool of a short watch of a command that printed
@@ -22,7 +21,7 @@ import (
 func smallSpool(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "w.spool")
-	m := spool.Meta{PerfcapVersion: version, Mode: "command", Command: []string{"server", "--port", "80"}, Cwd: "/srv",
+	m := spool.Meta{PerfcapVersion: "test", Mode: "command", Command: []string{"server", "--port", "80"}, Cwd: "/srv",
 		Started: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), Bundle: filepath.Join(filepath.Dir(dir), "w.tar.zst"),
 		IntervalSeconds: 1, WarmupSeconds: 5, BucketSeconds: 2}
 	sp, err := spool.Create(dir, m)
@@ -103,21 +102,14 @@ func TestBundleFromDamagedSpool(t *testing.T) {
 					}
 				}
 				out := filepath.Join(t.TempDir(), "r.tar.zst")
-				io, _, stderr := iostreams.Test()
-				code := Main([]string{"bundle", "-q", "-o", out, dir}, io)
-				msg := strings.TrimSpace(stderr.String())
-				t.Logf("exit %d %s", code, msg)
-				switch {
-				case code == 0:
+				_, err := Recover(dir, out, "")
+				t.Logf("err %v", err)
+				if err == nil {
 					if _, err := bundle.Verify(out); err != nil {
 						t.Errorf("the bundle written does not verify: %v", err)
 					}
-				case code == exitError:
-					if msg == "" || strings.Count(msg, "\n") > 0 {
-						t.Errorf("want one line saying what is wrong, got %q", msg)
-					}
-				default:
-					t.Errorf("exit %d: %s", code, msg)
+				} else if msg := err.Error(); msg == "" || strings.Contains(msg, "\n") {
+					t.Errorf("want one line saying what is wrong, got %q", msg)
 				}
 			})
 		}

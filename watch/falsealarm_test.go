@@ -1,4 +1,4 @@
-package main
+package watch
 
 import (
 	"math/rand/v2"
@@ -16,7 +16,7 @@ import (
 // TestGrowthAlertFalseAlarms measures how often a growth alert fires on
 // memory that does not grow: flat RSS with a GC sawtooth and noise, watched
 // for hours with the defaults. It is a measurement for the README, run on
-// request: PERFCAP_FALSE_ALARMS=1 go test ./cmd/perfcap -run
+// request: PERFCAP_FALSE_ALARMS=1 go test ./watch -run
 // TestGrowthAlertFalseAlarms -v
 func TestGrowthAlertFalseAlarms(t *testing.T) {
 	if os.Getenv("PERFCAP_FALSE_ALARMS") == "" {

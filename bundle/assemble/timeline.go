@@ -1,4 +1,4 @@
-package main
+package assemble
 
 import (
 	"bytes"
@@ -12,10 +12,11 @@ import (
 	"github.com/perfcap/perfcap/format"
 )
 
-// addTimelineSVG draws timeline.svg from the staged timeline.csv and
-// processes.csv; a failure is a warning, never a failed run. decorate, when
-// given, adds to the chart's options (a watch's trend line and events).
-func addTimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Options)) error {
+// TimelineSVG draws timeline.svg from the staged timeline.csv and
+// processes.csv. Callers treat a failure as a warning, never a failed run.
+// decorate, when given, adds to the chart's options (a watch's trend line
+// and events).
+func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Options)) error {
 	open := func(name string) (*os.File, error) { return os.Open(filepath.Join(w.Dir(), name)) }
 	tf, err := open("timeline.csv")
 	if err != nil {

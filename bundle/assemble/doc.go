@@ -1,0 +1,8 @@
+// Package assemble writes the files of a bundle that are derived from the
+// measurements rather than measured: perf/ (flamegraph, folded stacks and
+// pprof profile from perf.data, with the hot spots into summary.json),
+// timeline.svg (from the staged timeline.csv and processes.csv) and
+// report.md (from everything staged so far). A run (cmd/perfcap) and a
+// watch (package watch) both finish their bundles through it, so the two
+// cannot drift apart.
+package assemble

@@ -1,0 +1,94 @@
+package assemble
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
+)
+
+// PerfInput is a perf recording to turn into a bundle's perf/ files.
+type PerfInput struct {
+	// Recording says whether perf recorded, and how, or why not.
+	Recording format.PerfRecording
+	// Data is perf.data's path; Log the file of perf's own messages.
+	Data, Log string
+	// Keep also puts perf.data itself into the bundle.
+	Keep bool
+	// Title is the flamegraph's title.
+	Title string
+	// ShallowFix is the advice given when the stacks are shallow.
+	ShallowFix string
+	// Read says how perf.data is read (Fold, Run, TempDir, Warn); the
+	// profile is always built.
+	Read flame.PerfDataOptions
+}
+
+// Perf turns in into perf/flame.svg, perf/folded.txt, perf/profile.pb.gz
+// (and perf/perf.log, perf/perf.data on request) and fills sum.Perf with
+// the hot spots. Problems become warnings in sum, never a failed bundle.
+func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summary) {
+	ps := &format.Perf{PerfRecording: in.Recording}
+	sum.Perf = ps
+	if in.Log != "" {
+		if b, err := os.ReadFile(in.Log); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			_ = w.AddBytes("perf/perf.log", b)
+			if bytes.Contains(b, []byte("size limit reached")) {
+				ps.Truncated = true
+				sum.Warnings = append(sum.Warnings, "perf stopped recording when perf.data reached its size limit (--perf-max-size): the stacks cover only the start of the run; raise --perf-max-size or lower --perf-freq")
+			}
+		}
+	}
+	sum.Warnings = append(sum.Warnings, in.Recording.Notes...)
+	if !in.Recording.Recorded {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %s; fix: %s", in.Recording.Reason, in.Recording.Fix))
+		return
+	}
+	read := in.Read
+	read.Profile = true
+	if read.Comment == "" {
+		read.Comment = in.Data
+	}
+	stacks, prof, err := flame.FoldPerfData(ctx, in.Data, read)
+	if err == nil && len(stacks) == 0 {
+		err = flame.ErrEmpty
+	}
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
+		return
+	}
+	steps := []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"perf/flame.svg", func(b *bytes.Buffer) error { return flame.WriteSVG(b, stacks, flame.SVGOptions{Title: in.Title}) }},
+		{"perf/folded.txt", func(b *bytes.Buffer) error { return flame.WriteFolded(b, stacks) }},
+		{"perf/profile.pb.gz", func(b *bytes.Buffer) error { return flame.WriteProfile(b, prof) }},
+	}
+	for _, s := range steps {
+		var b bytes.Buffer
+		if err := s.write(&b); err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", s.name, err))
+			continue
+		}
+		if err := w.AddBytes(s.name, b.Bytes()); err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", s.name, err))
+		}
+	}
+	if in.Keep {
+		if err := w.AddFile("perf/perf.data", in.Data); err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("perf/perf.data: %v", err))
+		}
+	}
+	hot := flame.Hot(stacks, 10)
+	ps.Hot, ps.Samples = &hot, hot.Weight
+	ps.MedianDepth = flame.MedianDepth(stacks)
+	if ps.MedianDepth <= 2 && !ps.Truncated {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+			"CPU stacks are shallow (median depth %.0f): callers are missing; %s", ps.MedianDepth, in.ShallowFix))
+	}
+}
