@@ -138,8 +138,10 @@ func parseStat(b []byte) (procStat, error) {
 	return st, nil
 }
 
-// procStatus is the part of /proc/PID/status the sampler uses.
+// procStatus is the part of /proc/PID/status perfcap uses.
 type procStatus struct {
+	// UID is the real user id; -1 when the file has no Uid line.
+	UID int
 	// VmHWM is the process's peak resident set size in bytes; 0 for kernel
 	// threads and zombies, which have no memory of their own.
 	VmHWM uint64
@@ -148,10 +150,19 @@ type procStatus struct {
 // parseStatus parses the content of /proc/PID/status. Errors are one line
 // and name the line.
 func parseStatus(b []byte) (procStatus, error) {
-	var st procStatus
+	st := procStatus{UID: -1}
 	for line := 1; len(b) > 0; line++ {
 		var l []byte
 		l, b, _ = bytes.Cut(b, []byte{'\n'})
+		if rest, ok := bytes.CutPrefix(l, []byte("Uid:")); ok {
+			// Uid comes before VmHWM; a bad one is left unknown.
+			if f := bytes.Fields(rest); len(f) > 0 {
+				if uid, err := strconv.Atoi(string(f[0])); err == nil && uid >= 0 {
+					st.UID = uid
+				}
+			}
+			continue
+		}
 		v, ok := bytes.CutPrefix(l, []byte("VmHWM:"))
 		if !ok {
 			continue

@@ -132,19 +132,14 @@ func WatchPID(ctx context.Context, opts WatchPIDOptions) (exited bool, err error
 
 // processUID is the real uid of process pid, from its status file.
 func processUID(proc string, pid int) (int, error) {
-	b, err := os.ReadFile(proc + "/" + strconv.Itoa(pid) + "/status")
+	st, err := readStatus(proc, pid)
 	if err != nil {
 		return 0, err
 	}
-	for line := range bytes.SplitSeq(b, []byte("\n")) {
-		if rest, ok := bytes.CutPrefix(line, []byte("Uid:")); ok {
-			f := bytes.Fields(rest)
-			if len(f) > 0 {
-				return strconv.Atoi(string(f[0]))
-			}
-		}
+	if st.UID < 0 {
+		return 0, fmt.Errorf("%s/%d/status: no Uid line", proc, pid)
 	}
-	return 0, fmt.Errorf("%s/%d/status: no Uid line", proc, pid)
+	return st.UID, nil
 }
 
 // SelfCPUSeconds is perfcap's own user+system CPU time so far.
