@@ -5,33 +5,19 @@ import "github.com/perfcap/perfcap/format"
 // Sample is one reading of the whole measured tree at a point on the
 // sampling schedule.
 type Sample struct {
-	// T is the sample's time in seconds since the command started.
-	T float64
-	// TreeCPUPercent is the CPU used by the tree since the previous sample,
-	// in percent of one core (200 means two cores busy).
-	TreeCPUPercent float64
-	// TreeRSS is the summed resident set size of the tree's live processes.
-	TreeRSS uint64
-	// Processes and Threads count the tree's live processes and their threads.
-	Processes int
-	Threads   int
-	// SystemCPUPercent is the machine-wide CPU busy share since the previous
-	// sample, in percent of all cores (0–100).
-	SystemCPUPercent float64
-	// SystemAvailable is the machine's available memory in bytes.
-	SystemAvailable uint64
+	// TimelineRow holds the tree's and the machine's figures: the time in
+	// seconds since the command started, the tree's CPU since the previous
+	// sample in percent of one core (200 means two cores busy), its summed
+	// RSS, its live processes and threads, and the machine-wide CPU busy
+	// share (percent of all cores) and available memory. It is the sample's
+	// row of timeline.csv as it is.
+	format.TimelineRow
 	// Procs holds one entry per live process of the tree.
 	Procs []format.ProcSample
 }
 
 // Row returns s as a row of timeline.csv.
-func (s *Sample) Row() format.TimelineRow {
-	return format.TimelineRow{
-		T: s.T, TreeCPUPercent: s.TreeCPUPercent, TreeRSS: s.TreeRSS,
-		Processes: s.Processes, Threads: s.Threads,
-		SystemCPUPercent: s.SystemCPUPercent, SystemAvailable: s.SystemAvailable,
-	}
-}
+func (s *Sample) Row() format.TimelineRow { return s.TimelineRow }
 
 // Process is everything perfcap learned about one process of the tree over
 // the run.

@@ -224,7 +224,7 @@ func (s *Sampler) Sample(now time.Time) (Sample, error) {
 		return Sample{}, err
 	}
 	s.gen++
-	smp := Sample{T: now.Sub(s.cfg.Start).Seconds()}
+	smp := Sample{TimelineRow: format.TimelineRow{T: now.Sub(s.cfg.Start).Seconds()}}
 	if err := s.listIfNew(smp.T); err != nil {
 		return Sample{}, err
 	}

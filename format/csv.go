@@ -1,6 +1,7 @@
 package format
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -195,4 +196,63 @@ func (e *rowErrors) err() error {
 		errs = append(errs[:len(errs):len(errs)], e.io)
 	}
 	return errors.Join(errs...)
+}
+
+// csvRecords reads the records of a CSV data file after checking its
+// header: for r.next() { parse(r.rec, r.line) }. A record the csv reader
+// cannot parse is reported by line and skipped; after a broken quote,
+// which it cannot resynchronize from, reading stops.
+type csvRecords struct {
+	cr     *csv.Reader
+	header string
+	errs   rowErrors
+	rec    []string
+	line   int
+	seen   bool // the header was read
+	done   bool
+}
+
+func newCSVRecords(r io.Reader, file, header string) *csvRecords {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return &csvRecords{cr: cr, header: header, errs: rowErrors{file: file}}
+}
+
+// next advances to the next data record.
+func (c *csvRecords) next() bool {
+	for !c.done {
+		rec, err := c.cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				c.errs.io = fmt.Errorf("reading %s: %w", c.errs.file, err)
+				break
+			}
+			c.errs.fail(pe.Line, pe.Err.Error())
+			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+				break
+			}
+			continue
+		}
+		c.line, _ = c.cr.FieldPos(0)
+		if !c.seen {
+			c.seen = true
+			if strings.Join(rec, ",") != c.header {
+				c.errs.fail(c.line, "expected the header "+c.header)
+				break
+			}
+			continue
+		}
+		c.rec = rec
+		return true
+	}
+	if !c.done && !c.seen {
+		c.errs.fail(1, "expected the header "+c.header+", found an empty file")
+	}
+	c.done = true
+	return false
 }

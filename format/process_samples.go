@@ -1,13 +1,9 @@
 package format
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // ProcessSamplesHeader is the first line of process_samples.csv. Readers
@@ -84,60 +80,25 @@ func (p *ProcessSampleWriter) Flush() error { return p.c.flush() }
 // than misread. A bad row is skipped and remembered by its line, and
 // reading goes on; Err lists the bad rows. Memory is constant.
 type ProcessSampleReader struct {
-	cr     *csv.Reader
-	row    ProcessSampleRow
-	header bool
-	errs   rowErrors
-	done   bool
+	c   *csvRecords
+	row ProcessSampleRow
 }
 
 // NewProcessSampleReader returns a reader of process_samples.csv from r.
 func NewProcessSampleReader(r io.Reader) *ProcessSampleReader {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	return &ProcessSampleReader{cr: cr, errs: rowErrors{file: "process_samples.csv"}}
+	return &ProcessSampleReader{c: newCSVRecords(r, "process_samples.csv", ProcessSamplesHeader)}
 }
 
 // Scan advances to the next good row; false at the end of the input, on
 // a read error or when the header is not process_samples.csv's.
 func (r *ProcessSampleReader) Scan() bool {
-	for !r.done {
-		rec, err := r.cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				r.errs.io = fmt.Errorf("reading process_samples.csv: %w", err)
-				break
-			}
-			r.errs.fail(pe.Line, pe.Err.Error())
-			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				break // the csv reader cannot resynchronize after a broken quote
-			}
-			continue
-		}
-		line, _ := r.cr.FieldPos(0)
-		if !r.header {
-			r.header = true
-			if strings.Join(rec, ",") != ProcessSamplesHeader {
-				r.errs.fail(line, "expected the header "+ProcessSamplesHeader)
-				break
-			}
-			continue
-		}
-		if msg := r.parse(rec); msg != "" {
-			r.errs.fail(line, msg)
+	for r.c.next() {
+		if msg := r.parse(r.c.rec); msg != "" {
+			r.c.errs.fail(r.c.line, msg)
 			continue
 		}
 		return true
 	}
-	if !r.done && !r.header {
-		r.errs.fail(1, "expected the header "+ProcessSamplesHeader+", found an empty file")
-	}
-	r.done = true
 	return false
 }
 
@@ -182,4 +143,4 @@ func (r *ProcessSampleReader) Row() ProcessSampleRow { return r.row }
 
 // Err returns the bad rows (the first few, and how many more) and any
 // read error, joined; nil when every line was good.
-func (r *ProcessSampleReader) Err() error { return r.errs.err() }
+func (r *ProcessSampleReader) Err() error { return r.c.errs.err() }

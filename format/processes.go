@@ -1,13 +1,9 @@
 package format
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // ProcessesHeader is the first line of processes.csv.
@@ -32,49 +28,15 @@ type Process struct {
 // A bad row is skipped; the error then lists the bad rows by line, and
 // the good rows are still returned.
 func ReadProcesses(r io.Reader) ([]Process, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	c := newCSVRecords(r, "processes.csv", ProcessesHeader)
 	var procs []Process
-	errs := rowErrors{file: "processes.csv"}
-	fail := errs.fail
-	header := false
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				errs.io = fmt.Errorf("reading processes.csv: %w", err)
-				return procs, errs.err()
-			}
-			fail(pe.Line, pe.Err.Error())
-			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				// The csv reader cannot resynchronize after a broken quote.
-				break
-			}
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		if !header {
-			header = true
-			if strings.Join(rec, ",") != ProcessesHeader {
-				fail(line, "expected the header "+ProcessesHeader)
-				return procs, errs.err()
-			}
-			continue
-		}
-		p, msg := parseProcess(rec)
+	for c.next() {
+		p, msg := parseProcess(c.rec)
 		if msg != "" {
-			fail(line, msg)
+			c.errs.fail(c.line, msg)
 			continue
 		}
 		procs = append(procs, p)
-	}
-	if !header {
-		fail(1, "expected the header "+ProcessesHeader+", found an empty file")
 	}
 	slices.SortStableFunc(procs, func(a, b Process) int {
 		switch {
@@ -85,7 +47,7 @@ func ReadProcesses(r io.Reader) ([]Process, error) {
 		}
 		return a.PID - b.PID
 	})
-	return procs, errs.err()
+	return procs, c.errs.err()
 }
 
 // parseProcess parses one record of processes.csv, or says what was wrong.

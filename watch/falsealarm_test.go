@@ -48,7 +48,7 @@ func TestGrowthAlertFalseAlarms(t *testing.T) {
 		last := 0.0
 		for i := range hours * 3600 {
 			rss := 300<<20 + uint64(i%period)*(40<<20)/uint64(period) + uint64(rng.IntN(2<<20))
-			w.sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: 1})
+			w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: rss, Processes: 1}})
 			if w.lastAnalyze != last {
 				last = w.lastAnalyze
 				analyses++

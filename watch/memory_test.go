@@ -80,8 +80,8 @@ func feedWeek(dir string) (weekResult, error) {
 		rss := weekRSS(i)
 		procs[0].RSS = rss - procs[1].RSS
 		procs[0].UserSec = float64(i) * 0.05
-		w.sample(capture.Sample{T: float64(i), TreeCPUPercent: 5, TreeRSS: rss, Processes: 2, Threads: 20,
-			SystemCPUPercent: 7, SystemAvailable: 8 << 30, Procs: procs})
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeCPUPercent: 5, TreeRSS: rss, Processes: 2, Threads: 20,
+			SystemCPUPercent: 7, SystemAvailable: 8 << 30}, Procs: procs})
 	}
 	res.FeedSeconds = time.Since(start).Seconds()
 	if p := os.Getenv("PERFCAP_TEST_WEEK_DEBUG"); p != "" {

@@ -38,7 +38,7 @@ func smallSpool(t testing.TB) string {
 		for _, p := range procs {
 			rss += p.RSS
 		}
-		if err := sp.Sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: len(procs), Procs: procs}, format.WatchRow{FDs: 9}); err != nil {
+		if err := sp.Sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: rss, Processes: len(procs)}, Procs: procs}, format.WatchRow{FDs: 9}); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(out, "request %d served\n", i)

@@ -32,7 +32,7 @@ func TestWatcherWarnsOnceWhenRefused(t *testing.T) {
 		return format.WatchRow{}, fmt.Errorf("reading /proc/4242/fd: %w", os.ErrPermission)
 	}
 	for i := range 3 {
-		w.sample(capture.Sample{T: float64(i), TreeRSS: 1 << 20, Processes: 1, Procs: []format.ProcSample{{PID: 4242, Name: "server", RSS: 1 << 20}}})
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: 1 << 20, Processes: 1}, Procs: []format.ProcSample{{PID: 4242, Name: "server", RSS: 1 << 20}}})
 	}
 	if n := strings.Count(stderr.String(), "not counted"); n != 1 {
 		t.Errorf("warned %d times:\n%s", n, stderr.String())
@@ -76,7 +76,7 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 	// the verdict has enough buckets after the warm-up.
 	for i := range 600 {
 		rss := uint64(1<<20) + uint64(i)*(10<<20)/60
-		w.sample(capture.Sample{T: float64(i), TreeRSS: rss, Processes: 1})
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: rss, Processes: 1}})
 	}
 	var got []string
 	for _, a := range fired {
@@ -86,7 +86,7 @@ func TestWatcherAlertsFireOnce(t *testing.T) {
 		t.Errorf("fired %q", got)
 	}
 	for i := range 60 {
-		w.sample(capture.Sample{T: float64(600 + i), TreeRSS: 200 << 20, Processes: 1})
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(600 + i), TreeRSS: 200 << 20, Processes: 1}})
 	}
 	counts := map[string]int{}
 	for _, a := range fired {
@@ -130,7 +130,7 @@ func TestWatcherStatusSuffix(t *testing.T) {
 		t.Errorf("before any sample: %q", got)
 	}
 	for i := range 700 {
-		w.sample(capture.Sample{T: float64(i), TreeRSS: uint64(100<<20 + i<<20), Processes: 1})
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: uint64(100<<20 + i<<20), Processes: 1}})
 	}
 	// The window is the last 600 samples: 599 s and 599 MiB.
 	if got, want := w.statusSuffix(), "  fds 7  rss +599.0 MiB in 9:59.0"; got != want {

@@ -39,13 +39,15 @@ func testSamples(n int) []capture.Sample {
 	for i := range n {
 		t := float64(i) + 0.25
 		ss = append(ss, capture.Sample{
-			T:                t,
-			TreeCPUPercent:   12.5 * float64(i),
-			TreeRSS:          uint64(100<<20 + i<<20),
-			Processes:        2,
-			Threads:          9,
-			SystemCPUPercent: 33.3,
-			SystemAvailable:  8 << 30,
+			TimelineRow: format.TimelineRow{
+				T:                t,
+				TreeCPUPercent:   12.5 * float64(i),
+				TreeRSS:          uint64(100<<20 + i<<20),
+				Processes:        2,
+				Threads:          9,
+				SystemCPUPercent: 33.3,
+				SystemAvailable:  8 << 30,
+			},
 			Procs: []format.ProcSample{
 				{PID: 100, PPID: 1, Name: "server", UserSec: t / 2, SysSec: t / 10, RSS: 80 << 20, Threads: 8},
 				{PID: 101, PPID: 100, Name: "worker, \"quoted\"", UserSec: t / 4, SysSec: 0, RSS: uint64(20<<20 + i<<20), Threads: 1},
@@ -296,7 +298,7 @@ func TestWatchRows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w, dir := newSpool(t)
 			for i, x := range tc.extra {
-				if err := w.Sample(capture.Sample{T: tc.t[i]}, x); err != nil {
+				if err := w.Sample(capture.Sample{TimelineRow: format.TimelineRow{T: tc.t[i]}}, x); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/format"
 )
 
 func TestStatusLineNeverSplitsTheCommandsLines(t *testing.T) {
 	var term bytes.Buffer
 	s := newStatusLine(&term, 80)
 	out := s.wrap(&term)
-	s.update(capture.Sample{T: 1.5, TreeCPUPercent: 99, TreeRSS: 100 << 20, Processes: 3})
+	s.update(capture.Sample{TimelineRow: format.TimelineRow{T: 1.5, TreeCPUPercent: 99, TreeRSS: 100 << 20, Processes: 3}})
 	if !strings.Contains(term.String(), "procs 3") {
 		t.Fatalf("status not drawn: %q", term.String())
 	}
@@ -26,7 +27,7 @@ func TestStatusLineNeverSplitsTheCommandsLines(t *testing.T) {
 	}
 	term.Reset()
 	s.last = time.Time{}
-	s.update(capture.Sample{T: 2, Processes: 4})
+	s.update(capture.Sample{TimelineRow: format.TimelineRow{T: 2, Processes: 4}})
 	if term.Len() != 0 {
 		t.Errorf("status drawn in the middle of the command's line: %q", term.String())
 	}
@@ -46,7 +47,7 @@ func TestStatusLineNeverSplitsTheCommandsLines(t *testing.T) {
 func TestStatusLineFitsTheTerminal(t *testing.T) {
 	var term bytes.Buffer
 	s := newStatusLine(&term, 20)
-	s.update(capture.Sample{T: 100, TreeCPUPercent: 150, TreeRSS: 1 << 30, Processes: 120})
+	s.update(capture.Sample{TimelineRow: format.TimelineRow{T: 100, TreeCPUPercent: 150, TreeRSS: 1 << 30, Processes: 120}})
 	if n := len(strings.TrimPrefix(term.String(), "\r\x1b[K")); n > 19 {
 		t.Errorf("status is %d columns on a 20-column terminal", n)
 	}
