@@ -26,6 +26,7 @@ import (
 type Writer struct {
 	path  string
 	dir   string
+	opts  WriterOptions
 	added map[string]bool
 	// tmp is the archive being written by Close, "" outside it.
 	tmp    string
@@ -46,10 +47,31 @@ func (w *Writer) Archive() (sha256Hex string, size int64) {
 	return w.written.sha256, w.written.size
 }
 
+// WriterOptions change how a Writer writes.
+type WriterOptions struct {
+	// Force lets Close replace a file at the bundle's path. Without it,
+	// Close never replaces a file: it takes the first free name of
+	// FreeName's series and Path says which.
+	Force bool
+	// Skip names staged files Close leaves out of the archive (a spool's
+	// own files living in the staging directory); nil packs everything.
+	Skip func(name string) bool
+	// Dir, when set, is an existing staging directory to pack (the staged
+	// files of a run whose packing failed); by default a new one is made.
+	// A Dir given here is the caller's: Close and Abort leave it in place.
+	Dir string
+}
+
 // NewWriter starts a bundle that Close will write to path. The files are
 // staged in a new directory beside path, so that the final rename stays on
 // one file system.
-func NewWriter(path string) (*Writer, error) {
+func NewWriter(path string) (*Writer, error) { return NewWriterWith(path, WriterOptions{}) }
+
+// NewWriterWith is NewWriter with options.
+func NewWriterWith(path string, opts WriterOptions) (*Writer, error) {
+	if opts.Dir != "" {
+		return &Writer{path: path, dir: opts.Dir, opts: opts, added: make(map[string]bool)}, nil
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -58,7 +80,21 @@ func NewWriter(path string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating bundle %s: %w", path, err)
 	}
-	return &Writer{path: path, dir: spool, added: make(map[string]bool)}, nil
+	return &Writer{path: path, dir: spool, opts: opts, added: make(map[string]bool)}, nil
+}
+
+// Path returns where the bundle is, or will be, written: after Close, the
+// free name it took when the asked-for one was taken.
+func (w *Writer) Path() string { return w.path }
+
+// FreeName is the i-th name tried for a bundle asked to be written at
+// path: path itself, then NAME-2.tar.zst, NAME-3.tar.zst, ...
+func FreeName(path string, i int) string {
+	if i == 0 {
+		return path
+	}
+	stem := Stem(path)
+	return fmt.Sprintf("%s-%d%s", stem, i+1, path[len(stem):])
 }
 
 // Dir returns the staging directory. A tool may write files into it
@@ -188,11 +224,23 @@ func (w *Writer) Close(m Manifest) (err error) {
 	if err := w.pack(tmp, m, manifest); err != nil {
 		return err
 	}
-	if err := tmp.Commit(true); err != nil {
+	if w.opts.Force {
+		err = tmp.Commit(true)
+	} else {
+		var path string
+		path, err = tmp.CommitNew(true, 1000, func(i int) string { return FreeName(w.path, i) })
+		if err == nil {
+			w.path = path
+		}
+	}
+	if err != nil {
 		return err
 	}
 	w.closed = true
 	w.written.sha256, w.written.size = hex.EncodeToString(w.sum.Sum(nil)), w.size
+	if w.opts.Dir != "" {
+		return nil
+	}
 	return os.RemoveAll(w.dir)
 }
 
@@ -209,6 +257,9 @@ func (w *Writer) staged() ([]File, error) {
 			return err
 		}
 		name := filepath.ToSlash(rel)
+		if w.opts.Skip != nil && w.opts.Skip(name) {
+			return nil
+		}
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("staged %q: %w: not a regular file", name, ErrUnsafe)
 		}
@@ -309,8 +360,10 @@ func (w *Writer) Abort() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := os.RemoveAll(w.dir); err != nil {
-		errs = append(errs, err)
+	if w.opts.Dir == "" {
+		if err := os.RemoveAll(w.dir); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("aborting bundle %s: %w", w.path, err)

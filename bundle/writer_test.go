@@ -163,12 +163,12 @@ func TestWriterAddFileAndJSON(t *testing.T) {
 	}
 }
 
-// TestWriterCloseErrorKeepsStaging makes the rename fail (the bundle path is
+// TestWriterCloseErrorKeepsStaging makes the rename fail (with Force, over
 // a non-empty directory): no bundle, no temporary file, staged files kept.
 func TestWriterCloseErrorKeepsStaging(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriterWith(path, WriterOptions{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +194,56 @@ func TestWriterCloseErrorKeepsStaging(t *testing.T) {
 	}
 	if _, err := Verify(path); err != nil {
 		t.Error(err)
+	}
+}
+
+// Without Force, Close never replaces what is at the path: the bundle
+// takes the next free name, and Path says which.
+func TestWriterCloseTakesAFreeName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.tar.zst")
+	if err := os.WriteFile(path, []byte("another bundle"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "run-2.tar.zst"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("a.txt", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "run-3.tar.zst"); w.Path() != want {
+		t.Errorf("Path() = %s, want %s", w.Path(), want)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "another bundle" {
+		t.Errorf("the existing file was replaced: %q", b)
+	}
+	if _, err := Verify(w.Path()); err != nil {
+		t.Error(err)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestFreeName(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		i    int
+		want string
+	}{
+		{"a/run.tar.zst", 0, "a/run.tar.zst"},
+		{"a/run.tar.zst", 1, "a/run-2.tar.zst"},
+		{"run.zip", 2, "run-3.zip"},
+		{"noext", 1, "noext-2"},
+	} {
+		if got := FreeName(tc.path, tc.i); got != tc.want {
+			t.Errorf("FreeName(%q, %d) = %q, want %q", tc.path, tc.i, got, tc.want)
+		}
 	}
 }
 

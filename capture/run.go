@@ -56,6 +56,10 @@ type Options struct {
 	Interval time.Duration
 	// OnSample is called with every sample, from the sampling goroutine.
 	OnSample func(Sample)
+	// OnExit, when set, is called once the command has exited and its last
+	// sample is taken, before perf record is stopped and the output is
+	// drained: the moment to put what was measured on disk.
+	OnExit func()
 	// Probes, when set, runs alongside the command; it must start every
 	// child through run, so that perfcap neither measures nor reaps it.
 	// Run returns only after Probes has.
@@ -135,7 +139,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	signal.Notify(sigchld, syscall.SIGCHLD)
 	defer signal.Stop(sigchld)
 
-	r := &runner{opts: opts, interval: interval, kids: newChildren()}
+	r := &runner{opts: opts, interval: interval, kids: newChildren(), released: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(r.released) })
+	defer release()
 	if err := r.openStreams(); err != nil {
 		return nil, err
 	}
@@ -168,6 +174,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		go s.copy(&r.first, exited)
 	}
 	r.sampleUntilExit(ctx, sigs, sigchld)
+	release()     // the command is gone: its parent thread may end
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
@@ -197,6 +204,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 // runner holds the state of one run.
 type runner struct {
+	// released is closed once the command has exited: the OS thread that
+	// started it (startLocked) may end then.
+	released chan struct{}
 	opts     Options
 	interval time.Duration
 	kids     *children
@@ -254,7 +264,11 @@ func (r *runner) start(path string) (*os.Process, error) {
 		defer null.Close()
 		stdin = null
 	}
-	sys := &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a command perfcap started does not outlive perfcap (a CI
+	// runner that SIGKILLs perfcap's process group misses the command's
+	// own group). The kernel sends it when the thread that forked the
+	// command ends, hence startLocked.
+	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if ownsForeground(stdin) {
 		sys.Foreground, sys.Ctty = true, 0
 		r.fg = true
@@ -291,7 +305,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 	// pid is known.
 	r.kids.mu.Lock()
 	r.start0 = time.Now()
-	proc, err := os.StartProcess(exe, argv, attr)
+	proc, err := startLocked(exe, argv, attr, r.released)
 	if err == nil {
 		r.kids.root = proc.Pid
 	}
@@ -321,6 +335,31 @@ func (r *runner) start(path string) (*os.Process, error) {
 		Start:   cmpTime(r.opts.Epoch, r.start0),
 	})
 	return proc, nil
+}
+
+// startLocked starts a process from a goroutine locked to its OS thread,
+// which lives until released is closed: PR_SET_PDEATHSIG fires when the
+// forking thread ends, and Go may end or reuse threads at will otherwise.
+func startLocked(exe string, argv []string, attr *os.ProcAttr, released <-chan struct{}) (*os.Process, error) {
+	type started struct {
+		p   *os.Process
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		runtime.LockOSThread()
+		p, err := os.StartProcess(exe, argv, attr)
+		ch <- started{p, err}
+		if err != nil {
+			runtime.UnlockOSThread()
+			return
+		}
+		// Still locked on return: the runtime ends this thread instead
+		// of handing it to other goroutines; the command is gone by then.
+		<-released
+	}()
+	s := <-ch
+	return s.p, s.err
 }
 
 // execFormat reports ENOEXEC for a file that is neither an ELF binary nor a

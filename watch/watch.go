@@ -41,6 +41,9 @@ type Config struct {
 	SpoolDir string
 	// KeepSpool keeps the spool after the bundle is written.
 	KeepSpool bool
+	// Force replaces a file at Bundle; without it the bundle takes the
+	// next free name (NAME-2.tar.zst), which Result.Bundle gives.
+	Force bool
 	// Interval is the sampling interval (default 1 s); Duration ends the
 	// watch after that long (0: until the process ends or Stop).
 	Interval time.Duration
@@ -90,8 +93,11 @@ type Config struct {
 
 // Result is what a finished watch wrote and found.
 type Result struct {
-	// Bundle is the bundle's path, SHA256 and Size its checksum and size.
+	// Bundle is the bundle's path, SHA256 and Size its checksum and size;
+	// Asked is the path it was asked for, which differs when that was
+	// taken.
 	Bundle string
+	Asked  string
 	SHA256 string
 	Size   int64
 	// Summary is the bundle's summary.json.
@@ -354,7 +360,7 @@ func (wt *Watch) Run(ctx context.Context) (res *Result, err error) {
 	}
 	spoolClosed = true
 	sb := &spoolBundle{
-		dir: wt.dir, out: wt.bundle, meta: wt.meta, red: wt.red, lang: wt.cfg.Lang, ended: ended, exit: exit,
+		dir: wt.dir, out: wt.bundle, force: wt.cfg.Force, meta: wt.meta, red: wt.red, lang: wt.cfg.Lang, ended: ended, exit: exit,
 		perfcapCPU: capture.SelfCPUSeconds() - selfBefore,
 	}
 	sum, sha, size, err := sb.write()
@@ -366,7 +372,7 @@ func (wt *Watch) Run(ctx context.Context) (res *Result, err error) {
 			fmt.Fprintf(wt.cfg.Messages, "perfcap: removing the spool: %v\n", err)
 		}
 	}
-	return &Result{Bundle: wt.bundle, SHA256: sha, Size: size, Summary: sum, AlertFired: wt.alertFired(), Ended: ended}, nil
+	return &Result{Bundle: sb.written, Asked: wt.bundle, SHA256: sha, Size: size, Summary: sum, AlertFired: wt.alertFired(), Ended: ended}, nil
 }
 
 // loop samples until the watch ends and says why it ended and how the

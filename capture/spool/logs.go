@@ -34,8 +34,11 @@ type LogSpool struct {
 
 // Log starts spooling the stream name ("stdout", "stderr") with the given
 // head and tail sizes, as --log-limit gives them.
-func (w *Writer) Log(name string, head, tail int64) *LogSpool {
-	return &LogSpool{dir: w.dir, name: name, head: max(head, 0), chunk: max(tail/2, 0)}
+func (w *Writer) Log(name string, head, tail int64) *LogSpool { return NewLog(w.dir, name, head, tail) }
+
+// NewLog spools the stream name into dir (a run's staging directory).
+func NewLog(dir, name string, head, tail int64) *LogSpool {
+	return &LogSpool{dir: dir, name: name, head: max(head, 0), chunk: max(tail/2, 0)}
 }
 
 // Write keeps what falls in the head or the tail.

@@ -99,6 +99,9 @@ func runInspect(opts *inspectOptions) error {
 
 // describeExit says how the command ended, in words.
 func describeExit(e bundle.Exit, interrupted bool) string {
+	if e.Code < 0 && e.Signal == "" {
+		return "unknown: perfcap was killed before the command ended"
+	}
 	s := fmt.Sprintf("code %d", e.Code)
 	if e.Signal != "" {
 		s += " (killed by " + e.Signal + ")"

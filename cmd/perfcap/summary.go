@@ -8,7 +8,8 @@ import (
 	"github.com/perfcap/perfcap/internal/units"
 )
 
-// printSummary writes the few lines a user reads after a run.
+// printSummary writes the few lines a user reads after a run; path is
+// the bundle, "" when none was written.
 func printSummary(w io.Writer, path string, s *format.Totals) {
 	fmt.Fprintf(w, "perfcap: wall %.2fs  cpu %.2fs user + %.2fs sys (%.0f%%)  peak rss %s (largest process %s)  exit %d",
 		s.WallSeconds, s.UserSeconds, s.SysSeconds, s.CPUPercent,
@@ -20,5 +21,7 @@ func printSummary(w io.Writer, path string, s *format.Totals) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "perfcap: warning: %s\n", warn)
 	}
-	fmt.Fprintf(w, "perfcap: bundle %s\n", path)
+	if path != "" {
+		fmt.Fprintf(w, "perfcap: bundle %s\n", path)
+	}
 }

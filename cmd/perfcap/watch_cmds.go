@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +24,7 @@ type bundleOptions struct {
 	output string
 	lang   string
 	quiet  bool
+	force  bool
 }
 
 func newBundleCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -45,11 +48,16 @@ verdict, timeline.svg and report.md. The spool is left in place.`,
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the bundle to `PATH` (default: where the watch would have written it)")
 	cmd.Flags().StringVar(&opts.lang, "lang", "", "language of report.md: zh or en (default: the watch's)")
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but errors")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name)")
 	return cmd
 }
 
 func runBundle(opts *bundleOptions) error {
-	res, err := watch.Recover(opts.dir, opts.output, opts.lang)
+	out := opts.output
+	if out != "" {
+		out = bundlePath(out, "", time.Now(), filepath.Base(filepath.Clean(opts.dir)))
+	}
+	res, err := watch.Recover(opts.dir, watch.RecoverOptions{Out: out, Lang: opts.lang, Force: opts.force})
 	var inUse *watch.ErrSpoolInUse
 	if errors.Is(err, spool.ErrNotSpool) || errors.As(err, &inUse) {
 		return &codeError{code: exitError, err: err}
@@ -57,9 +65,18 @@ func runBundle(opts *bundleOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.quiet {
-		printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
+	if res.Bundle != res.Asked {
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s already exists; this bundle is %s (--force replaces)\n", res.Asked, res.Bundle)
 	}
+	if opts.quiet {
+		return nil
+	}
+	if res.Summary.Watch == nil {
+		printSummary(opts.io.ErrOut, res.Bundle, &res.Summary.Totals)
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", res.SHA256, filepath.Base(res.Bundle), units.FormatSize(res.Size))
+		return nil
+	}
+	printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
 	return nil
 }
 
