@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,24 +215,29 @@ func TestFoldOptions(t *testing.T) {
 		{Comm: "my prog", PID: 10, TID: 11, Event: "cpu-clock", Period: 1000, Frames: []Frame{
 			{Symbol: "read_zero", DSO: "[kernel.kallsyms]", Kind: KindKernel},
 			{Symbol: "helper", DSO: "inlined", Kind: KindInlined},
-			{Symbol: "[unknown]", DSO: "/usr/lib/libc.so.6", Kind: KindLibrary},
+			{Addr: 0x7f1c2a3b4c5d, Symbol: "[unknown]", DSO: "/usr/lib/libc.so.6", Kind: KindLibrary},
 			{Symbol: "jit;loop", DSO: "/tmp/perf-10.map", Kind: KindJIT},
 			{Symbol: "main", DSO: "/bin/prog"},
 		}},
 		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 3000, Frames: []Frame{{Symbol: "main", DSO: "/bin/prog"}}},
 		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 500, Frames: []Frame{{Symbol: "main", DSO: "/bin/prog"}}},
 		{Comm: "other", PID: 1, TID: 1, Event: "cycles", Period: 7, Frames: []Frame{{Symbol: "x"}}},
+		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 2, Frames: []Frame{
+			{Addr: 0xdead, Symbol: "[unknown]", DSO: "[unknown]"},
+			{Symbol: "main", DSO: "/bin/prog"},
+		}},
 	}
 	for _, tc := range []struct {
 		name string
 		opts FoldOptions
 		want string
 	}{
-		{"plain", FoldOptions{}, "my_prog;main 2\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1\n"},
-		{"annotate", FoldOptions{Annotate: true}, "my_prog;main 2\nmy_prog;main;jit:loop_[j];[libc.so.6];helper_[i];read_zero_[k] 1\n"},
-		{"pid", FoldOptions{PID: true}, "my_prog-10;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?;main 2\n"},
-		{"tid", FoldOptions{TID: true}, "my_prog-10/11;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?/12;main 2\n"},
-		{"period", FoldOptions{ByPeriod: true}, "my_prog;main 3500\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1000\n"},
+		{"plain", FoldOptions{}, "my_prog;main 2\nmy_prog;main;[unknown] 1\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1\n"},
+		{"annotate", FoldOptions{Annotate: true}, "my_prog;main 2\nmy_prog;main;[unknown] 1\nmy_prog;main;jit:loop_[j];[libc.so.6];helper_[i];read_zero_[k] 1\n"},
+		{"addrs", FoldOptions{Addrs: true}, "my_prog;main 2\nmy_prog;main;[unknown <dead>] 1\nmy_prog;main;jit:loop;[libc.so.6 <7f1c2a3b4c5d>];helper;read_zero 1\n"},
+		{"pid", FoldOptions{PID: true}, "my_prog-10;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?;main 2\nmy_prog-?;main;[unknown] 1\n"},
+		{"tid", FoldOptions{TID: true}, "my_prog-10/11;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?/12;main 2\nmy_prog-?/12;main;[unknown] 1\n"},
+		{"period", FoldOptions{ByPeriod: true}, "my_prog;main 3500\nmy_prog;main;[unknown] 2\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1000\n"},
 		{"event", FoldOptions{Event: "cycles"}, "other;x 1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,5 +300,17 @@ func TestFoldedReadErrors(t *testing.T) {
 	stacks, err := ReadFolded(strings.NewReader("my prog;operator new(unsigned long) 7\n"))
 	if err != nil || len(stacks) != 1 || stacks[0].Count != 7 || stacks[0].Frames[1] != "operator new(unsigned long)" {
 		t.Errorf("ReadFolded with spaces in frames = %+v, %v", stacks, err)
+	}
+}
+
+func TestStackCountsSaturate(t *testing.T) {
+	var c stackCounts
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a"), 3)
+	got := c.stacks()
+	if len(got) != 2 || got[0].Count != 3 || got[1].Count != math.MaxInt64 {
+		t.Errorf("stacks = %+v, want a 3 and a;b saturated at MaxInt64", got)
 	}
 }
