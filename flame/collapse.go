@@ -187,6 +187,16 @@ func (c *Collapser) warn(msg string) {
 	}
 }
 
+// unrecognized counts a line that is neither a header nor a frame; only
+// the first few are described, so that garbage costs no formatting.
+func (c *Collapser) unrecognized(line []byte) {
+	if len(c.stats.Warnings) >= maxWarnings {
+		c.stats.Unrecognized++
+		return
+	}
+	c.warn(fmt.Sprintf("neither a record header nor a stack frame, skipped as stackcollapse-perf.pl skips it: %q", clip(line)))
+}
+
 // collapseLine takes one line, without its "\n", through the script's
 // main loop.
 func (c *Collapser) collapseLine(line []byte) {
@@ -271,7 +281,7 @@ func (c *Collapser) frameLine(line []byte) {
 	}
 	switch {
 	case !cl.ok:
-		c.warn(fmt.Sprintf("neither a record header nor a stack frame, skipped as stackcollapse-perf.pl skips it: %q", clip(line)))
+		c.unrecognized(line)
 	case !c.hasPname || cl.n == 0:
 	case len(c.frames) >= maxCollapseFrames:
 		if !c.truncate {
