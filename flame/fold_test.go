@@ -98,19 +98,30 @@ func lineDiff(want, got string) string {
 	return b.String()
 }
 
-// TestFoldCompatStackcollapse checks the fold against the real
-// stackcollapse-perf.pl, found on PATH or at $STACKCOLLAPSE_PERF. Its
-// --kernel annotation is kept; perfcap's intentional differences are
-// undone on perfcap's side first: stackcollapse-perf.pl cuts a symbol at
-// its first '(' and drops quotes, skips frames whose symbol starts with
-// '(', and does not mark perf's inlined or JIT frames.
+// TestFoldCompatStackcollapse checks the fold the flamegraph is drawn
+// from against the real stackcollapse-perf.pl, found at
+// $STACKCOLLAPSE_PERF, on PATH or in the FlameGraph corpus: they differ in
+// names only. The script weighs samples by their period, so perfcap folds
+// by period here. Its --kernel annotation is kept; perfcap's intentional
+// differences are undone on perfcap's side first: stackcollapse-perf.pl
+// cuts a symbol at its first '(' and drops quotes, skips frames whose
+// symbol starts with '(', and does not mark perf's inlined or JIT frames.
+// (The Collapser behind --folded has none of these differences; see
+// TestCollapseAgainstPerl.)
 func TestFoldCompatStackcollapse(t *testing.T) {
 	pl := os.Getenv("STACKCOLLAPSE_PERF")
 	if pl == "" {
 		var err error
 		if pl, err = exec.LookPath("stackcollapse-perf.pl"); err != nil {
-			t.Skip("stackcollapse-perf.pl is not installed (Debian has no package for it; set STACKCOLLAPSE_PERF to a copy)")
+			if corpus, cerr := findFlamegraphCorpus(); cerr == nil {
+				pl = filepath.Join(corpus, "stackcollapse-perf.pl")
+			} else {
+				t.Skip("stackcollapse-perf.pl is not installed (Debian has no package for it; set STACKCOLLAPSE_PERF to a copy)")
+			}
 		}
+	}
+	if _, err := exec.LookPath("perl"); err != nil {
+		t.Skip("perl is not installed")
 	}
 	for _, path := range scriptFixtures(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
@@ -122,9 +133,9 @@ func TestFoldCompatStackcollapse(t *testing.T) {
 				args []string
 				opts FoldOptions
 			}{
-				{nil, FoldOptions{}},
-				{[]string{"--kernel"}, FoldOptions{Annotate: true}},
-				{[]string{"--tid"}, FoldOptions{TID: true}},
+				{nil, FoldOptions{ByPeriod: true}},
+				{[]string{"--kernel"}, FoldOptions{Annotate: true, ByPeriod: true}},
+				{[]string{"--tid"}, FoldOptions{TID: true, ByPeriod: true}},
 			} {
 				cmd := exec.Command("perl", append([]string{pl}, append(tc.args, path)...)...)
 				cmd.Stderr = os.Stderr
