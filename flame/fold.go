@@ -18,7 +18,9 @@ var ErrEmpty = errors.New("flame: no samples")
 const emptyHint = "record with call graphs (`perf record -g`) and let the command run long enough to be sampled"
 
 // FoldOptions chooses how Samples become folded Stacks. The zero value
-// folds like stackcollapse-perf.pl with no options.
+// folds like stackcollapse-perf.pl with no options, but keeps function
+// names whole and counts samples; a Collapser folds exactly as the script
+// does.
 type FoldOptions struct {
 	// PID names the process "comm-PID" (stackcollapse-perf.pl --pid);
 	// TID names it "comm-PID/TID" (--tid) and wins over PID. A PID perf
