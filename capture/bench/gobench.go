@@ -131,7 +131,9 @@ func (g *goRuns) result(source string) Result {
 		s := summarize(g.ns)
 		r.Estimate, r.Low, r.High = s.Center, s.Center, s.Center
 		if s.finite() {
-			r.Low, r.High, r.Interval, r.Confidence = s.Lo, s.Hi, "ci", s.Confidence
+			// The level asked for, as benchstat labels it; the order
+			// statistics' own level is at least that.
+			r.Low, r.High, r.Interval, r.Confidence = s.Lo, s.Hi, "ci", Confidence
 		}
 		r.Values = capValues(g.ns)
 	}

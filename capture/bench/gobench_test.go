@@ -165,7 +165,7 @@ func TestParseGoRecorded(t *testing.T) {
 					}
 					continue
 				}
-				if r.Interval != "ci" || r.Confidence < Confidence || r.Low > r.Estimate || r.High < r.Estimate ||
+				if r.Interval != "ci" || r.Confidence != Confidence || r.Low > r.Estimate || r.High < r.Estimate ||
 					!slices.Contains(runs, r.Low) || !slices.Contains(runs, r.High) {
 					t.Errorf("%s: interval %q at %v [%v, %v], want a 95%% interval between two runs of %v", r.ID, r.Interval, r.Confidence, r.Low, r.High, runs)
 				}

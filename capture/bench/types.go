@@ -24,8 +24,9 @@ type Result struct {
 	// or "" for none (one Go run, too few Go runs for a 95 % interval,
 	// hyperfine, whose spread is in Extra as stddev_ns, min_ns, max_ns).
 	Interval string `json:"interval,omitempty"`
-	// Confidence is the level of a "ci" interval (0.95 or more; benchmath
-	// gives the level the order statistics reach); 0 when unknown.
+	// Confidence is the level of a "ci" interval: Criterion's
+	// confidence_level, 0.95 for Go runs (the interval between two order
+	// statistics covers at least that); 0 when unknown (Criterion's console).
 	Confidence float64 `json:"confidence,omitempty"`
 	// N counts the measurements Estimate summarises: Go runs of the
 	// benchmark, hyperfine runs, Criterion samples; 0 when unknown.
