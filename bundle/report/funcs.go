@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode/utf8"
+
+	"github.com/perfcap/perfcap/capture/bench"
 )
 
 // Funcs returns the functions every report template can call, with
@@ -29,6 +31,9 @@ import (
 //	add A B, sub A B   integer arithmetic
 //	verdict V     a memory-growth verdict in the report's language
 //	mibh R        a rate in bytes per second as "+1.5 MiB/h"
+//	statistic B   what a benchmark's estimate is: "median of 5 runs", "mean of 10 runs", "one run" or ""
+//	spread B      a benchmark's interval, labelled: "95% CI [1 µs, 2 µs]", "± 1 ms (σ); range …", or "—"
+//	plural N ONE MANY   "1 sample", "2 samples" (N and the word)
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -73,6 +78,10 @@ func Funcs(lang string) template.FuncMap {
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
 		"sub":  func(a, b int) int { return a - b },
+
+		"statistic": func(r bench.Result) string { return benchStatistic(r, lang) },
+		"spread":    func(r bench.Result) string { return benchSpread(r, lang) },
+		"plural":    plural,
 	}
 }
 
@@ -169,4 +178,12 @@ func inlineCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// plural writes a count with its noun: "1 sample", "3 samples".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
