@@ -170,6 +170,7 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	var facts *capture.Facts
 	env := red.Env(os.Environ())
 	benches := newBenchCollector(rules)
+	benches.redact = red.String
 	copts := capture.Options{
 		Argv:      opts.argv,
 		Dir:       cwd,
