@@ -34,6 +34,7 @@ import (
 //	statistic B   what a benchmark's estimate is: "median of 5 runs", "mean of 10 runs", "one run" or ""
 //	spread B      a benchmark's interval, labelled: "95% CI [1 µs, 2 µs]", "± 1 ms (σ); range …", or "—"
 //	plural N ONE MANY   "1 sample", "2 samples" (N and the word)
+//	minCPUWall    MinWallForCPUPercent, the shortest run given a CPU percentage
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -82,6 +83,9 @@ func Funcs(lang string) template.FuncMap {
 		"statistic": func(r bench.Result) string { return benchStatistic(r, lang) },
 		"spread":    func(r bench.Result) string { return benchSpread(r, lang) },
 		"plural":    plural,
+		// minCPUWall is MinWallForCPUPercent, for the sentences that say
+		// why a CPU percentage is missing.
+		"minCPUWall": func() float64 { return MinWallForCPUPercent },
 	}
 }
 
@@ -180,8 +184,12 @@ func inlineCode(s string) string {
 	return fence + s + fence
 }
 
-// plural writes a count with its noun: "1 sample", "3 samples".
-func plural(n int, one, many string) string {
+// plural is Plural for templates: n of any integer type.
+func plural(n any, one, many string) string { return Plural(int64(toFloat(n)), one, many) }
+
+// Plural writes a count with its noun, singular for one: "1 sample",
+// "3 samples". Every count perfcap prints in words goes through it.
+func Plural(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
@@ -90,11 +91,11 @@ func runBundle(opts *bundleOptions) error {
 func printWatchSummary(w io.Writer, path string, sum *bundleSummary, sha string, size int64) {
 	ws := sum.Watch
 	g := ws.Growth
-	fmt.Fprintf(w, "perfcap: watched for %s, %d samples; RSS %s → %s (peak %s), fds %d (max %d)",
-		formatElapsed(sum.WallSeconds), sum.Samples, capture.FormatSize(int64(ws.FirstRSSBytes)),
+	fmt.Fprintf(w, "perfcap: watched for %s, %s; RSS %s → %s (peak %s), fds %d (max %d)",
+		formatElapsed(sum.WallSeconds), report.Plural(int64(sum.Samples), "sample", "samples"), capture.FormatSize(int64(ws.FirstRSSBytes)),
 		capture.FormatSize(int64(ws.LastRSSBytes)), capture.FormatSize(int64(sum.PeakRSSBytes)), ws.LastFDs, ws.MaxFDs)
 	if ws.Restarts > 0 {
-		fmt.Fprintf(w, ", %d restarts", ws.Restarts)
+		fmt.Fprintf(w, ", %s", report.Plural(int64(ws.Restarts), "restart", "restarts"))
 	}
 	fmt.Fprintln(w)
 	switch g.Verdict {
