@@ -597,13 +597,21 @@ func (r *runner) warnings(s *format.Totals) []string {
 		w = append(w, fmt.Sprintf("other processes used %.0f%% of the machine's CPU during the run: timings may be unreliable; rerun on a quiet machine", s.OtherCPUPercent))
 	}
 	if n := len(s.LeftRunning); n > 0 {
-		w = append(w, fmt.Sprintf("%d descendant process(es) still running after the command exited (pids %v): their CPU counts up to the last sample", n, s.LeftRunning))
+		procs := "descendant processes"
+		if n == 1 {
+			procs = "descendant process"
+		}
+		w = append(w, fmt.Sprintf("%d %s still running after the command exited (pids %v): their CPU counts up to the last sample", n, procs, s.LeftRunning))
 	}
 	if s.Interrupted {
 		w = append(w, "the run was interrupted: figures cover only the part that ran")
 	}
 	if r.stops > 0 {
-		w = append(w, fmt.Sprintf("the command was stopped (Ctrl-Z) %d time(s), for %.1f s in all: the wall time includes it, the samples skip it", r.stops, r.stoppedFor.Seconds()))
+		times := fmt.Sprintf("%d times", r.stops)
+		if r.stops == 1 {
+			times = "once"
+		}
+		w = append(w, fmt.Sprintf("the command was stopped (Ctrl-Z) %s, for %.1f s in all: the wall time includes it, the samples skip it", times, r.stoppedFor.Seconds()))
 	}
 	if s.ExpectedSamples > 0 && float64(s.OnSchedule) < 0.99*float64(s.ExpectedSamples-1) {
 		w = append(w, fmt.Sprintf("only %d of %d samples were taken on schedule: the machine was too busy for the %v interval", s.OnSchedule, s.ExpectedSamples, r.interval))

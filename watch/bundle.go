@@ -19,6 +19,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/assemble"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/bundle/timeline"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
@@ -506,7 +507,7 @@ func watchWarnings(ws *format.Watch) []string {
 		w = append(w, "recovered from the spool of a watch that did not finish: the last few seconds of samples and perfcap's own CPU are missing, and the logs end where the watch was killed")
 	}
 	if ws.ProcessesDropped > 0 {
-		w = append(w, fmt.Sprintf("%d short-lived processes are left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", ws.ProcessesDropped, maxWatchProcesses))
+		w = append(w, fmt.Sprintf("%s left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", report.Plural(int64(ws.ProcessesDropped), "short-lived process is", "short-lived processes are"), maxWatchProcesses))
 	}
 	return w
 }

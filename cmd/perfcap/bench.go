@@ -19,6 +19,9 @@ import (
 type benchCollector struct {
 	console          *bench.ConsoleParser
 	outRules, errRul *bench.MetricMatcher
+	// redact cleans what the bundle keeps of the output and the tools'
+	// files (a hyperfine command line may hold a token); nil keeps it as is.
+	redact func(string) string
 }
 
 func newBenchCollector(rules []bench.MetricRule) *benchCollector {
@@ -38,10 +41,14 @@ func (b *benchCollector) stderr(log io.Writer) io.Writer {
 	return io.MultiWriter(log, b.errRul)
 }
 
-// finish gathers every result: the console's, Criterion's files written
-// since started (copied into bench/criterion/), Go benchmark lines in the
-// kept stdout, and hyperfine's --export-json files named on the command
-// line. Problems become warnings.
+// finish gathers every result and keeps the tools' own files under
+// bench/: the console's results; Criterion's files written since started
+// (bench/criterion/, copied as they are); the Go benchmark lines of the
+// kept stdout (bench/go/bench.txt, in the benchmark format benchstat
+// reads); and every file hyperfine exported (--export-json, -csv,
+// -markdown, ... named on the command line and written during the run:
+// bench/hyperfine/NAME), whose JSON gives results. Results' ids, the Go
+// lines and the hyperfine files are redacted. Problems become warnings.
 func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
 	_ = b.console.Close()
 	_ = b.outRules.Close()
@@ -89,19 +96,83 @@ func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Ti
 			}
 		}
 	}
-	if goResults, warns, err := bench.ParseGo(bytes.NewReader(stdoutLog), "stdout.log"); err == nil {
-		results = append(results, goResults...)
-		warnings = append(warnings, warns...)
+	var goRaw bytes.Buffer
+	goResults, warns, err := bench.ParseGo(bytes.NewReader(stdoutLog), "stdout.log", &goRaw)
+	warnings = append(warnings, warns...)
+	if err != nil {
+		warnings = append(warnings, err.Error())
 	}
-	for _, f := range bench.HyperfineFiles(argv) {
-		hr, err := bench.ParseHyperfine(f)
-		if err != nil {
-			warnings = append(warnings, err.Error())
-			continue
+	results = append(results, goResults...)
+	if len(goResults) > 0 {
+		if err := w.AddBytes("bench/go/bench.txt", []byte(b.clean(goRaw.String()))); err != nil {
+			warnings = append(warnings, fmt.Sprintf("bench/go/bench.txt: %v", err))
 		}
-		results = append(results, hr...)
+	}
+	hr, hwarns := b.hyperfine(w, argv, started)
+	results = append(results, hr...)
+	warnings = append(warnings, hwarns...)
+	for i := range results {
+		results[i].ID = b.clean(results[i].ID)
 	}
 	return results, metrics, warnings
+}
+
+func (b *benchCollector) clean(s string) string {
+	if b.redact == nil {
+		return s
+	}
+	return b.redact(s)
+}
+
+// mtimeSlack is how far a file's modification time may lag behind the
+// clock perfcap reads: file systems stamp files with a coarse clock, one
+// kernel tick behind at most.
+const mtimeSlack = 50 * time.Millisecond
+
+// hyperfine keeps the files a hyperfine command line exported to under
+// bench/hyperfine/ (by base name, numbered when two share one) and reads
+// the results of the JSON ones. A file that is missing or older than the
+// run was not written by it, and an empty one is what hyperfine leaves
+// when a command fails: a warning says so and it is left out.
+func (b *benchCollector) hyperfine(w *bundle.Writer, argv []string, started time.Time) (results []bench.Result, warnings []string) {
+	seen := map[string]bool{}
+	for _, e := range bench.HyperfineExports(argv) {
+		fi, err := os.Stat(e.Path)
+		switch {
+		case err != nil:
+			warnings = append(warnings, fmt.Sprintf("hyperfine --export-%s %q: %v; hyperfine did not write it", e.Format, e.Path, err))
+			continue
+		case fi.ModTime().Before(started.Add(-mtimeSlack)):
+			warnings = append(warnings, fmt.Sprintf("hyperfine --export-%s %q was not written by this run (modified %s, before it started); left out", e.Format, e.Path, fi.ModTime().Format(time.RFC3339)))
+			continue
+		case !fi.Mode().IsRegular():
+			continue
+		case fi.Size() == 0:
+			warnings = append(warnings, fmt.Sprintf("hyperfine --export-%s %q is empty: hyperfine stopped before writing results; left out", e.Format, e.Path))
+			continue
+		}
+		if e.Format == "json" {
+			hr, err := bench.ParseHyperfine(e.Path)
+			if err != nil {
+				warnings = append(warnings, err.Error())
+			}
+			results = append(results, hr...)
+		}
+		data, err := os.ReadFile(e.Path)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("hyperfine --export-%s %q: %v", e.Format, e.Path, err))
+			continue
+		}
+		name := "bench/hyperfine/" + filepath.Base(e.Path)
+		for i := 2; seen[name]; i++ {
+			name = fmt.Sprintf("bench/hyperfine/%d-%s", i, filepath.Base(e.Path))
+		}
+		seen[name] = true
+		if err := w.AddBytes(name, []byte(b.clean(string(data)))); err != nil {
+			warnings = append(warnings, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	return results, warnings
 }
 
 // mergeResults keeps the file results and adds console results for ids the

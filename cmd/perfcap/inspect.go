@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
@@ -66,16 +67,21 @@ func runInspect(opts *inspectOptions) error {
 	row("started", "%s", m.Started.Local().Format(time.RFC3339))
 	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
 	row("wall", "%.3f s", s.WallSeconds)
-	row("cpu", "%.3f s user, %.3f s sys (%.0f%% of one core)", s.UserSeconds, s.SysSeconds, s.CPUPercent)
+	if report.CPUPercentMeasurable(s) {
+		row("cpu", "%.3f s user, %.3f s sys (%.0f%% of one core)", s.UserSeconds, s.SysSeconds, s.CPUPercent)
+	} else {
+		row("cpu", "%.4f s user, %.4f s sys (no %% of a core: the run was under %.0f ms)", s.UserSeconds, s.SysSeconds, report.MinWallForCPUPercent*1000)
+	}
 	row("peak rss", "%s tree, %s largest process (pid %d)", units.FormatSize(int64(s.PeakRSSBytes)), units.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
-	row("processes", "%d seen, at most %d at once, %d threads", s.Processes, s.MaxProcesses, s.MaxThreads)
+	row("processes", "%d seen, at most %d at once, %s", s.Processes, s.MaxProcesses, report.Plural(int64(s.MaxThreads), "thread", "threads"))
 	if s.FirstOutputSeconds >= 0 {
 		row("first output", "%.3f s", s.FirstOutputSeconds)
 	}
 	row("samples", "%d every %v (%d of %d on schedule)", s.Samples, time.Duration(s.IntervalSeconds*float64(time.Second)), s.OnSchedule, s.ExpectedSamples)
 	if ws := sum.Watch; ws != nil {
 		g := ws.Growth
-		row("watch", "%s, ended: %s; %d restarts, %d alerts, %d snapshots; fds %d (max %d)", ws.Mode, ws.Ended, ws.Restarts, len(ws.Alerts), len(ws.Snapshots), ws.LastFDs, ws.MaxFDs)
+		row("watch", "%s, ended: %s; %s, %s, %s; fds %d (max %d)", ws.Mode, ws.Ended, report.Plural(int64(ws.Restarts), "restart", "restarts"),
+			report.Plural(int64(len(ws.Alerts)), "alert", "alerts"), report.Plural(int64(len(ws.Snapshots)), "snapshot", "snapshots"), ws.LastFDs, ws.MaxFDs)
 		row("memory", "%s %+.3g MiB/h (%.3g to %.3g) since %s; RSS %s → %s", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour,
 			units.FormatElapsed(g.Since.Seconds()), units.FormatSize(int64(ws.FirstRSSBytes)), units.FormatSize(int64(ws.LastRSSBytes)))
 		for _, a := range ws.Alerts {
@@ -89,7 +95,7 @@ func runInspect(opts *inspectOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.io.Out, "\n%d files:\n", len(m.Files))
+	fmt.Fprintf(opts.io.Out, "\n%s:\n", report.Plural(int64(len(m.Files)), "file", "files"))
 	tw = tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, f := range m.Files {
 		fmt.Fprintf(tw, "  %s\t  %s\t\n", units.FormatSize(f.Size), f.Path)

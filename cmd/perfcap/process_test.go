@@ -253,7 +253,7 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 			t.Errorf("a stopped process is left behind: %s", b)
 		}
 	}
-	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) 1 time(s)") {
+	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) once") {
 		t.Errorf("summary.json does not say the command was stopped:\n%s", files["summary.json"])
 	}
 }

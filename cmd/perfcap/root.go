@@ -20,9 +20,6 @@ const (
 	exitNotFound = 127 // the command was not found
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // exitError carries the code a command wants perfcap to exit with.
 type codeError struct {
 	code int
@@ -86,11 +83,12 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		Example: `  perfcap -- cargo bench
   perfcap -o bench.tar.zst --interval 50ms -- ./run-workload.sh
   perfcap inspect perfcap-20261129-101500-cargo.tar.zst`,
-		Version:           version,
-		Args:              cobra.ArbitraryArgs,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Version:       version,
+		Args:          cobra.ArbitraryArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// The command to run is completed as a program, then files.
+		ValidArgsFunction: completeCommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmd.Help()
@@ -113,6 +111,16 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		newWatchCmd(io),
 		newBundleCmd(io),
 	)
+	// cobra's `completion bash|zsh|fish|powershell`, made now so that an
+	// unknown shell is an error rather than the help and exit 0; its
+	// scripts go to the writer set when it is made.
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	cmd.InitDefaultCompletionCmd()
+	if c, _, err := cmd.Find([]string{"completion"}); err == nil && c != cmd {
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	cmd.SetVersionTemplate("perfcap {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})

@@ -273,6 +273,7 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 	}
 	envVars := rs.plan.red.Env(os.Environ())
 	rs.benches = newBenchCollector(rs.plan.rules)
+	rs.benches.redact = rs.plan.red.String
 	copts := capture.Options{
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
 		StdoutLog: rs.benches.stdout(rs.rec.stdoutLog),

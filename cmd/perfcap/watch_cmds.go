@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
@@ -84,11 +85,11 @@ func runBundle(opts *bundleOptions) error {
 func printWatchSummary(w io.Writer, path string, sum *format.Summary, sha string, size int64) {
 	ws := sum.Watch
 	g := ws.Growth
-	fmt.Fprintf(w, "perfcap: watched for %s, %d samples; RSS %s → %s (peak %s), fds %d (max %d)",
-		units.FormatElapsed(sum.WallSeconds), sum.Samples, units.FormatSize(int64(ws.FirstRSSBytes)),
+	fmt.Fprintf(w, "perfcap: watched for %s, %s; RSS %s → %s (peak %s), fds %d (max %d)",
+		units.FormatElapsed(sum.WallSeconds), report.Plural(int64(sum.Samples), "sample", "samples"), units.FormatSize(int64(ws.FirstRSSBytes)),
 		units.FormatSize(int64(ws.LastRSSBytes)), units.FormatSize(int64(sum.PeakRSSBytes)), ws.LastFDs, ws.MaxFDs)
 	if ws.Restarts > 0 {
-		fmt.Fprintf(w, ", %d restarts", ws.Restarts)
+		fmt.Fprintf(w, ", %s", report.Plural(int64(ws.Restarts), "restart", "restarts"))
 	}
 	fmt.Fprintln(w)
 	switch g.Verdict {
