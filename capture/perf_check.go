@@ -31,8 +31,8 @@ func CheckPerfOptions(ctx context.Context, opts *PerfOptions) error {
 	}
 	if opts.MaxSize != "" {
 		n, err := units.ParseSize(opts.MaxSize)
-		if err != nil || n < 1<<20 {
-			return fmt.Errorf("--perf-max-size %q: want a size of at least 1MiB, such as 512M or 2GiB", opts.MaxSize)
+		if err != nil || n < 64<<10 {
+			return fmt.Errorf("--perf-max-size %q: want a size of at least 64KiB, such as 512M or 2GiB", opts.MaxSize)
 		}
 		// perf reads B, K, M and G tags (binary) and refuses bare numbers.
 		opts.MaxSize = strconv.FormatInt(n>>10, 10) + "K"

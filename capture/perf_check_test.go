@@ -23,7 +23,7 @@ func TestCheckPerfOptions(t *testing.T) {
 		{opts: PerfOptions{CallGraph: "dwarf,"}, wantErr: "multiple of 8"},
 		{opts: PerfOptions{Freq: -1}, wantErr: "--perf-freq -1"},
 		{opts: PerfOptions{MaxSize: "x"}, wantErr: `--perf-max-size "x"`},
-		{opts: PerfOptions{MaxSize: "10K"}, wantErr: "at least 1MiB"},
+		{opts: PerfOptions{MaxSize: "10K"}, wantErr: "at least 64KiB"},
 	} {
 		opts := tc.opts
 		err := CheckPerfOptions(context.Background(), &opts)

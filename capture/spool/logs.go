@@ -137,6 +137,14 @@ const maxLogPart = 1 << 30
 // between the head and the tail. ok is false when the spool holds no such
 // stream.
 func ReadLog(dir, name string) (c *capture.LogCapture, ok bool, err error) {
+	return ReadLogTail(dir, name, -1)
+}
+
+// ReadLogTail is ReadLog keeping at most maxTail bytes of the end (all the
+// tail files hold when maxTail < 0): a run spools its tail in chunks of
+// the tail size, so that at least that much is on disk, and keeps exactly
+// that much.
+func ReadLogTail(dir, name string, maxTail int64) (c *capture.LogCapture, ok bool, err error) {
 	head, err := readPart(filepath.Join(dir, name+".head"))
 	if err != nil {
 		return nil, false, err
@@ -186,7 +194,11 @@ func ReadLog(dir, name string) (c *capture.LogCapture, ok bool, err error) {
 	if head == nil && newest < 0 && total <= 0 {
 		return nil, false, nil
 	}
-	c = capture.NewLogCapture(int64(len(head)), tailLen)
+	keepTail := tailLen
+	if maxTail >= 0 {
+		keepTail = min(tailLen, maxTail)
+	}
+	c = capture.NewLogCapture(int64(len(head)), keepTail)
 	_, _ = c.Write(head)
 	switch kept := int64(len(head)) + tailLen; {
 	case total >= kept:

@@ -428,6 +428,7 @@ type recorder struct {
 	// only the bytes kept costs far less than redacting a gigabyte stream.
 	stdoutLog, stderrLog *spool.LogSpool
 	red                  *redact.Redactor
+	tail                 int64     // the bytes of each stream's end kept
 	flushed              time.Time // when the rows were last written out
 	mu                   sync.Mutex
 	err                  error
@@ -447,8 +448,11 @@ func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*rec
 	}
 	r.procBuf = bufio.NewWriter(r.procFile)
 	r.procSamples = format.NewProcessSampleWriter(r.procBuf)
-	r.stdoutLog = spool.NewLog(w.Dir(), "stdout", head, tail)
-	r.stderrLog = spool.NewLog(w.Dir(), "stderr", head, tail)
+	// Tail chunks of the whole tail size: at least tail bytes of the end
+	// are on disk at any time, and writeLog keeps exactly tail.
+	r.stdoutLog = spool.NewLog(w.Dir(), "stdout", head, 2*tail)
+	r.stderrLog = spool.NewLog(w.Dir(), "stderr", head, 2*tail)
+	r.tail = tail
 	r.red = red
 	return r, nil
 }
@@ -556,7 +560,7 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 // stdoutKept is the part of stdout the run kept, for the parsers that
 // read the whole log (Go benchmark lines).
 func (r *recorder) stdoutKept() []byte {
-	lc, ok, err := spool.ReadLog(r.w.Dir(), "stdout")
+	lc, ok, err := spool.ReadLogTail(r.w.Dir(), "stdout", r.tail)
 	if !ok || err != nil {
 		return nil
 	}
@@ -567,7 +571,7 @@ func (r *recorder) stdoutKept() []byte {
 
 // writeLog writes NAME.log, redacted, from the spooled stream.
 func (r *recorder) writeLog(stream string) error {
-	lc, ok, err := spool.ReadLog(r.w.Dir(), stream)
+	lc, ok, err := spool.ReadLogTail(r.w.Dir(), stream, r.tail)
 	if err != nil {
 		return fmt.Errorf("%s.log: %w", stream, err)
 	}
