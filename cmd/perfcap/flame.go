@@ -31,7 +31,7 @@ type flameOptions struct {
 	tid      bool
 	addrs    bool
 	byPeriod bool
-	inline   bool
+	noInline bool
 	top      int
 	// collapse, when set, folds the text perf script gives as
 	// stackcollapse-perf.pl does, for --folded.
@@ -40,6 +40,7 @@ type flameOptions struct {
 
 func newFlameCmd(io *iostreams.IOStreams) *cobra.Command {
 	opts := &flameOptions{io: io}
+	inline := true // the deprecated --inline; --inline=false is --no-inline
 	cmd := &cobra.Command{
 		Use:   "flame INPUT [-o out.svg] [--folded F] [--pprof F]",
 		Short: "Turn perf.data, perf script text, folded stacks or a pprof profile into a flamegraph",
@@ -52,12 +53,16 @@ request the folded stacks and a pprof profile. It prints the hot functions.
 script text (--pid, --tid and --addrs as its options), so the two merge;
 the flamegraph, the hot list and the pprof profile keep full names.
 
-perf.data is read with "perf script --no-inline" unless --inline is given:
-resolving inlined frames made perf script 3-4x slower on dwarf recordings here,
-and 30x on a cargo bench (24.5 s against 0.77 s).`,
+Of perf.data, the stacks include the functions inlined into others, which
+perfcap reads from the binaries' DWARF itself (perf script's own inline
+resolution took 24.5 s against 0.77 s on a cargo bench); --no-inline leaves
+them out. Code of binaries deleted since the recording shows unnamed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.input = args[0]
+			if !inline {
+				opts.noInline = true
+			}
 			return runFlame(cmd.Context(), opts)
 		},
 	}
@@ -71,7 +76,9 @@ and 30x on a cargo bench (24.5 s against 0.77 s).`,
 	f.BoolVar(&opts.tid, "tid", false, "group stacks by thread: comm-PID/TID")
 	f.BoolVar(&opts.addrs, "addrs", false, "name unresolved frames with their address: [dso <addr>]")
 	f.BoolVar(&opts.byPeriod, "by-period", false, "weigh samples by their period instead of counting them")
-	f.BoolVar(&opts.inline, "inline", false, "let perf script resolve inlined frames in perf.data (slow)")
+	f.BoolVar(&opts.noInline, "no-inline", false, "leave the functions inlined into others out of the stacks of perf.data")
+	f.BoolVar(&inline, "inline", true, "resolve inlined functions (the default)")
+	_ = f.MarkDeprecated("inline", "inlined functions are resolved by default; --no-inline leaves them out")
 	f.IntVar(&opts.top, "top", 10, "print the `N` hottest functions (0: none)")
 	return cmd
 }
@@ -130,6 +137,7 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 	var (
 		stacks []flame.Stack
 		prof   *profile.Profile
+		pd     *flame.PerfData
 	)
 	switch kind {
 	case inputFolded:
@@ -144,12 +152,15 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 		}
 		stacks = flame.StacksFromProfile(prof, 0)
 	case inputScript:
-		stacks, prof, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
+		pd, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
 	case inputPerfData:
-		stacks, prof, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
+		pd, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
 	}
 	if err != nil {
 		return err
+	}
+	if pd != nil {
+		stacks, prof = pd.Stacks, pd.Profile
 	}
 	if len(stacks) == 0 {
 		return fmt.Errorf("%s: %w", opts.input, flame.ErrEmpty)
@@ -196,7 +207,7 @@ func (opts *flameOptions) dataOptions() flame.PerfDataOptions {
 		Collapse: opts.collapse,
 		Profile:  opts.pprof != "",
 		Comment:  opts.input,
-		Inline:   opts.inline,
+		NoInline: opts.noInline,
 		Warn:     warnTo(opts.io.ErrOut),
 	}
 }
