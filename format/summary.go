@@ -86,6 +86,15 @@ type Perf struct {
 	Hot *flame.HotSpots `json:"hot,omitempty"`
 	// Truncated is set when perf stopped early at its size limit.
 	Truncated bool `json:"truncated,omitempty"`
+	// Frames counts the frames of all stacks, UnsymbolizedFrames those
+	// without a function name (perf's "[unknown]"); UnsymbolizedShare is
+	// their share, 0 to 1, set whenever stacks were read.
+	Frames             int64    `json:"frames,omitempty"`
+	UnsymbolizedFrames int64    `json:"unsymbolized_frames,omitempty"`
+	UnsymbolizedShare  *float64 `json:"unsymbolized_share,omitempty"`
+	// NoInline is set when the stacks leave inlined functions out
+	// (--no-inline).
+	NoInline bool `json:"no_inline,omitempty"`
 }
 
 // Watch is the watch part of summary.json.

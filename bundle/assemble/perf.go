@@ -62,6 +62,10 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 		return
 	}
 	stacks, prof := pd.Stacks, pd.Profile
+	ps.NoInline = read.NoInline
+	if w := symbolCoverage(ps, &pd.Stats); w != "" {
+		sum.Warnings = append(sum.Warnings, w)
+	}
 	steps := []struct {
 		name  string
 		write func(*bytes.Buffer) error
