@@ -316,6 +316,14 @@ func (r *InlineReader) lookup(bin *elfBinary, pc uint64) []inlineFrame {
 		r.warn(bin, err)
 	}
 	if len(r.buf) == 0 {
+		// Go binaries linked with -s -w (go test, go run) have no DWARF,
+		// but their own function table, inlined calls included.
+		var err error
+		if r.buf, err = bin.goFrames(pc, r.buf); err != nil {
+			r.warn(bin, err)
+		}
+	}
+	if len(r.buf) == 0 {
 		return nil
 	}
 	return append([]inlineFrame(nil), r.buf...)

@@ -48,6 +48,8 @@ type elfBinary struct {
 
 	syms      []elfSym // the symbol table, read on first use
 	symsTried bool
+	gotab     *goTable // a Go binary's function table, read on first use
+	goTried   bool
 	// debugDir is where separate debug files are looked for; empty for
 	// none.
 	debugDir string
@@ -278,6 +280,31 @@ func (b *elfBinary) buildID() []byte {
 	return nil
 }
 
+// goFrames appends the functions at pc from a Go binary's own function
+// table, parsed on first use; nothing for other binaries.
+func (b *elfBinary) goFrames(pc uint64, out []inlineFrame) ([]inlineFrame, error) {
+	var err error
+	if !b.goTried {
+		b.goTried = true
+		guarded(&err, b.name, func() error {
+			var err error
+			b.gotab, err = b.goTable()
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	if b.gotab == nil {
+		return out, nil
+	}
+	guarded(&err, b.name, func() error {
+		out = b.gotab.frames(pc, out)
+		return nil
+	})
+	return out, err
+}
+
 // symbol returns the function of the symbol table that holds addr.
 func (b *elfBinary) symbol(addr uint64) (name string, err error) {
 	if !b.symsTried {
@@ -315,6 +342,7 @@ func (b *elfBinary) readSymbols() error {
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
 		return fmt.Errorf("%s: reading the symbol table: %s", b.name, oneLine(err))
 	}
+
 	for _, s := range syms {
 		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Section == elf.SHN_UNDEF || s.Value == 0 {
 			continue

@@ -55,6 +55,8 @@ func FuzzInlineELF(f *testing.F) {
 		check("dwarf", err)
 		_, err = b.symbol(pc)
 		check("symbol", err)
+		_, err = b.goFrames(pc, nil)
+		check("goFrames", err)
 		if x == nil {
 			return
 		}

@@ -39,61 +39,72 @@ func hotOf(stacks []Stack) map[string]float64 {
 	return m
 }
 
-// TestInlineDeletedGoBinary is `go test`'s case: the binary is deleted
-// before perf script runs. Kept open and given as a Binary, it names the
-// code, inlined functions included; without it the code is unnamed.
+// TestInlineDeletedGoBinary is `go test`'s case: the binary, linked with
+// -s -w (no symbol table, no DWARF), is deleted before perf script runs.
+// Kept open and given as a Binary, its code is named from Go's function
+// table, inlined functions included; without it the code is unnamed. The
+// same with a binary that has DWARF.
 func TestInlineDeletedGoBinary(t *testing.T) {
-	prog := filepath.Join(t.TempDir(), "goprog")
-	if out, err := exec.Command("go", "build", "-o", prog, "./testdata/inline/goprog").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	held, err := os.Open(prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(held.Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	data := record(t, prog, "-delete", "400")
-	if _, err := os.Stat(prog); err == nil {
-		t.Fatalf("%s did not delete itself", prog)
-	}
-	bin := Binary{Path: prog, Major: unix.Major(st.Dev), Minor: unix.Minor(st.Dev), Ino: st.Ino, File: held}
+	for _, tc := range []struct {
+		name    string
+		ldflags string
+	}{
+		{"stripped like go test", "-s -w"},
+		{"with DWARF", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prog := filepath.Join(t.TempDir(), "goprog")
+			if out, err := exec.Command("go", "build", "-ldflags="+tc.ldflags, "-o", prog, "./testdata/inline/goprog").CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			held, err := os.Open(prog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			var st unix.Stat_t
+			if err := unix.Fstat(int(held.Fd()), &st); err != nil {
+				t.Fatal(err)
+			}
+			data := record(t, prog, "-delete", "400")
+			if _, err := os.Stat(prog); err == nil {
+				t.Fatalf("%s did not delete itself", prog)
+			}
+			bin := Binary{Path: prog, Major: unix.Major(st.Dev), Minor: unix.Minor(st.Dev), Ino: st.Ino, File: held}
 
-	lost, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if share := lost.Stats.UnsymbolizedShare(); share < 0.5 {
-		t.Errorf("without the kept binary %.0f%% of the frames are unnamed; the test expects the deleted binary's code to be", share*100)
-	}
+			lost, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if share := lost.Stats.UnsymbolizedShare(); share < 0.5 {
+				t.Errorf("without the kept binary %.0f%% of the frames are unnamed; the test expects the deleted binary's code to be", share*100)
+			}
 
-	pd, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}, Binaries: []Binary{bin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if share := pd.Stats.UnsymbolizedShare(); share > 0.05 {
-		t.Errorf("%.1f%% of the frames are unnamed with the kept binary, want < 5%%: %v", share*100, pd.Stats.UnsymbolizedDSOs)
-	}
-	hot := hotOf(pd.Stacks)
-	if hot["main.mix/inlined"] < 0.3 {
-		t.Errorf("main.mix, inlined into main.checksum, has %.0f%% self, want most of it: %v", hot["main.mix/inlined"]*100, hot)
-	}
-	if pd.Inline.Named == 0 || pd.Inline.Inlined == 0 {
-		t.Errorf("inline stats %+v: frames should have been named and inlined ones added", pd.Inline)
-	}
-	// The inlined frame sits between its caller and nothing else.
-	found := false
-	for _, s := range pd.Stacks {
-		n := len(s.Frames)
-		if n >= 2 && s.Frames[n-1] == "main.mix_[i]" && s.Frames[n-2] == "main.checksum" {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("no stack ends in main.checksum;main.mix_[i]")
+			pd, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}, Binaries: []Binary{bin}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if share := pd.Stats.UnsymbolizedShare(); share > 0.05 {
+				t.Errorf("%.1f%% of the frames are unnamed with the kept binary, want < 5%%: %v", share*100, pd.Stats.UnsymbolizedDSOs)
+			}
+			hot := hotOf(pd.Stacks)
+			if hot["main.mix/inlined"] < 0.3 {
+				t.Errorf("main.mix, inlined into main.checksum, has %.0f%% self, want most of it: %v", hot["main.mix/inlined"]*100, hot)
+			}
+			if pd.Inline.Named == 0 || pd.Inline.Inlined == 0 {
+				t.Errorf("inline stats %+v: frames should have been named and inlined ones added", pd.Inline)
+			}
+			found := false
+			for _, s := range pd.Stacks {
+				n := len(s.Frames)
+				if n >= 2 && s.Frames[n-1] == "main.mix_[i]" && s.Frames[n-2] == "main.checksum" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no stack ends in main.checksum;main.mix_[i]")
+			}
+		})
 	}
 }
 
