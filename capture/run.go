@@ -180,6 +180,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		r.stopPerf(r.perf)
 	}
 	res.Perf = r.perfRes
+	if r.symbols != nil {
+		res.Perf.Binaries = r.symbols.binaries()
+	}
 	_ = proc.Release()
 	probes.Wait()
 	reapedBefore := r.kids.reapedCount()
@@ -216,6 +219,7 @@ type runner struct {
 	fg       bool // the command was given the terminal's foreground
 	perf     *perfSession
 	perfRes  *PerfResult
+	symbols  *symbolKeeper // with perf: the tree's programs, held open
 
 	start0, end time.Time
 	interrupted bool
@@ -328,12 +332,17 @@ func (r *runner) start(path string) (*os.Process, error) {
 			return nil, fmt.Errorf("releasing the command: %w", err)
 		}
 	}
-	r.sampler = NewSampler(SamplerConfig{
+	cfg := SamplerConfig{
 		Self:    os.Getpid(),
 		Root:    proc.Pid,
 		Foreign: r.kids.isForeign,
 		Start:   cmpTime(r.opts.Epoch, r.start0),
-	})
+	}
+	if r.perf != nil {
+		r.symbols = newSymbolKeeper("")
+		cfg.OnExec = r.symbols.exec
+	}
+	r.sampler = NewSampler(cfg)
 	return proc, nil
 }
 

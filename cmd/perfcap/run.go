@@ -332,12 +332,14 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 
 // foldPerf turns perf.data into the bundle's perf/ files.
 func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
+	defer res.Perf.Close()
 	rs.perfSum = &format.Summary{} // its Warnings are perf's alone
 	assemble.Perf(ctx, rs.w, assemble.PerfInput{
 		Recording: res.Perf.PerfRecording, Data: res.Perf.Data, Log: res.Perf.Log, Keep: rs.opts.perf.keepData,
 		Title:      "perfcap -- " + strings.Join(rs.plan.red.Argv(rs.opts.argv), " "),
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
-		Read:       flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut)},
+		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),
+			NoInline: rs.opts.perf.noInline, Binaries: res.Perf.Binaries},
 	}, rs.perfSum)
 }
 
