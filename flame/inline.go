@@ -360,7 +360,6 @@ func (r *InlineReader) binary(m *mapping) *elfBinary {
 		f.Close()
 	}
 	if b != nil {
-		b.debugDir = defaultDebugDir
 		r.stats.Binaries++
 	}
 	r.bins[key] = b

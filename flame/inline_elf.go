@@ -3,13 +3,10 @@ package flame
 import (
 	"bytes"
 	"debug/elf"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -21,10 +18,15 @@ import (
 // read-only, so that only the pages of the compilation units it needs are
 // read, and their DWARF parsed one unit at a time (inline_dwarf.go).
 
-// maxSectionSize bounds a compressed debug section once decompressed: a
-// crafted header may claim any size. Uncompressed sections are slices of
-// the mapped file and cost no memory.
-const maxSectionSize = 1 << 30
+// maxSectionSize bounds a compressed debug section once decompressed, and
+// maxCompression its ratio (debug information compresses 3 to 10 times):
+// a crafted header may claim any size, and the buffer is allocated at the
+// size it claims. Uncompressed sections are slices of the mapped file and
+// cost no memory.
+const (
+	maxSectionSize = 1 << 30
+	maxCompression = 1024
+)
 
 // errFault marks an error that was a fault or a panic while reading a
 // binary (a file truncated under its mapping, a bug): the binary is set
@@ -42,21 +44,12 @@ type elfBinary struct {
 	dw      *dwarfIndex // parsed on first use
 	dwErr   error
 	dwTried bool
-	// debug is the separate debug file that holds the DWARF, when the
-	// file itself has none (Debian's -dbg packages).
-	debug *elfBinary
 
 	syms      []elfSym // the symbol table, read on first use
 	symsTried bool
 	gotab     *goTable // a Go binary's function table, read on first use
 	goTried   bool
-	// debugDir is where separate debug files are looked for; empty for
-	// none.
-	debugDir string
 }
-
-// defaultDebugDir is where distributions install separate debug files.
-const defaultDebugDir = "/usr/lib/debug"
 
 // elfSym is a function of the symbol table.
 type elfSym struct {
@@ -114,9 +107,6 @@ func newBinary(data []byte, name string) (b *elfBinary, err error) {
 
 // close unmaps the file.
 func (b *elfBinary) close() {
-	if b.debug != nil {
-		b.debug.close()
-	}
 	if b.unmap != nil {
 		b.unmap()
 		b.unmap = nil
@@ -170,15 +160,14 @@ func (b *elfBinary) section(name string) ([]byte, error) {
 		}
 		return b.data[s.Offset : s.Offset+s.Size], nil
 	}
-	if s.Size > maxSectionSize {
-		return nil, fmt.Errorf("section %s: %d bytes once decompressed, more than %d", name, s.Size, maxSectionSize)
+	if s.Size > maxSectionSize || s.Size > maxCompression*s.FileSize+4096 {
+		return nil, fmt.Errorf("section %s: %d bytes once decompressed from %d, more than this reader takes", name, s.Size, s.FileSize)
 	}
-	out, err := io.ReadAll(io.LimitReader(s.Open(), int64(s.Size)+1))
-	if err != nil {
-		return nil, fmt.Errorf("section %s: %s", name, oneLine(err))
-	}
-	if uint64(len(out)) != s.Size {
-		return nil, fmt.Errorf("section %s: %d bytes decompressed, its header says %d", name, len(out), s.Size)
+	// Read into a buffer of the size the header gives, checked above,
+	// rather than one grown as the data comes.
+	out := make([]byte, s.Size)
+	if _, err := io.ReadFull(s.Open(), out); err != nil {
+		return nil, fmt.Errorf("section %s: %d bytes decompressed, its header says %d: %s", name, len(out), s.Size, oneLine(err))
 	}
 	return out, nil
 }
@@ -193,11 +182,6 @@ func (b *elfBinary) dwarf() (*dwarfIndex, error) {
 	guarded(&b.dwErr, b.name, func() error {
 		var err error
 		b.dw, err = b.readDWARF()
-		if b.dw == nil && err == nil && b.debugDir != "" {
-			if b.debug = b.openDebugFile(); b.debug != nil {
-				b.dw, err = b.debug.readDWARF()
-			}
-		}
 		return err
 	})
 	if b.dwErr != nil {
@@ -228,56 +212,6 @@ func (b *elfBinary) readDWARF() (*dwarfIndex, error) {
 		return nil, fmt.Errorf("%s: reading DWARF: %s", b.name, oneLine(err))
 	}
 	return x, nil
-}
-
-// openDebugFile opens the separate debug file of b, found by its GNU
-// build-id under debugDir as .build-id/ab/cdef....debug; nil when there is
-// none.
-func (b *elfBinary) openDebugFile() *elfBinary {
-	id := b.buildID()
-	if len(id) < 2 {
-		return nil
-	}
-	h := hex.EncodeToString(id)
-	path := filepath.Join(b.debugDir, ".build-id", h[:2], h[2:]+".debug")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	d, err := openBinary(f, path)
-	if err != nil {
-		return nil
-	}
-	return d
-}
-
-// buildID returns the GNU build-id of b, nil when it has none.
-func (b *elfBinary) buildID() []byte {
-	for _, s := range b.f.Sections {
-		if s.Type != elf.SHT_NOTE {
-			continue
-		}
-		note, err := b.section(s.Name)
-		if err != nil {
-			continue
-		}
-		// Notes: namesz, descsz, type, name (padded to 4), desc (padded).
-		for len(note) >= 12 {
-			namesz, descsz := uint64(binary.LittleEndian.Uint32(note)), uint64(binary.LittleEndian.Uint32(note[4:]))
-			typ := binary.LittleEndian.Uint32(note[8:])
-			name := (namesz + 3) &^ 3
-			desc := (descsz + 3) &^ 3
-			if name > uint64(len(note)-12) || desc > uint64(len(note)-12)-name {
-				break
-			}
-			if typ == 3 && namesz == 4 && string(note[12:15]) == "GNU" { // NT_GNU_BUILD_ID
-				return note[12+name : 12+name+descsz]
-			}
-			note = note[12+name+desc:]
-		}
-	}
-	return nil
 }
 
 // goFrames appends the functions at pc from a Go binary's own function
