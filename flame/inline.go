@@ -84,12 +84,35 @@ type InlineReader struct {
 	frame    int  // the index of the next frame in the record
 
 	// open opens a mapped file; tests replace it.
-	open  func(path string) (*os.File, error)
-	bins  map[binKey]*elfBinary // nil entries: no usable file
-	cache map[addrKey][]inlineFrame
-	buf   []inlineFrame
-	stats InlineStats
+	open func(path string) (*os.File, error)
+	bins map[binKey]*elfBinary // nil entries: no usable file
+	// rendered holds the output of frame lines already read, by process,
+	// generation of its mappings and whether the frame is a caller's.
+	rendered map[renderKey]map[string]rendering
+	cur      map[string]rendering // rendered[curKey]
+	curKey   renderKey
+	cached   int
+	cache    map[addrKey][]inlineFrame
+	buf      []inlineFrame
+	stats    InlineStats
 }
+
+// renderKey tells apart the frame lines that may come out differently.
+type renderKey struct {
+	pid int
+	gen uint32
+	ret bool
+}
+
+// rendering is the output of one frame line.
+type rendering struct {
+	text           []byte
+	inlined, named int32
+}
+
+// maxRendered bounds the frame lines whose output is kept; past it they
+// are forgotten and rendered again.
+const maxRendered = 1 << 16
 
 // binKey identifies a mapped file.
 type binKey struct {
@@ -108,12 +131,13 @@ type addrKey struct {
 // NewInlineReader returns an InlineReader of the perf script text r holds.
 func NewInlineReader(r io.Reader, opts InlineOptions) *InlineReader {
 	return &InlineReader{
-		src:   bufio.NewReaderSize(r, scriptBufSize),
-		opts:  opts,
-		pid:   -1,
-		open:  openMapped,
-		bins:  make(map[binKey]*elfBinary),
-		cache: make(map[addrKey][]inlineFrame),
+		src:      bufio.NewReaderSize(r, scriptBufSize),
+		opts:     opts,
+		pid:      -1,
+		open:     openMapped,
+		bins:     make(map[binKey]*elfBinary),
+		rendered: make(map[renderKey]map[string]rendering),
+		cache:    make(map[addrKey][]inlineFrame),
 	}
 }
 
@@ -209,6 +233,40 @@ func (r *InlineReader) header(line []byte) {
 func (r *InlineReader) frameLine(line, body []byte) {
 	idx := r.frame
 	r.frame++
+	// A frame line comes out the same every time in one process between
+	// two changes of its mappings: most lines are rendered once.
+	key := renderKey{r.pid, r.maps.gen[r.pid], idx > 0}
+	if r.cur == nil || key != r.curKey {
+		if r.cur = r.rendered[key]; r.cur == nil {
+			if r.cached >= maxRendered {
+				clear(r.rendered)
+				r.cached = 0
+			}
+			r.cur = make(map[string]rendering)
+			r.rendered[key] = r.cur
+		}
+		r.curKey = key
+	}
+	if rd, ok := r.cur[string(line)]; ok {
+		r.out = append(r.out, rd.text...)
+		r.stats.Inlined += int64(rd.inlined)
+		r.stats.Named += int64(rd.named)
+		return
+	}
+	inlined, named := r.stats.Inlined, r.stats.Named
+	r.render(line, body, idx)
+	r.cur[string(line)] = rendering{
+		text:    bytes.Clone(r.out),
+		inlined: int32(r.stats.Inlined - inlined),
+		named:   int32(r.stats.Named - named),
+	}
+	r.cached++
+}
+
+// render writes one frame line to r.out, preceded by the functions inlined
+// at its address, and named when perf left it unnamed. idx is the frame's
+// place in its record.
+func (r *InlineReader) render(line, body []byte, idx int) {
 	t := trimSpace(body)
 	sp := bytes.IndexByte(t, ' ')
 	if sp <= 0 || sp > 16 {

@@ -217,12 +217,22 @@ type procMaps struct {
 	procs map[int][]mapping
 	order []int // pids in the order first seen, to drop the oldest
 	form  addrForm
+	// gen tells the states of each process's mappings apart: the value
+	// of clock at its last change, so a pid reused by a new process
+	// never comes back to an old state.
+	gen   map[int]uint32
+	clock uint32
 }
 
 // apply updates the mappings with one side-band record.
 func (pm *procMaps) apply(ev *sideEvent) {
 	if pm.procs == nil {
 		pm.procs = make(map[int][]mapping)
+		pm.gen = make(map[int]uint32)
+	}
+	if ev.kind != sideOther && ev.pid >= 0 {
+		pm.clock++
+		pm.gen[ev.pid] = pm.clock
 	}
 	switch ev.kind {
 	case sideMmap:
@@ -258,6 +268,7 @@ func (pm *procMaps) apply(ev *sideEvent) {
 	case sideExit:
 		if ev.pid == ev.tid {
 			delete(pm.procs, ev.pid)
+			delete(pm.gen, ev.pid)
 		}
 	}
 }
@@ -271,6 +282,7 @@ func (pm *procMaps) track(pid int) {
 		})
 		for len(pm.order) >= maxProcs {
 			delete(pm.procs, pm.order[0])
+			delete(pm.gen, pm.order[0])
 			pm.order = pm.order[1:]
 		}
 	}

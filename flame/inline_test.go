@@ -117,13 +117,25 @@ func TestInlineDeletedGoBinary(t *testing.T) {
 // is on a Rust benchmark: cmd/perfcap's TestCargoBenchInline.)
 func TestInlineRecordedCProgram(t *testing.T) {
 	data := record(t, filepath.Join("testdata", "inline", "inl-dwarf5.elf"), "3000000")
-	pd, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}})
+	pd, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}, Profile: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hot := hotOf(pd.Stacks)
 	if s := hot["mix/inlined"] + hot["step/inlined"]; s < 0.5 {
 		t.Errorf("the inlined mix and step have %.0f%% self, want most of the samples: %v", s*100, hot)
+	}
+	// In the pprof profile an inlined chain is one Location, its Lines
+	// from the innermost function to checksum.
+	chains := 0
+	for _, l := range pd.Profile.Location {
+		if n := len(l.Line); n >= 2 && l.Line[n-1].Function.Name == "checksum" &&
+			(l.Line[0].Function.Name == "mix" || l.Line[0].Function.Name == "step") {
+			chains++
+		}
+	}
+	if chains == 0 {
+		t.Errorf("no pprof Location holds an inlined chain ending in checksum")
 	}
 	no, err := FoldPerfData(context.Background(), data, PerfDataOptions{Fold: FoldOptions{Annotate: true}, NoInline: true})
 	if err != nil {
