@@ -72,6 +72,12 @@ func decodeManifest(data []byte, lim Limits) (Manifest, *Error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return Manifest{}, &Error{Entry: ManifestName, Offset: -1, Kind: ErrNotBundle, Err: err}
 	}
+	// A Manifest's arrays (command, files, dropped) are what decoding
+	// allocates per value: bound them before decoding, so that 32 MiB of
+	// "{}," is refused instead of becoming a gigabyte of Files.
+	if err := checkJSON(data, 0, lim.MaxEntries); err != nil {
+		return Manifest{}, jsonError("", ManifestName, err)
+	}
 	if head.Format != Format {
 		return Manifest{}, &Error{Entry: ManifestName, Offset: -1, Kind: ErrNotBundle,
 			Err: fmt.Errorf("format is %q, want %q", head.Format, Format)}

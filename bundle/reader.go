@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -56,9 +55,35 @@ func (r Reader) Walk(path string, fn func(f File, r io.Reader) error) error {
 	return s.each(fn, func(p *Error) error { return p })
 }
 
+// ReadJSON returns the listed JSON file name of the bundle at path, as
+// ReadFile does, once it is known to be cheap to decode: a file listed as
+// larger than maxSize (or Limits.MaxReadSize, if smaller) is refused before
+// anything is decompressed, and one that is not valid JSON or holds more
+// than [MaxJSONValues] values is refused before the caller decodes it.
+func ReadJSON(path, name string, maxSize int64) ([]byte, error) {
+	return Reader{}.ReadJSON(path, name, maxSize)
+}
+
+// ReadJSON is [ReadJSON] within r's Limits.
+func (r Reader) ReadJSON(path, name string, maxSize int64) ([]byte, error) {
+	if maxSize > 0 {
+		r.Limits.MaxReadSize = min(r.Limits.orDefault().MaxReadSize, maxSize)
+	}
+	data, err := r.ReadFile(path, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkJSON(data, MaxJSONValues, 0); err != nil {
+		return nil, jsonError(path, name, err)
+	}
+	return data, nil
+}
+
 // ReadFile returns the content of the listed file name of the bundle at
 // path, verified against the manifest. It reads the archive only up to that
-// file. name may be ManifestName, for the manifest as stored.
+// file. name may be ManifestName, for the manifest as stored. A file listed
+// as larger than Limits.MaxReadSize is refused with [ErrTooLarge] before
+// anything is decompressed; [Reader.Walk] streams files of any size.
 func (r Reader) ReadFile(path, name string) ([]byte, error) {
 	s, err := r.open(path)
 	if err != nil {
@@ -73,18 +98,21 @@ func (r Reader) ReadFile(path, name string) ([]byte, error) {
 		return nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrMissing,
 			Err: fmt.Errorf("not listed in %s", ManifestName)}
 	}
+	if f.Size > s.lim.MaxReadSize {
+		return nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrTooLarge,
+			Err: fmt.Errorf("%d bytes, more than the %d read into memory", f.Size, s.lim.MaxReadSize)}
+	}
 	var data []byte
 	err = s.each(func(g File, r io.Reader) error {
 		if g.Path != name {
 			return nil
 		}
-		// Grow with the data rather than trust the claimed size up front.
-		var buf bytes.Buffer
-		buf.Grow(int(min(f.Size, 1<<20)))
-		if _, err := io.Copy(&buf, r); err != nil {
+		// admit has checked the member's size against the listing, and
+		// the member's reader stops at that size.
+		data = make([]byte, f.Size)
+		if _, err := io.ReadFull(r, data); err != nil {
 			return err
 		}
-		data = buf.Bytes()
 		return errStop
 	}, func(p *Error) error {
 		if errors.Is(p, ErrMissing) && p.Entry != name {
