@@ -38,18 +38,24 @@ type Member struct {
 // Size is the member's length.
 func (m Member) Size() int64 { return int64(len(m.Data)) + m.Zeros }
 
-// content streams the member's bytes.
-func (m Member) content() io.Reader {
-	return io.MultiReader(bytes.NewReader(m.Data), &zeroReader{n: m.Zeros})
-}
-
 // SHA256 is the member's SHA-256 in hex, computed without holding it.
 func (m Member) SHA256() string {
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, m.content(), make([]byte, 1<<20)); err != nil {
-		panic(err)
-	}
+	h.Write(m.Data)
+	writeZeros(h, m.Zeros)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// zeros is a block of zeros to hash and write from.
+var zeros = make([]byte, 1<<20)
+
+// writeZeros writes n zero bytes to w, which must not fail.
+func writeZeros(w io.Writer, n int64) {
+	for n > 0 {
+		k := min(n, int64(len(zeros)))
+		w.Write(zeros[:k])
+		n -= k
+	}
 }
 
 // File is a manifest entry.
@@ -123,14 +129,20 @@ func WriteTarZst(path string, manifest []byte, members ...Member) error {
 }
 
 func writeTar(tw *tar.Writer, members []Member) error {
-	buf := make([]byte, 1<<20)
 	for _, m := range members {
 		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: m.Name, Size: m.Size(), Mode: 0o644, ModTime: Created}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
-		if _, err := io.CopyBuffer(tw, m.content(), buf); err != nil {
+		if _, err := tw.Write(m.Data); err != nil {
 			return err
+		}
+		for n := m.Zeros; n > 0; {
+			k := min(n, int64(len(zeros)))
+			if _, err := tw.Write(zeros[:k]); err != nil {
+				return err
+			}
+			n -= k
 		}
 	}
 	return nil
@@ -213,9 +225,8 @@ func WriteZip(path string, manifest []byte, members ...Member) error {
 
 func writeZipMember(zw *zip.Writer, m Member) error {
 	crc := crc32.NewIEEE()
-	if _, err := io.CopyBuffer(crc, m.content(), make([]byte, 1<<20)); err != nil {
-		return err
-	}
+	crc.Write(m.Data)
+	writeZeros(crc, m.Zeros)
 	var data bytes.Buffer
 	fw, err := flate.NewWriter(&data, flate.BestSpeed)
 	if err != nil {
@@ -231,7 +242,7 @@ func writeZipMember(zw *zip.Writer, m Member) error {
 	var block bytes.Buffer
 	if m.Zeros >= chunk {
 		bw, _ := flate.NewWriter(&block, flate.BestSpeed)
-		bw.Write(make([]byte, chunk))
+		bw.Write(zeros[:chunk])
 		bw.Flush()
 	}
 	h := &zip.FileHeader{Name: m.Name, Method: zip.Deflate, Modified: Created,
@@ -242,7 +253,7 @@ func writeZipMember(zw *zip.Writer, m Member) error {
 	// what it writes, so the blocks may follow any whole ones.
 	var end bytes.Buffer
 	ew, _ := flate.NewWriter(&end, flate.BestSpeed)
-	ew.Write(make([]byte, tail))
+	ew.Write(zeros[:tail])
 	ew.Close()
 	h.CompressedSize64 = uint64(data.Len()) + uint64(m.Zeros/chunk)*uint64(block.Len()) + uint64(end.Len())
 	w, err := zw.CreateRaw(h)
@@ -259,17 +270,4 @@ func writeZipMember(zw *zip.Writer, m Member) error {
 	}
 	_, err = w.Write(end.Bytes())
 	return err
-}
-
-// zeroReader reads n zero bytes.
-type zeroReader struct{ n int64 }
-
-func (z *zeroReader) Read(p []byte) (int, error) {
-	if z.n == 0 {
-		return 0, io.EOF
-	}
-	k := min(int64(len(p)), z.n)
-	clear(p[:k])
-	z.n -= k
-	return int(k), nil
 }
