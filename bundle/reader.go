@@ -47,12 +47,18 @@ func (r Reader) ReadManifest(path string) (Manifest, error) {
 // returns ends Walk and is returned as is; errors reading the data that fn
 // sees are [*Error].
 func (r Reader) Walk(path string, fn func(f File, r io.Reader) error) error {
+	_, err := r.walk(path, fn)
+	return err
+}
+
+// walk is Walk returning the manifest too, read once.
+func (r Reader) walk(path string, fn func(f File, r io.Reader) error) (Manifest, error) {
 	s, err := r.open(path)
 	if err != nil {
-		return err
+		return Manifest{}, err
 	}
 	defer s.close()
-	return s.each(fn, func(p *Error) error { return p })
+	return s.m, s.each(fn, func(p *Error) error { return p })
 }
 
 // ReadJSON returns the listed JSON file name of the bundle at path, as
