@@ -14,11 +14,19 @@ import (
 // A real summary.json holds a few thousand values.
 const MaxJSONValues = 200_000
 
+// MaxJSONString bounds the strings of a JSON file that [Reader.ReadJSON]
+// returns: one string of megabytes is no figure, name or message perfcap
+// writes, and would cost its size again at every copy made to print it.
+const MaxJSONString = 1 << 20
+
 // jsonShape is what decoding a JSON document costs, counted without
-// decoding it: its values and its longest array.
+// decoding it: its values, its longest array and its longest string in
+// bytes as written (escapes make that longer than decoded; only invalid
+// UTF-8, each byte decoded as a 3-byte U+FFFD, makes it shorter).
 type jsonShape struct {
-	values   int
-	maxArray int
+	values    int
+	maxArray  int
+	maxString int
 }
 
 // measureJSON checks that data is one valid JSON value and measures it.
@@ -55,11 +63,13 @@ func countJSON(data []byte) jsonShape {
 			stack = stack[:len(stack)-1]
 			continue
 		case '"':
+			start := i
 			for i++; data[i] != '"'; i++ {
 				if data[i] == '\\' {
 					i++
 				}
 			}
+			shape.maxString = max(shape.maxString, i-start-1)
 			if key {
 				key = false
 				continue
@@ -105,19 +115,25 @@ func (e *jsonBudgetError) Error() string {
 	return fmt.Sprintf("%d %s, limit %d", e.n, e.what, e.limit)
 }
 
+// jsonBounds are the bounds checkJSON applies; a zero field is no bound.
+type jsonBounds struct {
+	values, array, str int
+}
+
 // checkJSON refuses a JSON document that is not valid, with the syntax
-// error, or that holds more than maxValues values or an array longer than
-// maxArray elements (0: no bound), with a *jsonBudgetError.
-func checkJSON(data []byte, maxValues, maxArray int) error {
+// error, or that passes one of bounds, with a *jsonBudgetError.
+func checkJSON(data []byte, bounds jsonBounds) error {
 	shape, err := measureJSON(data)
 	if err != nil {
 		return err
 	}
-	if maxValues > 0 && shape.values > maxValues {
-		return &jsonBudgetError{"JSON values", shape.values, maxValues}
-	}
-	if maxArray > 0 && shape.maxArray > maxArray {
-		return &jsonBudgetError{"elements in one JSON array", shape.maxArray, maxArray}
+	switch {
+	case bounds.values > 0 && shape.values > bounds.values:
+		return &jsonBudgetError{"JSON values", shape.values, bounds.values}
+	case bounds.array > 0 && shape.maxArray > bounds.array:
+		return &jsonBudgetError{"elements in one JSON array", shape.maxArray, bounds.array}
+	case bounds.str > 0 && shape.maxString > bounds.str:
+		return &jsonBudgetError{"bytes in one JSON string", shape.maxString, bounds.str}
 	}
 	return nil
 }

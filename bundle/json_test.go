@@ -36,38 +36,75 @@ func TestMeasureJSON(t *testing.T) {
 			t.Errorf("%q: accepted as JSON", bad)
 		}
 	}
+	if shape, _ := measureJSON([]byte(`{"key":"ab\"c","x":["\u4e2d"]}`)); shape.maxString != 6 {
+		t.Errorf("longest string %d bytes as written, want 6", shape.maxString)
+	}
+	if err := checkJSON([]byte(`["12345"]`), jsonBounds{str: 4}); err == nil {
+		t.Errorf("a string of 5 bytes passed a bound of 4")
+	}
 	bomb := "[" + strings.Repeat("{},", 1000) + "{}]"
-	if err := jsonError("b", "x.json", checkJSON([]byte(bomb), 500, 0)); !errors.Is(err, ErrTooLarge) {
+	if err := jsonError("b", "x.json", checkJSON([]byte(bomb), jsonBounds{values: 500})); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("1001 objects with a limit of 500 values: %v", err)
 	}
-	if err := jsonError("b", "x.json", checkJSON([]byte(bomb), 0, 1000)); !errors.Is(err, ErrTooLarge) {
+	if err := jsonError("b", "x.json", checkJSON([]byte(bomb), jsonBounds{array: 1000})); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("an array of 1001 with a limit of 1000: %v", err)
 	}
-	if err := checkJSON([]byte(bomb), 1002, 1001); err != nil {
+	if err := checkJSON([]byte(bomb), jsonBounds{values: 1002, array: 1001}); err != nil {
 		t.Errorf("at the limits: %v", err)
 	}
 }
 
-// reference measures a JSON document by decoding it.
-func reference(v any) jsonShape {
+// reference measures a JSON document with encoding/json's tokenizer,
+// which keeps repeated keys that a decoded map would collapse.
+func reference(data []byte) (jsonShape, error) {
 	var shape jsonShape
-	var walk func(v any)
-	walk = func(v any) {
-		shape.values++
-		switch v := v.(type) {
-		case []any:
-			shape.maxArray = max(shape.maxArray, len(v))
-			for _, e := range v {
-				walk(e)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type level struct {
+		object  bool
+		key     bool // the next token is a key
+		members int
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return shape, err
+		}
+		if d, ok := tok.(json.Delim); ok && (d == ']' || d == '}') {
+			stack = stack[:len(stack)-1]
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].key = true
 			}
-		case map[string]any:
-			for _, e := range v {
-				walk(e)
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].key {
+			stack[n-1].key = false
+			if s, ok := tok.(string); ok {
+				shape.maxString = max(shape.maxString, len(s))
+			}
+			continue
+		}
+		shape.values++
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].key = true
+			} else {
+				stack[n-1].members++
+				shape.maxArray = max(shape.maxArray, stack[n-1].members)
 			}
 		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			stack = append(stack, level{object: tok == '{', key: tok == '{'})
+		case string:
+			shape.maxString = max(shape.maxString, len(tok))
+		}
 	}
-	walk(v)
-	return shape
+	return shape, nil
 }
 
 func FuzzMeasureJSON(f *testing.F) {
@@ -77,26 +114,20 @@ func FuzzMeasureJSON(f *testing.F) {
 	f.Add(manifestEntry(v1(listing(reg("a.txt", "a"), reg("b/c.txt", "c")))).data)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		shape, err := measureJSON(data)
-		// Numbers as json.Number: 1e1000 is valid JSON, just not a float64.
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		uerr := dec.Decode(&v)
-		if uerr == nil && dec.InputOffset() < int64(len(data)) {
-			if _, err := dec.Token(); err != io.EOF {
-				uerr = errors.New("data after the value")
-			}
-		}
-		if (err == nil) != (uerr == nil) {
-			t.Fatalf("measureJSON error %v, json.Unmarshal error %v", err, uerr)
+		if (err == nil) != json.Valid(data) {
+			t.Fatalf("measureJSON error %v, json.Valid %v", err, json.Valid(data))
 		}
 		if err != nil {
 			return
 		}
-		// Duplicate keys collapse in a map: the reference can only count
-		// fewer values.
-		if want := reference(v); shape.values < want.values || shape.maxArray != want.maxArray {
-			t.Fatalf("%s: measured %+v, decoded %+v", data, shape, want)
+		want, err := reference(data)
+		if err != nil {
+			t.Fatalf("valid JSON that the tokenizer refuses: %v", err)
+		}
+		// Strings are measured as written: escapes make that longer than
+		// decoded, an invalid byte (decoded as U+FFFD) 3 times shorter.
+		if shape.values != want.values || shape.maxArray != want.maxArray || 3*shape.maxString < want.maxString {
+			t.Fatalf("%s: measured %+v, tokenized %+v", data, shape, want)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +112,46 @@ func TestZstdWindow(t *testing.T) {
 	}
 	if _, err := (Reader{Limits: Limits{DecoderMaxWindow: 64 << 20}}).Verify(past); err != nil {
 		t.Errorf("a 32 MiB window with DecoderMaxWindow 64 MiB: %v", err)
+	}
+}
+
+// TestManifestStrings: no string of a manifest is longer than a Linux
+// command-line word, and the command no longer than Linux runs.
+func TestManifestStrings(t *testing.T) {
+	word := strings.Repeat("w", maxManifestString)
+	for _, c := range []struct {
+		name     string
+		override map[string]any
+		want     string
+	}{
+		{"cwd", map[string]any{"cwd": word + "w"}, "131073 bytes in one JSON string, limit 131072"},
+		{"command", map[string]any{"command": slices.Repeat([]string{word}, 49)}, "a command of 6422528 bytes, more than Linux runs"},
+		{"path", map[string]any{"files": []bundletest.File{{Path: word + "w", SHA256: strings.Repeat("0", 64)}}}, "131073 bytes in one JSON string"},
+	} {
+		stream := bundletest.TarStream(bundletest.Manifest(nil, c.override))
+		_, err := ReadManifest(writeFile(t, "b.tar.zst", compress(stream)))
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: ReadManifest = %v, want %v saying %q", c.name, err, ErrTooLarge, c.want)
+		}
+	}
+	stream := bundletest.TarStream(bundletest.Manifest(nil, map[string]any{"command": slices.Repeat([]string{word}, 48), "cwd": word}))
+	if _, err := ReadManifest(writeFile(t, "ok.tar.zst", compress(stream))); err != nil {
+		t.Errorf("a command of 48 words of 128 KiB: %v", err)
+	}
+}
+
+// TestReadJSONFiles reads the manifest and several JSON files in one pass.
+func TestReadJSONFiles(t *testing.T) {
+	a, b, c := reg("a.json", `{"a": 1}`), reg("b.bin", "not JSON"), reg("c.json", `[1, 2]`)
+	path := writeFile(t, "b.tar.zst", tarZst(v1(listing(a, b, c)), a, b, c))
+	m, files, err := ReadJSONFiles(path, map[string]int64{"a.json": 100, "c.json": 0})
+	if err != nil || len(m.Files) != 3 || string(files["a.json"]) != `{"a": 1}` || string(files["c.json"]) != `[1, 2]` || len(files) != 2 {
+		t.Errorf("ReadJSONFiles = %d files listed, %q, %v", len(m.Files), files, err)
+	}
+	if _, _, err := ReadJSONFiles(path, map[string]int64{"a.json": 0, "z.json": 0}); !errors.Is(err, ErrMissing) {
+		t.Errorf("ReadJSONFiles of an unlisted file: %v, want %v", err, ErrMissing)
+	}
+	if _, _, err := ReadJSONFiles(path, map[string]int64{"b.bin": 0}); !errors.Is(err, ErrNotBundle) {
+		t.Errorf("ReadJSONFiles of a file that is not JSON: %v, want %v", err, ErrNotBundle)
 	}
 }

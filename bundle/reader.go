@@ -29,7 +29,7 @@ func ReadFile(path, name string) ([]byte, error) { return Reader{}.ReadFile(path
 // ReadManifest returns the manifest of the bundle at path, after checking
 // it, without decompressing anything past it. It does not verify the files.
 func (r Reader) ReadManifest(path string) (Manifest, error) {
-	s, err := r.open(path)
+	s, err := r.open(path, false)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -53,7 +53,7 @@ func (r Reader) Walk(path string, fn func(f File, r io.Reader) error) error {
 
 // walk is Walk returning the manifest too, read once.
 func (r Reader) walk(path string, fn func(f File, r io.Reader) error) (Manifest, error) {
-	s, err := r.open(path)
+	s, err := r.open(path, false)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -64,25 +64,40 @@ func (r Reader) walk(path string, fn func(f File, r io.Reader) error) (Manifest,
 // ReadJSON returns the listed JSON file name of the bundle at path, as
 // ReadFile does, once it is known to be cheap to decode: a file listed as
 // larger than maxSize (or Limits.MaxReadSize, if smaller) is refused before
-// anything is decompressed, and one that is not valid JSON or holds more
-// than [MaxJSONValues] values is refused before the caller decodes it.
+// anything is decompressed, and one that is not valid JSON, holds more
+// than [MaxJSONValues] values or a string longer than [MaxJSONString] is
+// refused before the caller decodes it.
 func ReadJSON(path, name string, maxSize int64) ([]byte, error) {
 	return Reader{}.ReadJSON(path, name, maxSize)
 }
 
 // ReadJSON is [ReadJSON] within r's Limits.
 func (r Reader) ReadJSON(path, name string, maxSize int64) ([]byte, error) {
-	if maxSize > 0 {
-		r.Limits.MaxReadSize = min(r.Limits.orDefault().MaxReadSize, maxSize)
-	}
-	data, err := r.ReadFile(path, name)
+	_, files, err := r.ReadJSONFiles(path, map[string]int64{name: maxSize})
+	return files[name], err
+}
+
+// ReadJSONFiles returns the manifest of the bundle at path and the JSON
+// files named in maxSizes; see [Reader.ReadJSONFiles].
+func ReadJSONFiles(path string, maxSizes map[string]int64) (Manifest, map[string][]byte, error) {
+	return Reader{}.ReadJSONFiles(path, maxSizes)
+}
+
+// ReadJSONFiles returns the manifest of the bundle at path and the JSON
+// files named in maxSizes, each checked as [Reader.ReadJSON] checks it
+// against its size bound, in one pass over the archive that ends with the
+// last of them.
+func (r Reader) ReadJSONFiles(path string, maxSizes map[string]int64) (Manifest, map[string][]byte, error) {
+	s, files, err := r.read(path, maxSizes)
 	if err != nil {
-		return nil, err
+		return Manifest{}, nil, err
 	}
-	if err := checkJSON(data, MaxJSONValues, 0); err != nil {
-		return nil, jsonError(path, name, err)
+	for name, data := range files {
+		if err := checkJSON(data, jsonBounds{values: MaxJSONValues, str: MaxJSONString}); err != nil {
+			return Manifest{}, nil, jsonError(path, name, err)
+		}
 	}
-	return data, nil
+	return s.m, files, nil
 }
 
 // ReadFile returns the content of the listed file name of the bundle at
@@ -91,45 +106,68 @@ func (r Reader) ReadJSON(path, name string, maxSize int64) ([]byte, error) {
 // as larger than Limits.MaxReadSize is refused with [ErrTooLarge] before
 // anything is decompressed; [Reader.Walk] streams files of any size.
 func (r Reader) ReadFile(path, name string) ([]byte, error) {
-	s, err := r.open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
 	if name == ManifestName {
+		s, err := r.open(path, true)
+		if err != nil {
+			return nil, err
+		}
+		s.close()
 		return s.raw, nil
 	}
-	f, ok := s.m.File(name)
-	if !ok {
-		return nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrMissing,
-			Err: fmt.Errorf("not listed in %s", ManifestName)}
+	_, files, err := r.read(path, map[string]int64{name: 0})
+	return files[name], err
+}
+
+// read returns the listed files named in maxSizes (name → the largest
+// size accepted, 0 for Limits.MaxReadSize), verified, reading the archive
+// up to the last of them. A file listed as larger than its bound is
+// refused from the manifest, before anything is decompressed.
+func (r Reader) read(path string, maxSizes map[string]int64) (*scan, map[string][]byte, error) {
+	s, err := r.open(path, false)
+	if err != nil {
+		return nil, nil, err
 	}
-	if f.Size > s.lim.MaxReadSize {
-		return nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrTooLarge,
-			Err: fmt.Errorf("%d bytes, more than the %d read into memory", f.Size, s.lim.MaxReadSize)}
+	defer s.close()
+	for name, max := range maxSizes {
+		f, ok := s.m.File(name)
+		if !ok {
+			return nil, nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrMissing,
+				Err: fmt.Errorf("not listed in %s", ManifestName)}
+		}
+		if max <= 0 || max > s.lim.MaxReadSize {
+			max = s.lim.MaxReadSize
+		}
+		if f.Size > max {
+			return nil, nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrTooLarge,
+				Err: fmt.Errorf("%d bytes, more than the %d read into memory", f.Size, max)}
+		}
 	}
-	var data []byte
-	err = s.each(func(g File, r io.Reader) error {
-		if g.Path != name {
+	files := make(map[string][]byte, len(maxSizes))
+	err = s.each(func(f File, r io.Reader) error {
+		if _, ok := maxSizes[f.Path]; !ok {
 			return nil
 		}
 		// admit has checked the member's size against the listing, and
 		// the member's reader stops at that size.
-		data = make([]byte, f.Size)
+		data := make([]byte, f.Size)
 		if _, err := io.ReadFull(r, data); err != nil {
 			return err
 		}
-		return errStop
+		files[f.Path] = data
+		if len(files) == len(maxSizes) {
+			return errStop
+		}
+		return nil
 	}, func(p *Error) error {
-		if errors.Is(p, ErrMissing) && p.Entry != name {
+		if _, wanted := maxSizes[p.Entry]; errors.Is(p, ErrMissing) && !wanted {
 			return nil
 		}
 		return p
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return data, nil
+	return s, files, nil
 }
 
 // errStop, returned by an each callback, ends the walk without an error
@@ -153,8 +191,9 @@ type scan struct {
 }
 
 // open opens the bundle at path and reads and checks its first member,
-// the manifest.
-func (r Reader) open(path string) (*scan, error) {
+// the manifest. keepRaw keeps the manifest as stored in scan.raw; else it
+// is let go once decoded, as it may be 32 MiB.
+func (r Reader) open(path string, keepRaw bool) (*scan, error) {
 	lim := r.Limits.orDefault()
 	ar, err := openArchive(path, lim)
 	if err != nil {
@@ -164,6 +203,9 @@ func (r Reader) open(path string) (*scan, error) {
 	if err := s.readManifest(); err != nil {
 		ar.close()
 		return nil, err
+	}
+	if !keepRaw {
+		s.raw = nil
 	}
 	return s, nil
 }
