@@ -47,18 +47,19 @@ func (r Reader) ReadManifest(path string) (Manifest, error) {
 // returns ends Walk and is returned as is; errors reading the data that fn
 // sees are [*Error].
 func (r Reader) Walk(path string, fn func(f File, r io.Reader) error) error {
-	_, err := r.walk(path, fn)
+	_, err := r.walk(path, nil, fn)
 	return err
 }
 
-// walk is Walk returning the manifest too, read once.
-func (r Reader) walk(path string, fn func(f File, r io.Reader) error) (Manifest, error) {
-	s, err := r.open(path, false)
+// walk is Walk reusing the manifest prev decoded, if any, and returning
+// the one it read, decoded.
+func (r Reader) walk(path string, prev *decoded, fn func(f File, r io.Reader) error) (*decoded, error) {
+	s, err := r.openDecoded(path, false, prev)
 	if err != nil {
-		return Manifest{}, err
+		return nil, err
 	}
 	defer s.close()
-	return s.m, s.each(fn, func(p *Error) error { return p })
+	return s.decoded, s.each(fn, func(p *Error) error { return p })
 }
 
 // ReadJSON returns the listed JSON file name of the bundle at path, as
@@ -188,18 +189,27 @@ type scan struct {
 	seen    []bool
 	entries int
 	total   int64
+	// decoded is the manifest decoded, given by the caller to reuse or
+	// set by readManifest.
+	decoded *decoded
 }
 
 // open opens the bundle at path and reads and checks its first member,
 // the manifest. keepRaw keeps the manifest as stored in scan.raw; else it
 // is let go once decoded, as it may be 32 MiB.
 func (r Reader) open(path string, keepRaw bool) (*scan, error) {
+	return r.openDecoded(path, keepRaw, nil)
+}
+
+// openDecoded is open reusing the manifest of an earlier pass, if the
+// bundle still holds the same one.
+func (r Reader) openDecoded(path string, keepRaw bool, prev *decoded) (*scan, error) {
 	lim := r.Limits.orDefault()
 	ar, err := openArchive(path, lim)
 	if err != nil {
 		return nil, err
 	}
-	s := &scan{path: path, lim: lim, ar: ar}
+	s := &scan{path: path, lim: lim, ar: ar, decoded: prev}
 	if err := s.readManifest(); err != nil {
 		ar.close()
 		return nil, err
@@ -235,18 +245,35 @@ func (s *scan) readManifest() error {
 	if _, err := io.ReadFull(e.r, s.raw); err != nil {
 		return err
 	}
-	m, perr := decodeManifest(s.raw, s.lim)
-	if perr != nil {
-		perr.Bundle = s.path
-		return perr
+	sum := sha256.Sum256(s.raw)
+	if d := s.decoded; d != nil && d.sum == sum && d.lim == s.lim {
+		s.m, s.index = d.m, d.index
+	} else {
+		m, perr := decodeManifest(s.raw, s.lim)
+		if perr != nil {
+			perr.Bundle = s.path
+			return perr
+		}
+		s.m = m
+		s.index = make(map[string]int, len(m.Files))
+		for i, f := range m.Files {
+			s.index[f.Path] = i
+		}
+		s.decoded = &decoded{sum: sum, lim: s.lim, m: s.m, index: s.index}
 	}
-	s.m = m
-	s.index = make(map[string]int, len(m.Files))
-	for i, f := range m.Files {
-		s.index[f.Path] = i
-	}
-	s.seen = make([]bool, len(m.Files))
+	s.seen = make([]bool, len(s.m.Files))
 	return nil
+}
+
+// decoded is a manifest as one pass decoded and indexed it, for a later
+// pass over the same bundle to reuse when the manifest it reads is byte
+// for byte the same: a manifest of 100,000 files costs 20 MB and half a
+// second to decode.
+type decoded struct {
+	sum   [sha256.Size]byte
+	lim   Limits
+	m     Manifest
+	index map[string]int
 }
 
 // each reads the members after the manifest. Each listed, safe one goes to

@@ -1,6 +1,8 @@
 package bundle
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -77,6 +79,36 @@ func BenchmarkExportZip100k(b *testing.B) {
 	for b.Loop() {
 		if _, err := ExportZip(src, out, ZipOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestWriteManifest: the manifest written one file at a time is
+// MarshalIndent's, byte for byte.
+func TestWriteManifest(t *testing.T) {
+	m := testManifest()
+	m.Format, m.Version = Format, Version
+	m.Command = []string{"sh", "-c", "a <b> & \"c\" \u2028 中文"}
+	for _, c := range []struct {
+		name           string
+		files, dropped []File
+	}{
+		{"no files", []File{}, nil},
+		{"files", listing(reg("a.txt", "a"), reg("dir/<b>&.txt", "b"), reg("中文.txt", "c")), nil},
+		{"files and dropped", listing(reg("a.txt", "a")), listing(reg("big.bin", "xx"), reg("z.log", "z"))},
+		{"only dropped", []File{}, listing(reg("big.bin", "xx"))},
+	} {
+		m.Files, m.Dropped = c.files, c.dropped
+		want, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeManifest(&got, m); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(want)+"\n" {
+			t.Errorf("%s: writeManifest wrote\n%s\nMarshalIndent\n%s", c.name, got.String(), want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"cmp"
 	"compress/flate"
@@ -93,7 +94,7 @@ func ExportZip(bundlePath, zipPath string, opts ZipOptions) (rep ZipReport, err 
 	// same compressor writes the zip.
 	dfl := newDeflater()
 	deflated := map[string]int64{}
-	m, err := Reader{}.walk(bundlePath, func(f File, r io.Reader) error {
+	d, err := Reader{}.walk(bundlePath, nil, func(f File, r io.Reader) error {
 		n, err := dfl.size(r)
 		deflated[f.Path] = n
 		return err
@@ -101,12 +102,12 @@ func ExportZip(bundlePath, zipPath string, opts ZipOptions) (rep ZipReport, err 
 	if err != nil {
 		return ZipReport{}, err
 	}
-	p, err := planZip(m, deflated, dfl, maxSize)
+	p, err := planZip(d.m, deflated, dfl, maxSize)
 	if err != nil {
 		return ZipReport{}, err
 	}
 	for {
-		rep, err = writeZip(bundlePath, zipPath, m, p.dropped, dfl, maxSize)
+		rep, err = writeZip(bundlePath, zipPath, d, p.dropped, dfl, maxSize)
 		rep.Estimate, rep.Writes = p.estimate, p.writes+1
 		if !errors.Is(err, errOverCap) {
 			return rep, err
@@ -140,7 +141,7 @@ type zipPlan struct {
 	// optional are the files that may be dropped, largest deflated first,
 	// and cost what each adds to the zip; the first ndropped are dropped.
 	optional []File
-	cost     map[string]int64
+	cost     []int64
 	ndropped int
 	dropped  map[string]bool
 	// estimate is the size the zip was planned to have.
@@ -155,20 +156,17 @@ type zipPlan struct {
 // "dropped" list it may gain (its entries move from one list to the other,
 // so its size barely changes).
 func planZip(m Manifest, deflated map[string]int64, dfl *deflater, maxSize int64) (*zipPlan, error) {
-	p := &zipPlan{cost: make(map[string]int64, len(m.Files)), dropped: map[string]bool{}}
-	manifest, _, err := zipManifest(m, nil)
-	if err != nil {
-		return nil, err
-	}
-	mz, err := dfl.size(bytes.NewReader(manifest))
+	p := &zipPlan{dropped: map[string]bool{}}
+	zm, _ := zipManifest(m, nil)
+	mz, err := dfl.sizeOf(func(w io.Writer) error { return writeManifest(w, zm) })
 	if err != nil {
 		return nil, err
 	}
 	total := zipPerMember + 2*int64(len(ManifestName)) + mz + mz/64 + 1024
 	var data int64
+	cost := func(f File) int64 { return zipPerMember + 2*int64(len(f.Path)) + deflated[f.Path] }
 	for _, f := range m.Files {
-		p.cost[f.Path] = zipPerMember + 2*int64(len(f.Path)) + deflated[f.Path]
-		total += p.cost[f.Path]
+		total += cost(f)
 		data += f.Size
 		if Optional(f.Path) {
 			p.optional = append(p.optional, f)
@@ -184,11 +182,17 @@ func planZip(m Manifest, deflated map[string]int64, dfl *deflater, maxSize int64
 	slices.SortStableFunc(p.optional, func(a, b File) int {
 		return cmp.Or(cmp.Compare(deflated[b.Path], deflated[a.Path]), cmp.Compare(a.Path, b.Path))
 	})
-	for _, f := range p.optional {
+	// Costs in a slice beside the files, so that the map of deflated
+	// sizes can go before the zip is written.
+	p.cost = make([]int64, len(p.optional))
+	for i, f := range p.optional {
+		p.cost[i] = cost(f)
+	}
+	for i := range p.optional {
 		if total <= maxSize {
 			break
 		}
-		total -= p.cost[f.Path]
+		total -= p.cost[i]
 		p.drop()
 	}
 	p.estimate = total
@@ -209,15 +213,15 @@ func (p *zipPlan) dropMore(over int64) bool {
 		return false
 	}
 	for freed := int64(0); freed < over && p.ndropped < len(p.optional); {
-		freed += p.cost[p.optional[p.ndropped].Path]
+		freed += p.cost[p.ndropped]
 		p.drop()
 	}
 	return true
 }
 
 // zipManifest is the manifest of the zip: m with the dropped files moved
-// from Files to Dropped.
-func zipManifest(m Manifest, dropped map[string]bool) ([]byte, []File, error) {
+// from Files to Dropped, and the files moved.
+func zipManifest(m Manifest, dropped map[string]bool) (Manifest, []File) {
 	var kept, gone []File
 	for _, f := range m.Files {
 		if dropped[f.Path] {
@@ -229,24 +233,65 @@ func zipManifest(m Manifest, dropped map[string]bool) ([]byte, []File, error) {
 	m.Files = kept
 	m.Dropped = append(slices.Clip(m.Dropped), gone...)
 	slices.SortFunc(m.Dropped, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
-	if m.Files == nil {
-		m.Files = []File{}
-	}
-	data, err := json.MarshalIndent(m, "", "  ")
+	return m, gone
+}
+
+// writeManifest writes m as json.MarshalIndent(m, "", "  ") and a
+// newline would, byte for byte, but one file at a time: the manifest of
+// 100,000 files is 14 MB of JSON, which MarshalIndent builds in memory
+// four times over while it grows its buffers.
+func writeManifest(w io.Writer, m Manifest) error {
+	files, dropped := m.Files, m.Dropped
+	m.Files, m.Dropped = []File{}, nil
+	head, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return append(data, '\n'), gone, nil
+	// The lists are the last fields: head ends with "files": [] and }.
+	const tail = "[]\n}"
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return errors.New("manifest.json: files are not its last field")
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(head[:len(head)-len(tail)])
+	list := func(files []File) error {
+		if len(files) == 0 {
+			bw.WriteString("[]")
+			return nil
+		}
+		bw.WriteString("[")
+		for i, f := range files {
+			b, err := json.MarshalIndent(f, "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n    ")
+			bw.Write(b)
+		}
+		bw.WriteString("\n  ]")
+		return nil
+	}
+	if err := list(files); err != nil {
+		return err
+	}
+	if len(dropped) > 0 {
+		bw.WriteString(",\n  \"dropped\": ")
+		if err := list(dropped); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 // writeZip writes the zip to a temporary file beside zipPath and renames it
 // into place, unless it passes maxSize: then it returns errOverCap and a
 // report of the size it reached.
-func writeZip(bundlePath, zipPath string, m Manifest, dropped map[string]bool, dfl *deflater, maxSize int64) (rep ZipReport, err error) {
-	manifest, gone, err := zipManifest(m, dropped)
-	if err != nil {
-		return ZipReport{}, err
-	}
+func writeZip(bundlePath, zipPath string, d *decoded, dropped map[string]bool, dfl *deflater, maxSize int64) (rep ZipReport, err error) {
+	manifest, gone := zipManifest(d.m, dropped)
 	tmp, err := atomicfile.Create(zipPath, 0o644)
 	if err != nil {
 		return ZipReport{}, err
@@ -258,7 +303,7 @@ func writeZip(bundlePath, zipPath string, m Manifest, dropped map[string]bool, d
 	}()
 	h := sha256.New()
 	out := &countingWriter{w: io.MultiWriter(tmp, h)}
-	if err := packZip(out, bundlePath, m, manifest, dropped, dfl); err != nil {
+	if err := packZip(out, bundlePath, d, manifest, dropped, dfl); err != nil {
 		return ZipReport{}, err
 	}
 	rep = ZipReport{Path: zipPath, Size: out.n, SHA256: hex.EncodeToString(h.Sum(nil)), Dropped: gone}
@@ -272,8 +317,9 @@ func writeZip(bundlePath, zipPath string, m Manifest, dropped map[string]bool, d
 }
 
 // packZip writes the zip stream: the manifest, then every kept
-// file in path order, deflated, as the bundle's reader verifies it.
-func packZip(out io.Writer, bundlePath string, m Manifest, manifest []byte, dropped map[string]bool, dfl *deflater) (err error) {
+// file in path order, deflated, as the bundle's reader verifies it. The
+// bundle's manifest d was decoded by the first pass.
+func packZip(out io.Writer, bundlePath string, d *decoded, manifest Manifest, dropped map[string]bool, dfl *deflater) (err error) {
 	zw := zip.NewWriter(out)
 	defer closeInto(zw, &err)
 	// Members are written one after the other, so one compressor serves.
@@ -282,7 +328,7 @@ func packZip(out io.Writer, bundlePath string, m Manifest, manifest []byte, drop
 		return dfl.fw, nil
 	})
 	header := func(name string, method uint16) *zip.FileHeader {
-		h := &zip.FileHeader{Name: name, Method: method, Modified: m.Created.UTC()}
+		h := &zip.FileHeader{Name: name, Method: method, Modified: d.m.Created.UTC()}
 		h.SetMode(0o644)
 		return h
 	}
@@ -290,11 +336,11 @@ func packZip(out io.Writer, bundlePath string, m Manifest, manifest []byte, drop
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(manifest); err != nil {
+	if err := writeManifest(w, manifest); err != nil {
 		return err
 	}
 	// The bundle's members come in path order, the order its writer uses.
-	return Walk(bundlePath, func(f File, r io.Reader) error {
+	_, err = Reader{}.walk(bundlePath, d, func(f File, r io.Reader) error {
 		if dropped[f.Path] {
 			return nil
 		}
@@ -302,30 +348,43 @@ func packZip(out io.Writer, bundlePath string, m Manifest, manifest []byte, drop
 		if err != nil {
 			return err
 		}
-		_, err = io.Copy(w, r)
+		_, err = io.CopyBuffer(w, r, dfl.buf)
 		return err
 	})
+	return err
 }
 
 // deflater is the one deflate compressor of an export, reset for every
 // file: a new compressor per file costs 0.4 ms (mostly allocating and
 // clearing its hash tables), which 100,000 files turned into a minute per
 // pass; a reset costs about 17 µs.
-type deflater struct{ fw *flate.Writer }
+type deflater struct {
+	fw *flate.Writer
+	// buf is the copy buffer: io.Copy would allocate 32 KiB per file.
+	buf []byte
+}
 
 func newDeflater() *deflater {
 	fw, err := flate.NewWriter(io.Discard, zipLevel)
 	if err != nil {
 		panic(err) // zipLevel is a valid level
 	}
-	return &deflater{fw: fw}
+	return &deflater{fw: fw, buf: make([]byte, 32<<10)}
 }
 
 // size returns the deflated size of what r holds.
 func (d *deflater) size(r io.Reader) (int64, error) {
+	return d.sizeOf(func(w io.Writer) error {
+		_, err := io.CopyBuffer(w, r, d.buf)
+		return err
+	})
+}
+
+// sizeOf returns the deflated size of what write writes.
+func (d *deflater) sizeOf(write func(io.Writer) error) (int64, error) {
 	var n countingWriter
 	d.fw.Reset(&n)
-	if _, err := io.Copy(d.fw, r); err != nil {
+	if err := write(d.fw); err != nil {
 		return 0, err
 	}
 	if err := d.fw.Close(); err != nil {

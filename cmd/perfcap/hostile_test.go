@@ -168,8 +168,14 @@ func TestHostileBundlesCostLittle(t *testing.T) {
 	longWarnings := bundletest.Member{Name: "summary.json", Data: must(json.Marshal(map[string]any{"warnings": warnings}))}
 	valuesSummary := bundletest.Member{Name: "summary.json", Data: append(append([]byte(`{"benchmarks":`), jsonOfSize(16<<20-64)...), '}')}
 	mapsEnv := bundletest.Member{Name: "env.json", Data: []byte(`{"rust":{"cargo":{"profiles":{` + strings.Repeat(`"p":{"k":{}},`, 300_000) + `"q":{}}}}}`)}
+	tiny := []bundletest.Member{okEnv, okSummary}
+	for i := range 99_998 {
+		tiny = append(tiny, bundletest.Member{Name: fmt.Sprintf("attach/f%06d", i), Data: fmt.Appendf(nil, "tiny %d\n", i)})
+	}
 	window := bundletest.ZstdFrame(18<<3, bundletest.TarStream(bundletest.Manifest(bundletest.Listing(okEnv, okSummary), nil), okEnv, okSummary), 0)
 	cases := []hostileBundle{
+		{"100k-files.tar.zst", tarZst(tiny...), all("")},
+		{"100k-files.zip", zipOf(tiny...), all("")},
 		{"2GiB-entry.tar.zst", tarZst(zero, okEnv, okSummary), map[string]string{"inspect": "", "report": "", "verify": "", "export": "", "extract": ""}},
 		{"2GiB-entry.zip", zipOf(zero, okEnv, okSummary), map[string]string{"inspect": "", "report": "", "verify": "", "export": ""}},
 		{"2GiB-summary.tar.zst", tarZst(okEnv, zeroSummary), map[string]string{"inspect": "too large", "report": "too large", "verify": ""}},
