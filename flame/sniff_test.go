@@ -20,7 +20,7 @@ func TestDetectInput(t *testing.T) {
 		return b[:min(len(b), SniffSize)]
 	}
 	for pattern, want := range map[string]Input{
-		filepath.Join("testdata", "script", "*.txt"):   InputScript,
+		filepath.Join("testdata", "script", "*.txt"):  InputScript,
 		filepath.Join("testdata", "fold", "*.folded"): InputFolded,
 	} {
 		paths, _ := filepath.Glob(pattern)
