@@ -83,11 +83,18 @@ func allowedEnv(name string) bool {
 // (see allowedEnv), the value of any with a secret name (CARGO_REGISTRY_TOKEN,
 // CARGO_REGISTRIES_X_TOKEN) replaced by Placeholder, and the other values
 // redacted by String. A later entry overrides an earlier one, as in
-// os/exec.
+// os/exec. The values of every variable with a secret name, kept or not,
+// are remembered and hidden wherever they appear later.
 func (r *Redactor) Env(environ []string) map[string]string {
 	m := make(map[string]string)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
+		if ok && isSecretName(name) {
+			// Remembered even when the variable is not kept: a secret
+			// from the environment is hidden wherever the command prints
+			// it (see Redactor).
+			r.learn([]byte(value), []byte(Placeholder))
+		}
 		if !ok || !allowedEnv(name) {
 			continue
 		}

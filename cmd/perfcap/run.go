@@ -157,8 +157,11 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if opts.now != nil {
 		now = opts.now
 	}
-	path := bundlePath(opts.output, "", now(), opts.argv[0])
-	w, err := bundle.NewWriterWith(path, bundle.WriterOptions{Force: opts.force, Skip: spool.IsPrivate})
+	// The environment's secrets are learned first, so that they are
+	// hidden wherever they appear (the name, the logs, the files).
+	plan.red.Env(os.Environ())
+	path := bundlePath(opts.output, "", now(), plan.red.Argv(opts.argv)[0])
+	w, err := bundle.NewWriterWith(path, bundle.WriterOptions{Force: opts.force, Skip: spool.IsPrivate, Redactor: plan.red})
 	if err != nil {
 		return fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
 	}
