@@ -39,8 +39,8 @@ func TestNoSecretLeavesTheMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"Cargo.toml":         "[package]\nname = \"leaky\"\nversion = \"0.1.0\"\ndescription = \"" + tok["cargo"] + "\"\n\n[profile.release]\ndebug = \"" + tok["cargo"] + "\"\n",
-		".cargo/config.toml": "[build]\nrustflags = [\"-C\", \"link-arg=" + tok["rustflags"] + "\"]\n",
+		"Cargo.toml":           "[package]\nname = \"leaky\"\nversion = \"0.1.0\"\ndescription = \"" + tok["cargo"] + "\"\n\n[profile.release]\ndebug = \"" + tok["cargo"] + "\"\n",
+		".cargo/config.toml":   "[build]\nrustflags = [\"-C\", \"link-arg=" + tok["rustflags"] + "\"]\n",
 		tok["attach"] + ".txt": "attached\n",
 	}
 	for name, content := range files {
