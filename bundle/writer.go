@@ -321,10 +321,22 @@ func (w *Writer) redactStaged() error {
 }
 
 // redactFile rewrites one staged file through the Redactor when that
-// changes it.
-func (w *Writer) redactFile(name string) (err error) {
+// changes it. A first pass only compares, so a file the Redactor leaves
+// alone (most of them) costs no disk space: a run staged on a full disk
+// can still be packed elsewhere.
+func (w *Writer) redactFile(name string) error {
 	p := filepath.Join(w.dir, filepath.FromSlash(name))
 	in, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	cmp := &changeWatcher{orig: in}
+	err = w.opts.Redactor.RedactFile(name, cmp.compare(io.Discard), cmp)
+	in.Close()
+	if err != nil || !cmp.changed() {
+		return err
+	}
+	in, err = os.Open(p)
 	if err != nil {
 		return err
 	}
@@ -334,16 +346,12 @@ func (w *Writer) redactFile(name string) (err error) {
 		return err
 	}
 	defer out.Abort()
-	cmp := &changeWatcher{orig: in}
 	bw := bufio.NewWriterSize(out, 256<<10)
-	if err := w.opts.Redactor.RedactFile(name, cmp.compare(bw), cmp); err != nil {
+	if err := w.opts.Redactor.RedactFile(name, bw, in); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return err
-	}
-	if !cmp.changed() {
-		return nil // Abort leaves the original in place
 	}
 	return out.Commit(false)
 }

@@ -271,6 +271,10 @@ func (wt *Watch) StatusSuffix() string { return wt.w.statusSuffix() }
 // ProgressLine is a line on the watch so far, with the verdict, for logs.
 func (wt *Watch) ProgressLine() string { return wt.w.progressLine() }
 
+// Sampled is closed once the watch has stopped sampling (it then writes
+// its bundle).
+func (wt *Watch) Sampled() <-chan struct{} { return wt.finishing }
+
 // Snapshot asks for a snapshot bundle now; dropped with a message when one
 // is already waiting.
 func (wt *Watch) Snapshot(reason string) { wt.requestSnapshot(snapshotReq{reason: reason}) }

@@ -89,7 +89,7 @@ func (r *Redactor) Env(environ []string) map[string]string {
 	m := make(map[string]string)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
-		if ok && isSecretName(name) {
+		if ok && isSecretName(name) && secretShaped(value) {
 			// Remembered even when the variable is not kept: a secret
 			// from the environment is hidden wherever the command prints
 			// it (see Redactor).
@@ -106,4 +106,11 @@ func (r *Redactor) Env(environ []string) map[string]string {
 		m[name] = value
 	}
 	return m
+}
+
+// secretShaped reports whether an environment value looks like a
+// credential rather than a path or a word (PWD has a secret-looking name):
+// at least 16 bytes, no spaces, not a path, letters and digits both.
+func secretShaped(v string) bool {
+	return len(v) >= 16 && !strings.ContainsAny(v, " \t/") && hasLetterAndDigit([]byte(v))
 }

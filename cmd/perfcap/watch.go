@@ -252,6 +252,8 @@ func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-c
 		select {
 		case <-done:
 			return
+		case <-w.Sampled():
+			return
 		case <-tick.C:
 			fmt.Fprintln(out, w.ProgressLine())
 		}
