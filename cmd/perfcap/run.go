@@ -255,7 +255,7 @@ type runState struct {
 	rec       *recorder
 	path, cwd string
 	machine   *facts.Facts
-	benches   *benchCollector
+	benches   *assemble.Bench
 	// perfSum holds what the perf step found (perf.data is folded before
 	// its directory goes), until the summary is made.
 	perfSum *format.Summary
@@ -275,12 +275,11 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		}
 	}
 	envVars := rs.plan.red.Env(os.Environ())
-	rs.benches = newBenchCollector(rs.plan.rules)
-	rs.benches.redact = rs.plan.red.String
+	rs.benches = assemble.NewBench(rs.plan.rules, rs.plan.red.String)
 	copts := capture.Options{
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
-		StdoutLog: rs.benches.stdout(rs.rec.stdoutLog),
-		StderrLog: rs.benches.stderr(rs.rec.stderrLog),
+		StdoutLog: rs.benches.Stdout(rs.rec.stdoutLog),
+		StderrLog: rs.benches.Stderr(rs.rec.stderrLog),
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -360,9 +359,9 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 	}
 	sum := format.Summary{Totals: res.Summary}
 	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
+	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.Finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
-	attached, attachErr := addAttachments(w, opts.attach)
+	attached, attachErr := assemble.Attachments(w, opts.attach)
 	sum.Attachments = attached
 	if attachErr != nil {
 		sum.Warnings = append(sum.Warnings, attachErr.Error())
