@@ -56,6 +56,10 @@ type Options struct {
 	Interval time.Duration
 	// OnSample is called with every sample, from the sampling goroutine.
 	OnSample func(Sample)
+	// OnExit, when set, is called once the command has exited and its last
+	// sample is taken, before perf record is stopped and the output is
+	// drained: the moment to put what was measured on disk.
+	OnExit func()
 	// Probes, when set, runs alongside the command; it must start every
 	// child through run, so that perfcap neither measures nor reaps it.
 	// Run returns only after Probes has.
@@ -135,7 +139,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	signal.Notify(sigchld, syscall.SIGCHLD)
 	defer signal.Stop(sigchld)
 
-	r := &runner{opts: opts, interval: interval, kids: newChildren()}
+	r := &runner{opts: opts, interval: interval, kids: newChildren(), released: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(r.released) })
+	defer release()
 	if err := r.openStreams(); err != nil {
 		return nil, err
 	}
@@ -168,6 +174,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		go s.copy(&r.first, exited)
 	}
 	r.sampleUntilExit(ctx, sigs, sigchld)
+	release()     // the command is gone: its parent thread may end
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
@@ -197,6 +204,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 // runner holds the state of one run.
 type runner struct {
+	// released is closed once the command has exited: the OS thread that
+	// started it (startLocked) may end then.
+	released chan struct{}
 	opts     Options
 	interval time.Duration
 	kids     *children
@@ -254,7 +264,11 @@ func (r *runner) start(path string) (*os.Process, error) {
 		defer null.Close()
 		stdin = null
 	}
-	sys := &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a command perfcap started does not outlive perfcap (a CI
+	// runner that SIGKILLs perfcap's process group misses the command's
+	// own group). The kernel sends it when the thread that forked the
+	// command ends, hence startLocked.
+	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if ownsForeground(stdin) {
 		sys.Foreground, sys.Ctty = true, 0
 		r.fg = true
@@ -291,7 +305,7 @@ func (r *runner) start(path string) (*os.Process, error) {
 	// pid is known.
 	r.kids.mu.Lock()
 	r.start0 = time.Now()
-	proc, err := os.StartProcess(exe, argv, attr)
+	proc, err := startLocked(exe, argv, attr, r.released)
 	if err == nil {
 		r.kids.root = proc.Pid
 	}
@@ -321,6 +335,31 @@ func (r *runner) start(path string) (*os.Process, error) {
 		Start:   cmpTime(r.opts.Epoch, r.start0),
 	})
 	return proc, nil
+}
+
+// startLocked starts a process from a goroutine locked to its OS thread,
+// which lives until released is closed: PR_SET_PDEATHSIG fires when the
+// forking thread ends, and Go may end or reuse threads at will otherwise.
+func startLocked(exe string, argv []string, attr *os.ProcAttr, released <-chan struct{}) (*os.Process, error) {
+	type started struct {
+		p   *os.Process
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		runtime.LockOSThread()
+		p, err := os.StartProcess(exe, argv, attr)
+		ch <- started{p, err}
+		if err != nil {
+			runtime.UnlockOSThread()
+			return
+		}
+		// Still locked on return: the runtime ends this thread instead
+		// of handing it to other goroutines; the command is gone by then.
+		<-released
+	}()
+	s := <-ch
+	return s.p, s.err
 }
 
 // execFormat reports ENOEXEC for a file that is neither an ELF binary nor a
@@ -509,6 +548,13 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	if u.maxRSS > s.MaxProcessRSSBytes && u.maxRSS > selfHWM() {
 		s.MaxProcessRSSBytes, s.MaxProcessRSSPID, s.MaxProcessRSSSource = u.maxRSS, u.maxRSSPID, "rusage"
 	}
+	// A short-lived process can peak between two samples (the Go compiler
+	// in go test); the tree held at least that much then, so its peak is
+	// never below the largest single process's.
+	s.PeakRSSSource = "sampled"
+	if s.MaxProcessRSSBytes > s.PeakRSSBytes {
+		s.PeakRSSBytes, s.PeakRSSSource = s.MaxProcessRSSBytes, "largest process"
+	}
 
 	if !r.first.at.IsZero() {
 		// A byte read after the exit was written before it.
@@ -531,7 +577,11 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	sort.Ints(s.LeftRunning)
 	s.ReapedOrphans = r.kids.reapedCount()
 
+	sampledPeak := s.PeakRSSBytes
 	r.tally.Fill(s)
+	if s.PeakRSSBytes > sampledPeak {
+		s.PeakRSSSource = "sampled"
+	}
 	r.kids.mu.Lock()
 	s.PerfRecordCPUSeconds = r.kids.managedCPU
 	r.kids.mu.Unlock()
@@ -558,13 +608,21 @@ func (r *runner) warnings(s *format.Totals) []string {
 		w = append(w, fmt.Sprintf("other processes used %.0f%% of the machine's CPU during the run: timings may be unreliable; rerun on a quiet machine", s.OtherCPUPercent))
 	}
 	if n := len(s.LeftRunning); n > 0 {
-		w = append(w, fmt.Sprintf("%d descendant process(es) still running after the command exited (pids %v): their CPU counts up to the last sample", n, s.LeftRunning))
+		procs := "descendant processes"
+		if n == 1 {
+			procs = "descendant process"
+		}
+		w = append(w, fmt.Sprintf("%d %s still running after the command exited (pids %v): their CPU counts up to the last sample", n, procs, s.LeftRunning))
 	}
 	if s.Interrupted {
 		w = append(w, "the run was interrupted: figures cover only the part that ran")
 	}
 	if r.stops > 0 {
-		w = append(w, fmt.Sprintf("the command was stopped (Ctrl-Z) %d time(s), for %.1f s in all: the wall time includes it, the samples skip it", r.stops, r.stoppedFor.Seconds()))
+		times := fmt.Sprintf("%d times", r.stops)
+		if r.stops == 1 {
+			times = "once"
+		}
+		w = append(w, fmt.Sprintf("the command was stopped (Ctrl-Z) %s, for %.1f s in all: the wall time includes it, the samples skip it", times, r.stoppedFor.Seconds()))
 	}
 	if s.ExpectedSamples > 0 && float64(s.OnSchedule) < 0.99*float64(s.ExpectedSamples-1) {
 		w = append(w, fmt.Sprintf("only %d of %d samples were taken on schedule: the machine was too busy for the %v interval", s.OnSchedule, s.ExpectedSamples, r.interval))

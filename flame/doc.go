@@ -8,8 +8,11 @@
 //     innermost first), reporting a malformed record by its line number and
 //     skipping it.
 //  2. Fold aggregates Samples into Stacks, one per distinct call stack, in
-//     the folded format and naming conventions of Brendan Gregg's
-//     stackcollapse-perf.pl ("comm;outer;...;inner COUNT").
+//     the folded format of Brendan Gregg's stackcollapse-perf.pl
+//     ("comm;outer;...;inner COUNT") but with full function names.
+//     A Collapser folds the same text exactly as stackcollapse-perf.pl
+//     does, for folded stacks that merge with the standard tools'; it
+//     reads the text beside a ScriptReader through an io.TeeReader.
 //  3. WriteSVG renders Stacks as a self-contained, interactive flamegraph;
 //     BuildProfile turns Samples into a pprof profile; Hot lists the
 //     functions with the largest self and total shares.

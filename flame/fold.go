@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,9 @@ var ErrEmpty = errors.New("flame: no samples")
 const emptyHint = "record with call graphs (`perf record -g`) and let the command run long enough to be sampled"
 
 // FoldOptions chooses how Samples become folded Stacks. The zero value
-// folds like stackcollapse-perf.pl with no options.
+// folds like stackcollapse-perf.pl with no options, but keeps function
+// names whole and counts samples; a Collapser folds exactly as the script
+// does.
 type FoldOptions struct {
 	// PID names the process "comm-PID" (stackcollapse-perf.pl --pid);
 	// TID names it "comm-PID/TID" (--tid) and wins over PID. A PID perf
@@ -27,6 +30,11 @@ type FoldOptions struct {
 	// and "_[j]" to JIT frames (stackcollapse-perf.pl --all). perfcap
 	// folds with it on.
 	Annotate bool
+	// Addrs names an unresolved frame with its address too, "[libc.so.6
+	// <7f1c2a3b4c5d>]" or "[unknown <7f1c2a3b4c5d>]", as
+	// stackcollapse-perf.pl --addrs does, so that unknown code at
+	// different places is told apart.
+	Addrs bool
 	// ByPeriod weighs each sample by its period instead of counting it as
 	// one. The two differ when the period varies between samples: with
 	// perf's default frequency mode (-F), the kernel retunes the period
@@ -60,19 +68,16 @@ type FoldStats struct {
 // Folder aggregates Samples into folded Stacks, one per distinct stack.
 // Its memory grows with the number of distinct stacks, not of samples.
 type Folder struct {
-	opts  FoldOptions
-	index map[string]int // folded stack to its place in counts
-	keys  []string
-	count []int64
-	key   []byte
-	stats FoldStats
+	opts   FoldOptions
+	counts stackCounts
+	key    []byte
+	stats  FoldStats
 }
 
 // NewFolder returns a Folder that folds with opts.
 func NewFolder(opts FoldOptions) *Folder {
 	return &Folder{
 		opts:  opts,
-		index: make(map[string]int),
 		stats: FoldStats{Events: make(map[string]int)},
 	}
 }
@@ -92,18 +97,9 @@ func (f *Folder) Add(s *Sample) {
 	f.key = appendFoldedStack(f.key[:0], s, &f.opts)
 	w := int64(1)
 	if f.opts.ByPeriod && s.Period > 0 {
-		w = int64(min(s.Period, 1<<62))
+		w = int64(min(s.Period, maxWeight))
 	}
-	// A string(key) lookup does not allocate, where a map assignment
-	// would: so the counts live in a slice and only a new stack allocates.
-	if i, ok := f.index[string(f.key)]; ok {
-		f.count[i] += w
-		return
-	}
-	k := string(f.key)
-	f.index[k] = len(f.keys)
-	f.keys = append(f.keys, k)
-	f.count = append(f.count, w)
+	f.counts.add(f.key, w)
 }
 
 // Event returns the event being folded: FoldOptions.Event, or else the
@@ -117,19 +113,57 @@ func (f *Folder) Stats() FoldStats { return f.stats }
 // stackcollapse-perf.pl sorts its output. With no sample folded it returns
 // an error wrapping ErrEmpty.
 func (f *Folder) Stacks() ([]Stack, error) {
-	if len(f.keys) == 0 {
+	if len(f.counts.keys) == 0 {
 		return nil, fmt.Errorf("%w: nothing to fold; %s", ErrEmpty, emptyHint)
 	}
-	order := make([]int, len(f.keys))
+	return f.counts.stacks(), nil
+}
+
+// maxWeight caps one sample's weight, so that a few absurd periods cannot
+// overflow a sum before the saturation in stackCounts.add.
+const maxWeight = 1 << 62
+
+// stackCounts sums weights by folded stack text, "comm;outer;...;inner".
+type stackCounts struct {
+	index map[string]int // folded stack to its place in keys and count
+	keys  []string
+	count []int64
+}
+
+// add adds w to the stack key, saturating at math.MaxInt64.
+func (c *stackCounts) add(key []byte, w int64) {
+	// A string(key) lookup does not allocate, where a map assignment
+	// would: so the counts live in a slice and only a new stack allocates.
+	if i, ok := c.index[string(key)]; ok {
+		if c.count[i] > math.MaxInt64-w {
+			c.count[i] = math.MaxInt64
+		} else {
+			c.count[i] += w
+		}
+		return
+	}
+	if c.index == nil {
+		c.index = make(map[string]int)
+	}
+	k := string(key)
+	c.index[k] = len(c.keys)
+	c.keys = append(c.keys, k)
+	c.count = append(c.count, w)
+}
+
+// stacks returns the stacks sorted by their folded text, as
+// stackcollapse-perf.pl sorts its output.
+func (c *stackCounts) stacks() []Stack {
+	order := make([]int, len(c.keys))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(f.keys[a], f.keys[b]) })
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(c.keys[a], c.keys[b]) })
 	stacks := make([]Stack, len(order))
 	for i, j := range order {
-		stacks[i] = Stack{Frames: strings.Split(f.keys[j], ";"), Count: f.count[j]}
+		stacks[i] = Stack{Frames: strings.Split(c.keys[j], ";"), Count: c.count[j]}
 	}
-	return stacks, nil
+	return stacks
 }
 
 // Fold aggregates samples into Stacks; see Folder.
@@ -177,23 +211,36 @@ func appendFoldedStack(b []byte, s *Sample, opts *FoldOptions) []byte {
 	}
 	for i := len(s.Frames) - 1; i >= 0; i-- {
 		b = append(b, ';')
-		b = appendFoldedFrame(b, &s.Frames[i], opts.Annotate)
+		b = appendFoldedFrame(b, &s.Frames[i], opts)
 	}
 	return b
 }
 
 // appendFoldedFrame appends one frame's folded name. An unresolved symbol
 // is named after its DSO ("[libc.so.6]"), as stackcollapse-perf.pl does,
-// when the DSO is known.
-func appendFoldedFrame(b []byte, f *Frame, annotate bool) []byte {
-	if f.Symbol == "[unknown]" && f.DSO != "" && f.DSO != "[unknown]" {
+// when the DSO is known, and with opts.Addrs gets its address.
+func appendFoldedFrame(b []byte, f *Frame, opts *FoldOptions) []byte {
+	switch {
+	case f.Symbol != "[unknown]":
+		b = appendFoldedName(b, f.Symbol, 0, 0)
+	case opts.Addrs:
+		b = append(b, '[')
+		if f.DSO != "" && f.DSO != "[unknown]" {
+			b = appendFoldedName(b, f.DSO[strings.LastIndexByte(f.DSO, '/')+1:], 0, 0)
+		} else {
+			b = append(b, "unknown"...)
+		}
+		b = append(b, " <"...)
+		b = strconv.AppendUint(b, f.Addr, 16)
+		b = append(b, ">]"...)
+	case f.DSO != "" && f.DSO != "[unknown]":
 		b = append(b, '[')
 		b = appendFoldedName(b, f.DSO[strings.LastIndexByte(f.DSO, '/')+1:], 0, 0)
 		b = append(b, ']')
-	} else {
+	default:
 		b = appendFoldedName(b, f.Symbol, 0, 0)
 	}
-	if annotate {
+	if opts.Annotate {
 		switch f.Kind {
 		case KindKernel:
 			b = append(b, "_[k]"...)

@@ -2,6 +2,7 @@ package flame
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"testing"
 )
@@ -41,6 +42,44 @@ func BenchmarkFoldScript(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, _, err := FoldScript(bytes.NewReader(bc.in), FoldOptions{Annotate: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCollapseScript measures the stackcollapse-perf.pl-compatible
+// fold over the same inputs: alone, and behind an io.TeeReader while a
+// ScriptReader folds the same text, as `perfcap flame --folded` reads it
+// (bytes per second of input, both folds included).
+func BenchmarkCollapseScript(b *testing.B) {
+	once := benchScript(b)
+	for _, bc := range []struct {
+		name string
+		in   []byte
+	}{
+		{"once", once},
+		{"16MB", bytes.Repeat(once, 16<<20/len(once)+1)},
+	} {
+		b.Run(bc.name+"/alone", func(b *testing.B) {
+			b.SetBytes(int64(len(bc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := CollapseScript(bytes.NewReader(bc.in), CollapseOptions{Kernel: true, JIT: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/with-fold", func(b *testing.B) {
+			b.SetBytes(int64(len(bc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				c := NewCollapser(CollapseOptions{Kernel: true, JIT: true})
+				if _, _, err := FoldScript(io.TeeReader(bytes.NewReader(bc.in), c), FoldOptions{Annotate: true}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Stacks(); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,19 +98,30 @@ func lineDiff(want, got string) string {
 	return b.String()
 }
 
-// TestFoldCompatStackcollapse checks the fold against the real
-// stackcollapse-perf.pl, found on PATH or at $STACKCOLLAPSE_PERF. Its
-// --kernel annotation is kept; perfcap's intentional differences are
-// undone on perfcap's side first: stackcollapse-perf.pl cuts a symbol at
-// its first '(' and drops quotes, skips frames whose symbol starts with
-// '(', and does not mark perf's inlined or JIT frames.
+// TestFoldCompatStackcollapse checks the fold the flamegraph is drawn
+// from against the real stackcollapse-perf.pl, found at
+// $STACKCOLLAPSE_PERF, on PATH or in the FlameGraph corpus: they differ in
+// names only. The script weighs samples by their period, so perfcap folds
+// by period here. Its --kernel annotation is kept; perfcap's intentional
+// differences are undone on perfcap's side first: stackcollapse-perf.pl
+// cuts a symbol at its first '(' and drops quotes, skips frames whose
+// symbol starts with '(', and does not mark perf's inlined or JIT frames.
+// (The Collapser behind --folded has none of these differences; see
+// TestCollapseAgainstPerl.)
 func TestFoldCompatStackcollapse(t *testing.T) {
 	pl := os.Getenv("STACKCOLLAPSE_PERF")
 	if pl == "" {
 		var err error
 		if pl, err = exec.LookPath("stackcollapse-perf.pl"); err != nil {
-			t.Skip("stackcollapse-perf.pl is not installed (Debian has no package for it; set STACKCOLLAPSE_PERF to a copy)")
+			if corpus, cerr := findFlamegraphCorpus(); cerr == nil {
+				pl = filepath.Join(corpus, "stackcollapse-perf.pl")
+			} else {
+				t.Skip("stackcollapse-perf.pl is not installed (Debian has no package for it; set STACKCOLLAPSE_PERF to a copy)")
+			}
 		}
+	}
+	if _, err := exec.LookPath("perl"); err != nil {
+		t.Skip("perl is not installed")
 	}
 	for _, path := range scriptFixtures(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
@@ -121,9 +133,9 @@ func TestFoldCompatStackcollapse(t *testing.T) {
 				args []string
 				opts FoldOptions
 			}{
-				{nil, FoldOptions{}},
-				{[]string{"--kernel"}, FoldOptions{Annotate: true}},
-				{[]string{"--tid"}, FoldOptions{TID: true}},
+				{nil, FoldOptions{ByPeriod: true}},
+				{[]string{"--kernel"}, FoldOptions{Annotate: true, ByPeriod: true}},
+				{[]string{"--tid"}, FoldOptions{TID: true, ByPeriod: true}},
 			} {
 				cmd := exec.Command("perl", append([]string{pl}, append(tc.args, path)...)...)
 				cmd.Stderr = os.Stderr
@@ -214,24 +226,29 @@ func TestFoldOptions(t *testing.T) {
 		{Comm: "my prog", PID: 10, TID: 11, Event: "cpu-clock", Period: 1000, Frames: []Frame{
 			{Symbol: "read_zero", DSO: "[kernel.kallsyms]", Kind: KindKernel},
 			{Symbol: "helper", DSO: "inlined", Kind: KindInlined},
-			{Symbol: "[unknown]", DSO: "/usr/lib/libc.so.6", Kind: KindLibrary},
+			{Addr: 0x7f1c2a3b4c5d, Symbol: "[unknown]", DSO: "/usr/lib/libc.so.6", Kind: KindLibrary},
 			{Symbol: "jit;loop", DSO: "/tmp/perf-10.map", Kind: KindJIT},
 			{Symbol: "main", DSO: "/bin/prog"},
 		}},
 		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 3000, Frames: []Frame{{Symbol: "main", DSO: "/bin/prog"}}},
 		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 500, Frames: []Frame{{Symbol: "main", DSO: "/bin/prog"}}},
 		{Comm: "other", PID: 1, TID: 1, Event: "cycles", Period: 7, Frames: []Frame{{Symbol: "x"}}},
+		{Comm: "my prog", PID: -1, TID: 12, Event: "cpu-clock", Period: 2, Frames: []Frame{
+			{Addr: 0xdead, Symbol: "[unknown]", DSO: "[unknown]"},
+			{Symbol: "main", DSO: "/bin/prog"},
+		}},
 	}
 	for _, tc := range []struct {
 		name string
 		opts FoldOptions
 		want string
 	}{
-		{"plain", FoldOptions{}, "my_prog;main 2\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1\n"},
-		{"annotate", FoldOptions{Annotate: true}, "my_prog;main 2\nmy_prog;main;jit:loop_[j];[libc.so.6];helper_[i];read_zero_[k] 1\n"},
-		{"pid", FoldOptions{PID: true}, "my_prog-10;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?;main 2\n"},
-		{"tid", FoldOptions{TID: true}, "my_prog-10/11;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?/12;main 2\n"},
-		{"period", FoldOptions{ByPeriod: true}, "my_prog;main 3500\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1000\n"},
+		{"plain", FoldOptions{}, "my_prog;main 2\nmy_prog;main;[unknown] 1\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1\n"},
+		{"annotate", FoldOptions{Annotate: true}, "my_prog;main 2\nmy_prog;main;[unknown] 1\nmy_prog;main;jit:loop_[j];[libc.so.6];helper_[i];read_zero_[k] 1\n"},
+		{"addrs", FoldOptions{Addrs: true}, "my_prog;main 2\nmy_prog;main;[unknown <dead>] 1\nmy_prog;main;jit:loop;[libc.so.6 <7f1c2a3b4c5d>];helper;read_zero 1\n"},
+		{"pid", FoldOptions{PID: true}, "my_prog-10;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?;main 2\nmy_prog-?;main;[unknown] 1\n"},
+		{"tid", FoldOptions{TID: true}, "my_prog-10/11;main;jit:loop;[libc.so.6];helper;read_zero 1\nmy_prog-?/12;main 2\nmy_prog-?/12;main;[unknown] 1\n"},
+		{"period", FoldOptions{ByPeriod: true}, "my_prog;main 3500\nmy_prog;main;[unknown] 2\nmy_prog;main;jit:loop;[libc.so.6];helper;read_zero 1000\n"},
 		{"event", FoldOptions{Event: "cycles"}, "other;x 1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,5 +311,17 @@ func TestFoldedReadErrors(t *testing.T) {
 	stacks, err := ReadFolded(strings.NewReader("my prog;operator new(unsigned long) 7\n"))
 	if err != nil || len(stacks) != 1 || stacks[0].Count != 7 || stacks[0].Frames[1] != "operator new(unsigned long)" {
 		t.Errorf("ReadFolded with spaces in frames = %+v, %v", stacks, err)
+	}
+}
+
+func TestStackCountsSaturate(t *testing.T) {
+	var c stackCounts
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a;b"), maxWeight)
+	c.add([]byte("a"), 3)
+	got := c.stacks()
+	if len(got) != 2 || got[0].Count != 3 || got[1].Count != math.MaxInt64 {
+		t.Errorf("stacks = %+v, want a 3 and a;b saturated at MaxInt64", got)
 	}
 }

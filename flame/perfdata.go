@@ -16,6 +16,9 @@ import (
 type PerfDataOptions struct {
 	// Fold groups and annotates the stacks.
 	Fold FoldOptions
+	// Collapse, when set, is given the text too, through an io.TeeReader,
+	// to fold it as stackcollapse-perf.pl does in the same pass.
+	Collapse *Collapser
 	// Profile also builds a pprof profile in the same pass, with Comment.
 	Profile bool
 	Comment string
@@ -85,6 +88,9 @@ func FoldScriptProfile(r io.Reader, name string, opts PerfDataOptions) ([]Stack,
 	var pb *ProfileBuilder
 	if opts.Profile {
 		pb = NewProfileBuilder(ProfileOptions{Comment: opts.Comment})
+	}
+	if opts.Collapse != nil {
+		r = io.TeeReader(r, opts.Collapse)
 	}
 	sr := NewScriptReader(r)
 	for sr.Scan() {

@@ -37,7 +37,8 @@ func (e *SyntaxError) Error() string {
 //	comm [pid/]tid [[cpu]] [time:] [period] event[:modifiers]: [ip sym (dso)]
 //
 // where every field but the event may be missing and comm may hold spaces,
-// then one line per stack frame, innermost first,
+// then one line per stack frame, innermost first (indented; old perf
+// printed them at column 0),
 //
 //	\t    7f1c2a3b4c5d func+0x1d (/usr/lib/libc.so.6)
 //
@@ -112,6 +113,10 @@ func (r *ScriptReader) Scan() bool {
 			r.frameLine(line)
 		case !r.inRecord && line[0] == '#':
 			// A header comment of `perf script --header`.
+		case r.inRecord && !r.oneLine && hexToken(line) && !looksLikeHeader(line):
+			// Old perf printed the frames at column 0, under a header
+			// without a time: "java 19983 cycles:".
+			r.frameLine(line)
 		default:
 			// perf prints records without a call chain one line each,
 			// with no blank line between them.
@@ -240,6 +245,18 @@ func (r *ScriptReader) frameLine(line []byte) {
 	}
 	r.frames[string(line)] = f
 	r.sample.Frames = append(r.sample.Frames, f)
+}
+
+// hexToken reports whether line starts with a hexadecimal number followed
+// by a space, as a frame line does.
+func hexToken(line []byte) bool {
+	i := 0
+	for ; i < len(line) && i <= 16; i++ {
+		if _, ok := hexDigit(line[i]); !ok {
+			break
+		}
+	}
+	return i > 0 && i <= 16 && i < len(line) && line[i] == ' '
 }
 
 // trimSpace trims the spaces and tabs around b; bytes.TrimSpace would

@@ -121,6 +121,28 @@ func TestScriptNoCallchain(t *testing.T) {
 	}
 }
 
+// TestScriptColumnZeroFrames reads old perf's layout: a header without a
+// time, the frames at column 0. A column-0 line that reads as a header
+// still starts the next record, even with a comm that reads as hex.
+func TestScriptColumnZeroFrames(t *testing.T) {
+	in := "java 19983 cycles:\n" +
+		"ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])\n" +
+		"7f722d142778 Ljava/io/PrintStream;::print (/tmp/perf-19982.map)\n" +
+		"dd 4242 2.000001: 1000 cpu-clock:\n" +
+		"\t400 main (/x)\n\n"
+	got, r := scanAll(t, in)
+	if len(got) != 2 || r.Skipped() != 0 {
+		t.Fatalf("got %d samples, warnings %v", len(got), r.Warnings())
+	}
+	if s := got[0]; s.Comm != "java" || s.TID != 19983 || len(s.Frames) != 2 ||
+		s.Frames[0].Symbol != "native_write_msr_safe" || s.Frames[1].Kind != KindJIT {
+		t.Errorf("first sample = %+v", s)
+	}
+	if s := got[1]; s.Comm != "dd" || len(s.Frames) != 1 || s.Frames[0].Symbol != "main" {
+		t.Errorf("second sample = %+v", s)
+	}
+}
+
 func TestScriptWarnings(t *testing.T) {
 	in := "# ========\n# cmdline : perf record -g ./x\n" + // 1-2
 		"x 1 1.0: 10 cpu-clock:\n\t400 main (/x)\n\n" + // 3-5

@@ -5,8 +5,10 @@ package flame
 type Kind uint8
 
 // Frame kinds. The folded format marks Kernel frames with a "_[k]" suffix,
-// Inlined with "_[i]" and JIT with "_[j]" (stackcollapse-perf.pl's
-// --all annotations); User and Library frames carry no suffix.
+// Inlined with "_[i]" and JIT with "_[j]", the annotations of
+// stackcollapse-perf.pl --all (which marks as inlined only the later
+// frames of an "a->b" chain, not perf's "(inlined)" frames); User and
+// Library frames carry no suffix.
 const (
 	KindUser    Kind = iota // the program's own code
 	KindLibrary             // shared libraries (libc, libstd...)

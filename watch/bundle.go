@@ -19,6 +19,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/assemble"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/bundle/timeline"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/redact"
@@ -37,11 +38,15 @@ const maxWatchProcesses = 10000
 // spoolBundle is one bundle made from a spool: at the end of a watch, for
 // a snapshot, or to recover a spool left by a watch that did not finish.
 type spoolBundle struct {
-	dir  string // the spool
-	out  string // the bundle to write
-	meta spool.Meta
-	red  *redact.Redactor
-	lang string
+	dir string // the spool
+	out string // the bundle to write
+	// force replaces a file at out; without it the bundle takes the next
+	// free name, which written holds once write succeeded.
+	force   bool
+	written string
+	meta    spool.Meta
+	red     *redact.Redactor
+	lang    string
 	// ended is format.Watch.Ended.
 	ended string
 	// snapshot is set for a snapshot bundle.
@@ -67,7 +72,7 @@ func trendOptions(m spool.Meta) trend.Options {
 // memory does not depend on the length of the watch. It returns the
 // summary and the SHA-256 and size of the archive.
 func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err error) {
-	w, err := bundle.NewWriter(wb.out)
+	w, err := bundle.NewWriterWith(wb.out, bundle.WriterOptions{Force: wb.force, Redactor: wb.red})
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
 	}
@@ -137,14 +142,25 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 	if wb.add != nil {
 		wb.add(w, sum)
 	}
-	sum.Warnings = append(sum.Warnings, watchWarnings(ws)...)
-	sum.Warnings = append(sum.Warnings, wb.warnings...)
-
 	title := "perfcap watch " + strings.Join(wb.meta.Command, " ")
-	if wb.meta.Mode == "pid" {
+	decorate := func(o *timeline.Options) { decorateTimeline(o, ws, events) }
+	switch {
+	case wb.meta.Kind == "run":
+		// The staging directory of a run perfcap did not finish: a run's
+		// bundle, whose command's end nobody saw.
+		title, decorate = "perfcap -- "+strings.Join(wb.meta.Command, " "), func(*timeline.Options) {}
+		sum.Watch = nil
+		sum.ExitCode, sum.Signal, sum.Interrupted = -1, "", true
+		wb.exit = bundle.Exit{Code: -1}
+		sum.Warnings = append(sum.Warnings, "perfcap was killed before the command ended: the exit status is unknown, the figures cover the run up to the last rows flushed (every 2 s), and the logs end there too")
+	case wb.meta.Mode == "pid":
 		title = fmt.Sprintf("perfcap watch --pid %d (%s)", wb.meta.PID, strings.Join(wb.meta.Command, " "))
+		fallthrough
+	default:
+		sum.Warnings = append(sum.Warnings, watchWarnings(ws)...)
 	}
-	if err := assemble.TimelineSVG(w, title, func(o *timeline.Options) { decorateTimeline(o, ws, events) }); err != nil {
+	sum.Warnings = append(sum.Warnings, wb.warnings...)
+	if err := assemble.TimelineSVG(w, title, decorate); err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 	}
 	if err := w.AddJSON("summary.json", sum); err != nil {
@@ -167,6 +183,7 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 		return nil, "", 0, fmt.Errorf("writing the bundle %s: %w", wb.out, err)
 	}
 	sha, size = w.Archive()
+	wb.written = w.Path()
 	return sum, sha, size, nil
 }
 
@@ -490,7 +507,7 @@ func watchWarnings(ws *format.Watch) []string {
 		w = append(w, "recovered from the spool of a watch that did not finish: the last few seconds of samples and perfcap's own CPU are missing, and the logs end where the watch was killed")
 	}
 	if ws.ProcessesDropped > 0 {
-		w = append(w, fmt.Sprintf("%d short-lived processes are left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", ws.ProcessesDropped, maxWatchProcesses))
+		w = append(w, fmt.Sprintf("%s left out of processes.csv (it keeps the %d with the largest RSS); process_samples.csv has them all", report.Plural(int64(ws.ProcessesDropped), "short-lived process is", "short-lived processes are"), maxWatchProcesses))
 	}
 	return w
 }

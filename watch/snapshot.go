@@ -160,6 +160,7 @@ func (wt *Watch) writeSnapshot(r snapshotReq) {
 		fmt.Fprintf(wt.cfg.Messages, "perfcap: snapshot %s: %v\n", path, err)
 		return
 	}
+	path = sb.written
 	ev := spool.Event{T: r.t, Kind: "snapshot", Detail: r.reason, Path: path}
 	if r.alert != nil {
 		ev.Rule = r.alert.Rule // ties the snapshot to its alert

@@ -102,7 +102,7 @@ func TestBundleFromDamagedSpool(t *testing.T) {
 					}
 				}
 				out := filepath.Join(t.TempDir(), "r.tar.zst")
-				_, err := Recover(dir, out, "")
+				_, err := Recover(dir, RecoverOptions{Out: out})
 				t.Logf("err %v", err)
 				if err == nil {
 					if _, err := bundle.Verify(out); err != nil {

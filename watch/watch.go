@@ -41,6 +41,9 @@ type Config struct {
 	SpoolDir string
 	// KeepSpool keeps the spool after the bundle is written.
 	KeepSpool bool
+	// Force replaces a file at Bundle; without it the bundle takes the
+	// next free name (NAME-2.tar.zst), which Result.Bundle gives.
+	Force bool
 	// Interval is the sampling interval (default 1 s); Duration ends the
 	// watch after that long (0: until the process ends or Stop).
 	Interval time.Duration
@@ -90,8 +93,11 @@ type Config struct {
 
 // Result is what a finished watch wrote and found.
 type Result struct {
-	// Bundle is the bundle's path, SHA256 and Size its checksum and size.
+	// Bundle is the bundle's path, SHA256 and Size its checksum and size;
+	// Asked is the path it was asked for, which differs when that was
+	// taken.
 	Bundle string
+	Asked  string
 	SHA256 string
 	Size   int64
 	// Summary is the bundle's summary.json.
@@ -236,7 +242,8 @@ func (c *Config) fillDefaults() {
 // command line, redacted.
 func (wt *Watch) naming() (string, []string) {
 	if wt.cfg.PID == 0 {
-		return wt.cfg.Argv[0], wt.red.Argv(wt.cfg.Argv)
+		command := wt.red.Argv(wt.cfg.Argv)
+		return command[0], command
 	}
 	command := wt.red.Argv(wt.target.Argv)
 	if len(command) == 0 {
@@ -263,6 +270,10 @@ func (wt *Watch) StatusSuffix() string { return wt.w.statusSuffix() }
 
 // ProgressLine is a line on the watch so far, with the verdict, for logs.
 func (wt *Watch) ProgressLine() string { return wt.w.progressLine() }
+
+// Sampled is closed once the watch has stopped sampling (it then writes
+// its bundle).
+func (wt *Watch) Sampled() <-chan struct{} { return wt.finishing }
 
 // Snapshot asks for a snapshot bundle now; dropped with a message when one
 // is already waiting.
@@ -354,7 +365,7 @@ func (wt *Watch) Run(ctx context.Context) (res *Result, err error) {
 	}
 	spoolClosed = true
 	sb := &spoolBundle{
-		dir: wt.dir, out: wt.bundle, meta: wt.meta, red: wt.red, lang: wt.cfg.Lang, ended: ended, exit: exit,
+		dir: wt.dir, out: wt.bundle, force: wt.cfg.Force, meta: wt.meta, red: wt.red, lang: wt.cfg.Lang, ended: ended, exit: exit,
 		perfcapCPU: capture.SelfCPUSeconds() - selfBefore,
 	}
 	sum, sha, size, err := sb.write()
@@ -366,7 +377,7 @@ func (wt *Watch) Run(ctx context.Context) (res *Result, err error) {
 			fmt.Fprintf(wt.cfg.Messages, "perfcap: removing the spool: %v\n", err)
 		}
 	}
-	return &Result{Bundle: wt.bundle, SHA256: sha, Size: size, Summary: sum, AlertFired: wt.alertFired(), Ended: ended}, nil
+	return &Result{Bundle: sb.written, Asked: wt.bundle, SHA256: sha, Size: size, Summary: sum, AlertFired: wt.alertFired(), Ended: ended}, nil
 }
 
 // loop samples until the watch ends and says why it ended and how the
@@ -486,7 +497,7 @@ func (wt *Watch) runCommand(ctx context.Context, logs [2]*spool.LogSpool, onSamp
 		backoff = min(2*backoff, time.Minute)
 		wt.w.event(spool.Event{T: time.Since(wt.epoch).Seconds(), Kind: "restart", Detail: fmt.Sprintf("restart %d after %s", run+1, exitDetail(exit.Code, exit.Signal))})
 		if !wt.cfg.Quiet {
-			fmt.Fprintf(wt.cfg.Messages, "perfcap: %s ended (%s); restarting it\n", wt.cfg.Argv[0], exitDetail(exit.Code, exit.Signal))
+			fmt.Fprintf(wt.cfg.Messages, "perfcap: %s ended (%s); restarting it\n", wt.meta.Command[0], exitDetail(exit.Code, exit.Signal))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"text/template"
 	"unicode/utf8"
 
+	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/internal/units"
 )
 
@@ -31,6 +32,10 @@ import (
 //	add A B, sub A B   integer arithmetic
 //	verdict V     a memory-growth verdict in the report's language
 //	mibh R        a rate in bytes per second as "+1.5 MiB/h"
+//	statistic B   what a benchmark's estimate is: "median of 5 runs", "mean of 10 runs", "one run" or ""
+//	spread B      a benchmark's interval, labelled: "95% CI [1 µs, 2 µs]", "± 1 ms (σ); range …", or "—"
+//	plural N ONE MANY   "1 sample", "2 samples" (N and the word)
+//	minCPUWall    MinWallForCPUPercent, the shortest run given a CPU percentage
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -75,6 +80,13 @@ func Funcs(lang string) template.FuncMap {
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
 		"sub":  func(a, b int) int { return a - b },
+
+		"statistic": func(r bench.Result) string { return benchStatistic(r, lang) },
+		"spread":    func(r bench.Result) string { return benchSpread(r, lang) },
+		"plural":    plural,
+		// minCPUWall is MinWallForCPUPercent, for the sentences that say
+		// why a CPU percentage is missing.
+		"minCPUWall": func() float64 { return MinWallForCPUPercent },
 	}
 }
 
@@ -158,4 +170,16 @@ func inlineCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// plural is Plural for templates: n of any integer type.
+func plural(n any, one, many string) string { return Plural(int64(toFloat(n)), one, many) }
+
+// Plural writes a count with its noun, singular for one: "1 sample",
+// "3 samples". Every count perfcap prints in words goes through it.
+func Plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

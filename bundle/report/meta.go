@@ -95,10 +95,25 @@ var descriptions = map[string][2]string{
 	"perf/perf.log":       {"perf 自身的输出", "perf's own messages"},
 }
 
+// dirDescriptions say what the files under a bundle directory hold.
+var dirDescriptions = []struct {
+	prefix string
+	text   [2]string
+}{
+	{"bench/go/", [2]string{"Go 基准结果行（benchstat 可读的格式），每次运行一行", "Go benchmark result lines, one per run (benchstat reads them)"}},
+	{"bench/hyperfine/", [2]string{"hyperfine 导出的结果文件", "a file hyperfine exported its results to"}},
+	{"bench/criterion/", [2]string{"Criterion 写出的结果与样本", "Criterion's own result and sample file"}},
+}
+
 // Describe says what a bundle file holds, in lang; "" for files it does
 // not know.
 func Describe(path, lang string) string {
 	d, ok := descriptions[path]
+	for _, dd := range dirDescriptions {
+		if !ok && strings.HasPrefix(path, dd.prefix) {
+			d, ok = dd.text, true
+		}
+	}
 	if !ok {
 		return ""
 	}

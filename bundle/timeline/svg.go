@@ -196,8 +196,8 @@ func (c *chart) downsampled() bool {
 
 func (c *chart) subtitle() {
 	tl := c.tl
-	s := fmt.Sprintf("%s, %d samples, %d processes, peak CPU %s%% at %s, peak RSS %s at %s",
-		formatSeconds(c.end), tl.Rows, len(c.opts.Processes), num(tl.PeakCPU), formatSeconds(tl.PeakCPUAt),
+	s := fmt.Sprintf("%s, %s, %s, peak CPU %s%% at %s, peak RSS %s at %s",
+		formatSeconds(c.end), plural(tl.Rows, "sample", "samples"), plural(len(c.opts.Processes), "process", "processes"), num(tl.PeakCPU), formatSeconds(tl.PeakCPUAt),
 		formatBytes(float64(tl.PeakRSS)), formatSeconds(tl.PeakRSSAt))
 	if c.downsampled() {
 		s += fmt.Sprintf("; each point averages %s (shaded: min to max)", formatSpan(tl.Width))
@@ -403,8 +403,8 @@ func (c *chart) hover() {
 		if g.Last > g.First {
 			span += " to " + formatSeconds(g.Last)
 		}
-		tip := fmt.Sprintf("%s (%d samples)\ntree CPU %s%% (max %s%%)\ntree RSS %s (max %s)\nprocesses %d, threads %d",
-			span, g.Samples, num(g.TreeCPU.sum/float64(g.Samples)), num(g.TreeCPU.Max),
+		tip := fmt.Sprintf("%s (%s)\ntree CPU %s%% (max %s%%)\ntree RSS %s (max %s)\nprocesses %d, threads %d",
+			span, plural(g.Samples, "sample", "samples"), num(g.TreeCPU.sum/float64(g.Samples)), num(g.TreeCPU.Max),
 			formatBytes(g.TreeRSS.sum/float64(g.Samples)), formatBytes(g.TreeRSS.Max), g.MaxProcesses, g.MaxThreads)
 		if c.opts.SystemCPU {
 			tip += fmt.Sprintf("\nsystem CPU %s%% of all cores, %s available", num(g.SystemCPU.sum/float64(g.Samples)), formatBytes(float64(g.MinAvailable)))
@@ -740,4 +740,12 @@ func cut(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// plural writes a count with its noun, singular for one: "1 process".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

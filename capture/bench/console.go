@@ -27,7 +27,9 @@ import (
 // throughput is set, the change as "change:" followed by "time: [...]
 // (p = ...)" and "thrpt: [...]" lines. Lines after a "time:" line belong
 // to that benchmark. The time's point estimate is Criterion's typical
-// estimate: the slope when it has one, else the mean (see ReadCriterion).
+// estimate: the slope when it has one, else the mean (see ReadCriterion);
+// its bounds are Criterion's confidence interval (Interval "ci", at the
+// level Criterion was told, which its console does not print).
 // Throughputs are converted to "elem/s" or "B/s".
 //
 // A ConsoleParser is not safe for concurrent use: call Results after the
@@ -178,7 +180,7 @@ func (p *ConsoleParser) timeLine(s, pending string, lineNo int) {
 	}
 	p.results = append(p.results, Result{
 		Tool: "criterion", ID: id,
-		Low: v[0], Estimate: v[1], High: v[2],
+		Low: v[0], Estimate: v[1], High: v[2], Interval: "ci",
 		Source: p.split.name,
 	})
 	p.cur = len(p.results) - 1
@@ -324,7 +326,7 @@ func (p *ConsoleParser) libtest(t string, lineNo int) {
 	}
 	r := Result{
 		Tool: "libtest", ID: m[1],
-		Estimate: est, Low: est - dev, High: est + dev,
+		Estimate: est, Low: est - dev, High: est + dev, Interval: "deviation",
 		Source: p.split.name,
 	}
 	if m[4] != "" {

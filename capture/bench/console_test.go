@@ -36,15 +36,15 @@ func TestConsoleParser(t *testing.T) {
 		{
 			name:  "time line",
 			input: "fib 20                  time:   [26.029 us 26.251 us 26.505 us]\n",
-			want:  []Result{{Tool: "criterion", ID: "fib 20", Low: 26029, Estimate: 26251, High: 26505, Source: "stdout"}},
+			want:  []Result{{Tool: "criterion", ID: "fib 20", Low: 26029, Estimate: 26251, High: 26505, Interval: "ci", Source: "stdout"}},
 		},
 		{
 			name: "units and micro signs",
 			input: "a time: [1.5 ps 2 ns 3 \u00b5s]\n" +
 				"b time: [1 \u03bcs 2 ms 3 s]\n",
 			want: []Result{
-				{Tool: "criterion", ID: "a", Low: 0.0015, Estimate: 2, High: 3000, Source: "stdout"},
-				{Tool: "criterion", ID: "b", Low: 1000, Estimate: 2e6, High: 3e9, Source: "stdout"},
+				{Tool: "criterion", ID: "a", Low: 0.0015, Estimate: 2, High: 3000, Interval: "ci", Source: "stdout"},
+				{Tool: "criterion", ID: "b", Low: 1000, Estimate: 2e6, High: 3e9, Interval: "ci", Source: "stdout"},
 			},
 		},
 		{
@@ -52,7 +52,7 @@ func TestConsoleParser(t *testing.T) {
 			input: "Benchmarking group/a_rather_long_function/1000\r\x1b[2KBenchmarking group/a_rather_long_function/1000: Analyzing\r\n" +
 				"\x1b[32mgroup/a_rather_long_function/1000\x1b[0m\r\n" +
 				pad + "time:   [\x1b[1m1.0000 ms\x1b[0m \x1b[1m2.0000 ms\x1b[0m 3.0000 ms]\r\n",
-			want: []Result{{Tool: "criterion", ID: "group/a_rather_long_function/1000", Low: 1e6, Estimate: 2e6, High: 3e6, Source: "stdout"}},
+			want: []Result{{Tool: "criterion", ID: "group/a_rather_long_function/1000", Low: 1e6, Estimate: 2e6, High: 3e6, Interval: "ci", Source: "stdout"}},
 		},
 		{
 			name: "change with U+2212, verdict and outliers",
@@ -62,7 +62,7 @@ func TestConsoleParser(t *testing.T) {
 				"Found 4 outliers among 100 measurements (4.00%)\n" +
 				"  1 (1.00%) low severe\n  1 (1.00%) low mild\n  1 (1.00%) high mild\n  1 (1.00%) high severe\n",
 			want: []Result{{
-				Tool: "criterion", ID: "fib 20", Low: 26029, Estimate: 26251, High: 26505, Source: "stdout",
+				Tool: "criterion", ID: "fib 20", Low: 26029, Estimate: 26251, High: 26505, Interval: "ci", Source: "stdout",
 				Change:   &Change{Low: -0.022645, Estimate: -0.004731, High: 0.013432, P: 0.63, Verdict: "no change"},
 				Outliers: &Outliers{Found: 4, Among: 100, LowSevere: 1, LowMild: 1, HighMild: 1, HighSevere: 1},
 			}},
@@ -76,7 +76,7 @@ func TestConsoleParser(t *testing.T) {
 				pad + "thrpt:  [-0.9901% +5.2632% +11.111%]\n" +
 				pad + "Performance has improved.\n",
 			want: []Result{{
-				Tool: "criterion", ID: "g/f/1", Low: 10, Estimate: 20, High: 40, Source: "stdout",
+				Tool: "criterion", ID: "g/f/1", Low: 10, Estimate: 20, High: 40, Interval: "ci", Source: "stdout",
 				Throughput: &Throughput{Low: 1e6, Estimate: 2e6, High: 4e6, Unit: "elem/s"},
 				Change:     &Change{Low: -0.1, Estimate: -0.05, High: 0.01, P: 0, Verdict: "improved"},
 			}},
@@ -84,7 +84,7 @@ func TestConsoleParser(t *testing.T) {
 		{
 			name:  "byte throughput",
 			input: "b time: [1 ns 1 ns 1 ns]\n" + pad + "thrpt:  [1.0000 KiB/s 1.0000 MiB/s 1.0000 GB/s]\n",
-			want: []Result{{Tool: "criterion", ID: "b", Low: 1, Estimate: 1, High: 1, Source: "stdout",
+			want: []Result{{Tool: "criterion", ID: "b", Low: 1, Estimate: 1, High: 1, Interval: "ci", Source: "stdout",
 				Throughput: &Throughput{Low: 1024, Estimate: 1 << 20, High: 1e9, Unit: "B/s"}}},
 		},
 		{
@@ -94,8 +94,8 @@ func TestConsoleParser(t *testing.T) {
 				"test bench_copy  ... bench:          10 ns/iter (+/- 1) = 123 MB/s\n" +
 				"test result: ok. 0 passed; 0 failed; 0 ignored; 2 measured\n",
 			want: []Result{
-				{Tool: "libtest", ID: "bench_fib", Low: 1178.5, Estimate: 1234.5, High: 1290.5, Source: "stdout"},
-				{Tool: "libtest", ID: "bench_copy", Low: 9, Estimate: 10, High: 11, Source: "stdout",
+				{Tool: "libtest", ID: "bench_fib", Low: 1178.5, Estimate: 1234.5, High: 1290.5, Interval: "deviation", Source: "stdout"},
+				{Tool: "libtest", ID: "bench_copy", Low: 9, Estimate: 10, High: 11, Interval: "deviation", Source: "stdout",
 					Throughput: &Throughput{Low: 123, Estimate: 123, High: 123, Unit: "MB/s"}},
 			},
 		},
@@ -111,7 +111,7 @@ func TestConsoleParser(t *testing.T) {
 		{
 			name:  "last line without newline",
 			input: "fib 20                  time:   [1 ns 2 ns 3 ns]",
-			want:  []Result{{Tool: "criterion", ID: "fib 20", Low: 1, Estimate: 2, High: 3, Source: "stdout"}},
+			want:  []Result{{Tool: "criterion", ID: "fib 20", Low: 1, Estimate: 2, High: 3, Interval: "ci", Source: "stdout"}},
 		},
 	}
 	for _, tt := range tests {
@@ -155,12 +155,15 @@ func jsonString(v any) string {
 }
 
 // TestConsoleGolden parses output recorded from real `cargo bench` runs
-// (testdata/*/*/stdout.txt; "tty" ones through a pseudo-terminal, with
-// colours and '\r' progress) and compares with results.golden.json.
+// (testdata/{criterion-0.3,libtest}/*/stdout.txt; "tty" ones through a
+// pseudo-terminal, with colours and '\r' progress) and compares with
+// results.golden.json. Other tools' outputs are in TestNoParserWarnsAboutAnotherTool.
 func TestConsoleGolden(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/*/*/stdout.txt")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no recorded outputs: %v", err)
+	criterion, err1 := filepath.Glob("testdata/criterion-0.3/*/stdout.txt")
+	libtest, err2 := filepath.Glob("testdata/libtest/*/stdout.txt")
+	inputs := append(criterion, libtest...)
+	if err1 != nil || err2 != nil || len(criterion) == 0 || len(libtest) == 0 {
+		t.Fatalf("no recorded outputs: %v %v", err1, err2)
 	}
 	for _, in := range inputs {
 		t.Run(filepath.Dir(in), func(t *testing.T) {

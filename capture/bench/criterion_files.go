@@ -32,10 +32,12 @@ func CriterionDir(env map[string]string, workspaceRoot string) string {
 	return filepath.Join(workspaceRoot, "target", "criterion")
 }
 
-// CriterionFiles returns, sorted, the */new/benchmark.json,
-// */new/estimates.json and */change/estimates.json files under dir
-// modified at or after since, so results of earlier runs are left out.
-// A missing dir gives no files and no error.
+// CriterionFiles returns, sorted, the files Criterion wrote for each
+// benchmark under dir — */new/benchmark.json, estimates.json,
+// sample.json (the raw measurements), tukey.json and raw.csv, and
+// */change/estimates.json — modified at or after since, so results of
+// earlier runs are left out (base/ holds the previous run's). A missing
+// dir gives no files and no error.
 func CriterionFiles(dir string, since time.Time) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -67,7 +69,7 @@ func CriterionFiles(dir string, since time.Time) ([]string, error) {
 func isCriterionFile(path string) bool {
 	kind := filepath.Base(filepath.Dir(path))
 	switch filepath.Base(path) {
-	case "benchmark.json":
+	case "benchmark.json", "sample.json", "tukey.json", "raw.csv":
 		return kind == "new"
 	case "estimates.json":
 		return kind == "new" || kind == "change"
@@ -82,7 +84,9 @@ func isCriterionFile(path string) bool {
 // The Estimate is Criterion's typical estimate, the one it prints as
 // "time:": the slope's point estimate when slope is present and not
 // null, else the mean's; Low and High are that estimate's confidence
-// bounds. A */change/estimates.json in files gives Change from its mean
+// bounds (Interval "ci" at its confidence_level). A sample.json beside it
+// in files gives N, the number of samples, and Values, each sample's
+// time per iteration. A */change/estimates.json in files gives Change from its mean
 // (a relative change, as Criterion prints); P and Verdict stay empty as
 // Criterion does not write them to files. A throughput in
 // benchmark.json gives Throughput in "elem/s" or "B/s", computed from
@@ -126,10 +130,23 @@ func readCriterionBenchmark(estimatesPath string, inRun map[string]bool) (Result
 	}
 	r := Result{
 		Tool: "criterion", ID: b.ID,
-		Estimate: typical.PointEstimate,
-		Low:      typical.ConfidenceInterval.LowerBound,
-		High:     typical.ConfidenceInterval.UpperBound,
-		Source:   estimatesPath,
+		Estimate:   typical.PointEstimate,
+		Low:        typical.ConfidenceInterval.LowerBound,
+		High:       typical.ConfidenceInterval.UpperBound,
+		Interval:   "ci",
+		Confidence: typical.ConfidenceInterval.ConfidenceLevel,
+		Source:     estimatesPath,
+	}
+	if samplePath := filepath.Join(newDir, "sample.json"); inRun[samplePath] {
+		data, err := os.ReadFile(samplePath)
+		if err != nil {
+			return Result{}, fmt.Errorf("reading criterion samples: %w", err)
+		}
+		perIter, err := ParseCriterionSample(samplePath, data)
+		if err != nil {
+			return Result{}, err
+		}
+		r.N, r.Values = len(perIter), capValues(perIter)
 	}
 	if b.Throughput != nil {
 		r.Throughput = b.Throughput.rate(r.Low, r.Estimate, r.High)
@@ -343,4 +360,29 @@ func decodeJSON(path string, data []byte, v any) error {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Errorf("%s:%d:%d: expected valid criterion JSON: %w", path, line, col, err)
+}
+
+// ParseCriterionSample parses the content of a sample.json file, the
+// measurements Criterion's estimates come from: "iters" and "times" (ns)
+// of each sample, of equal length, iterations positive. It returns each
+// sample's time per iteration in ns; path only names it in errors.
+func ParseCriterionSample(path string, data []byte) ([]float64, error) {
+	var j struct {
+		Iters *[]float64 `json:"iters"`
+		Times *[]float64 `json:"times"`
+	}
+	if err := decodeJSON(path, data, &j); err != nil {
+		return nil, err
+	}
+	if j.Iters == nil || j.Times == nil || len(*j.Iters) != len(*j.Times) || len(*j.Iters) == 0 {
+		return nil, fmt.Errorf("%s: iters and times: expected two arrays of the same, non-zero length: %w", path, ErrCriterionFile)
+	}
+	perIter := make([]float64, len(*j.Iters))
+	for i, n := range *j.Iters {
+		if !(n > 0) {
+			return nil, fmt.Errorf("%s: iters[%d]: expected a positive count, got %v: %w", path, i, n, ErrCriterionFile)
+		}
+		perIter[i] = (*j.Times)[i] / n
+	}
+	return perIter, nil
 }

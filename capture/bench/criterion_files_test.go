@@ -37,7 +37,11 @@ func TestCriterionFilesSince(t *testing.T) {
 		"a/new/benchmark.json":    start,
 		"a/new/estimates.json":    start.Add(time.Second),
 		"a/new/sample.json":       start,
+		"a/new/tukey.json":        start,
+		"a/new/raw.csv":           start,
+		"a/new/other.json":        start,
 		"a/base/estimates.json":   start,
+		"a/base/sample.json":      start,
 		"a/change/estimates.json": old,
 		"b/c/new/estimates.json":  old,
 	} {
@@ -56,7 +60,10 @@ func TestCriterionFilesSince(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{filepath.Join(dir, "a/new/benchmark.json"), filepath.Join(dir, "a/new/estimates.json")}
+	var want []string
+	for _, f := range []string{"benchmark.json", "estimates.json", "raw.csv", "sample.json", "tukey.json"} {
+		want = append(want, filepath.Join(dir, "a/new", f))
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -69,7 +76,8 @@ func TestCriterionFilesSince(t *testing.T) {
 // console parser and the file reader give the same ids and figures
 // within Criterion's print rounding (five significant digits).
 func TestConsoleAndFilesAgree(t *testing.T) {
-	for _, run := range []string{"testdata/criterion-0.3/fib-20-compared", "testdata/criterion-0.3/tty-compared"} {
+	for _, run := range []string{"testdata/criterion-0.3/fib-20-compared", "testdata/criterion-0.3/tty-compared",
+		"testdata/criterion-0.3/names-first", "testdata/criterion-0.3/names-compared"} {
 		t.Run(run, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(run, "stdout.txt"))
 			if err != nil {
@@ -183,9 +191,73 @@ func TestReadCriterionMeanWithoutSlope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Result{{Tool: "criterion", ID: "g", Low: 90, Estimate: 100, High: 125, Source: filepath.Join(dir, "estimates.json"),
+	want := []Result{{Tool: "criterion", ID: "g", Low: 90, Estimate: 100, High: 125, Interval: "ci", Confidence: 0.95, Source: filepath.Join(dir, "estimates.json"),
 		Throughput: &Throughput{Low: 8e9, Estimate: 1e10, High: 1e10 / 0.9, Unit: "B/s"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %s\nwant %s", jsonString(got), jsonString(want))
+	}
+}
+
+// TestReadCriterionSamples reads the sample.json files of real runs whose
+// benchmark names hold spaces and slashes: one value per sample, whose
+// mean is the mean Criterion wrote in estimates.json.
+func TestReadCriterionSamples(t *testing.T) {
+	for _, run := range []string{"testdata/criterion-0.3/names-first", "testdata/criterion-0.3/names-compared"} {
+		files, err := CriterionFiles(filepath.Join(run, "criterion"), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := ReadCriterion(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, r := range results {
+			ids[r.ID] = true
+			data, err := os.ReadFile(r.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := ParseCriterionEstimates(r.Source, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := 0.0
+			for _, v := range r.Values {
+				sum += v
+			}
+			if r.N != 100 || len(r.Values) != r.N || math.Abs(sum/float64(r.N)-est.Mean.PointEstimate) > 1e-9*est.Mean.PointEstimate {
+				t.Errorf("%s: %d samples with mean %v; estimates.json: 100 samples, mean %v", r.ID, r.N, sum/float64(len(r.Values)), est.Mean.PointEstimate)
+			}
+			if r.Interval != "ci" || r.Confidence != 0.95 {
+				t.Errorf("%s: interval %q at %v, want Criterion's 95%% interval", r.ID, r.Interval, r.Confidence)
+			}
+		}
+		for _, id := range []string{"interpret 10k", "BenchmarkStyle", "parse json/nested arrays/depth/16", "parse json/nested arrays/depth/256"} {
+			if !ids[id] {
+				t.Errorf("%s: no result for %q in %v", run, id, ids)
+			}
+		}
+	}
+}
+
+func TestParseCriterionSampleErrors(t *testing.T) {
+	for _, tt := range []struct{ data, want string }{
+		{`{"iters":[1,2],"times":[10,30]}`, ""},
+		{`{"iters":[1],"times":[1,2]}`, "s.json: iters and times: expected two arrays"},
+		{`{"iters":[],"times":[]}`, "s.json: iters and times: expected two arrays"},
+		{`{"iters":[0],"times":[1]}`, "s.json: iters[0]: expected a positive count"},
+		{`{"iters":[1],"times":["x"]}`, "s.json:1:"},
+	} {
+		got, err := ParseCriterionSample("s.json", []byte(tt.data))
+		if tt.want == "" {
+			if err != nil || !reflect.DeepEqual(got, []float64{10, 15}) {
+				t.Errorf("%s: %v, %v", tt.data, got, err)
+			}
+			continue
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want prefix %q", tt.data, err, tt.want)
+		}
 	}
 }

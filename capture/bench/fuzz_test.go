@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,7 @@ func checkWarnings(t *testing.T, warns []string) {
 }
 
 func FuzzConsole(f *testing.F) {
-	addFiles(f, "testdata/criterion-0.3/*/stdout.txt")
+	addFiles(f, "testdata/*/*/stdout.txt")
 	f.Add([]byte("g/f                     time:   [1 ns 2 ns 3 ns]\n                        thrpt:  [1 Kelem/s 2 Kelem/s 3 Kelem/s]\n                 change:\n                        time:   [\u22121% +2% +3%] (p = 0.01 < 0.05)\n                        Change within noise threshold.\nFound 1 outliers among 10 measurements (10.00%)\n  1 (10.00%) low mild\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := NewConsoleParser("stdout")
@@ -74,18 +75,61 @@ func FuzzLibtest(f *testing.F) {
 func FuzzCriterionJSON(f *testing.F) {
 	addFiles(f, "testdata/criterion-0.3/*/criterion/*/*/estimates.json")
 	addFiles(f, "testdata/criterion-0.3/*/criterion/*/*/benchmark.json")
+	addFiles(f, "testdata/criterion-0.3/names-first/criterion/*/new/sample.json")
+	addFiles(f, "testdata/hyperfine/*/export.json")
 	f.Add([]byte(`{"mean":null,"slope":{"confidence_interval":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, err := range []error{
 			func() error { _, err := ParseCriterionEstimates("e.json", data); return err }(),
 			func() error { _, err := ParseCriterionBenchmark("b.json", data); return err }(),
 			func() error { _, err := parseHyperfine("h.json", data); return err }(),
+			func() error { _, err := ParseCriterionSample("s.json", data); return err }(),
 		} {
 			if err == nil {
 				continue
 			}
 			if msg := err.Error(); !strings.Contains(msg, ".json") {
 				t.Errorf("error does not name the file: %q", msg)
+			}
+		}
+	})
+}
+
+// FuzzParseGo checks the Go parser on any output: no panic, warnings with
+// their position, one result per benchmark with consistent runs, and the
+// raw benchmark lines it writes reading back to the same results.
+func FuzzParseGo(f *testing.F) {
+	addFiles(f, "testdata/*/*/stdout.txt")
+	f.Add([]byte("pkg: a\nBenchmarkX-2 10 30 ns/op 8 B/op\nBenchmarkX-2 10 10 ns/op\nUnit ns/op assume=exact\nBenchmarkX-2 \tgarbled\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var raw bytes.Buffer
+		results, warns, err := ParseGo(bytes.NewReader(data), "stdout.log", &raw)
+		if err != nil {
+			t.Fatalf("error on an in-memory reader: %v", err)
+		}
+		for _, w := range warns {
+			if strings.Contains(w, "\n") || !strings.HasPrefix(w, "stdout.log:") && !strings.HasSuffix(w, "warnings not shown") {
+				t.Errorf("warning without position or on several lines: %q", w)
+			}
+		}
+		for _, r := range results {
+			if r.N < 1 || len(r.Values) > r.N || r.Interval != "" && r.Interval != "ci" {
+				t.Errorf("inconsistent result %+v", r)
+			}
+			if r.Interval == "ci" && !(r.Low <= r.Estimate && r.Estimate <= r.High) {
+				t.Errorf("%s: estimate %v outside [%v, %v]", r.ID, r.Estimate, r.Low, r.High)
+			}
+		}
+		again, warns, err := ParseGo(bytes.NewReader(raw.Bytes()), "stdout.log", nil)
+		if err != nil || len(warns) > 0 {
+			t.Fatalf("re-reading the raw lines: %v, %q\n%s", err, warns, raw.Bytes())
+		}
+		if len(again) != len(results) {
+			t.Errorf("raw lines give %d results, the input %d:\n%s", len(again), len(results), raw.Bytes())
+		}
+		for i := range min(len(again), len(results)) {
+			if again[i].ID != results[i].ID || again[i].N != results[i].N {
+				t.Errorf("raw lines give %s (%d runs), the input %s (%d runs)", again[i].ID, again[i].N, results[i].ID, results[i].N)
 			}
 		}
 	})

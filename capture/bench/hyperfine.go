@@ -6,32 +6,66 @@ import (
 	"strings"
 )
 
-// HyperfineFiles returns the files a hyperfine command line exports
-// JSON to, from "--export-json FILE" and "--export-json=FILE", in order.
-// It looks at every argument, so a hyperfine run through a wrapper
+// HyperfineExport is a file a hyperfine command line exports its results
+// to.
+type HyperfineExport struct {
+	// Format is the flag's format: "json", "csv", "markdown", "asciidoc"
+	// or "orgmode".
+	Format string
+	// Path is the file as given on the command line.
+	Path string
+}
+
+// hyperfineFormats are the formats of hyperfine's --export-FORMAT flags.
+var hyperfineFormats = []string{"json", "csv", "markdown", "asciidoc", "orgmode"}
+
+// HyperfineExports returns the files a hyperfine command line exports to,
+// from "--export-FORMAT FILE" and "--export-FORMAT=FILE", in order. It
+// looks at every argument up to "--", so a hyperfine run through a wrapper
 // ("time hyperfine ...") is found too.
-func HyperfineFiles(argv []string) []string {
-	var files []string
+func HyperfineExports(argv []string) []HyperfineExport {
+	var files []HyperfineExport
 	for i := 0; i < len(argv); i++ {
 		a := argv[i]
-		switch {
-		case a == "--":
+		if a == "--" {
 			return files
-		case a == "--export-json" && i+1 < len(argv):
-			files = append(files, argv[i+1])
-			i++
-		case strings.HasPrefix(a, "--export-json="):
-			files = append(files, strings.TrimPrefix(a, "--export-json="))
+		}
+		for _, f := range hyperfineFormats {
+			flag := "--export-" + f
+			switch {
+			case a == flag && i+1 < len(argv):
+				files = append(files, HyperfineExport{f, argv[i+1]})
+				i++
+			case strings.HasPrefix(a, flag+"="):
+				files = append(files, HyperfineExport{f, strings.TrimPrefix(a, flag+"=")})
+			default:
+				continue
+			}
+			break
+		}
+	}
+	return files
+}
+
+// HyperfineFiles returns the files a hyperfine command line exports
+// JSON to (see HyperfineExports), the ones ParseHyperfine reads.
+func HyperfineFiles(argv []string) []string {
+	var files []string
+	for _, e := range HyperfineExports(argv) {
+		if e.Format == "json" {
+			files = append(files, e.Path)
 		}
 	}
 	return files
 }
 
 // ParseHyperfine reads a hyperfine --export-json file: one Result per
-// command, ID the command, Estimate the mean (Low and High equal to it:
-// hyperfine gives no confidence interval) and, in Extra, "stddev_ns",
-// "median_ns", "min_ns", "max_ns", "user_ns" and "system_ns" when
-// present. Hyperfine writes seconds; Results hold nanoseconds.
+// command, ID the command (or its --command-name), Estimate the mean, Low
+// and High equal to it (hyperfine gives no confidence interval), N the
+// number of runs and Values their times, and, in Extra, "stddev_ns",
+// "median_ns", "min_ns", "max_ns", "user_ns" and "system_ns" when present
+// (stddev is null for a single run). Hyperfine writes seconds; Results
+// hold nanoseconds.
 func ParseHyperfine(path string) ([]Result, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -43,14 +77,15 @@ func ParseHyperfine(path string) ([]Result, error) {
 func parseHyperfine(path string, data []byte) ([]Result, error) {
 	var j struct {
 		Results []struct {
-			Command *string  `json:"command"`
-			Mean    *float64 `json:"mean"`
-			Stddev  *float64 `json:"stddev"`
-			Median  *float64 `json:"median"`
-			Min     *float64 `json:"min"`
-			Max     *float64 `json:"max"`
-			User    *float64 `json:"user"`
-			System  *float64 `json:"system"`
+			Command *string   `json:"command"`
+			Mean    *float64  `json:"mean"`
+			Stddev  *float64  `json:"stddev"`
+			Median  *float64  `json:"median"`
+			Min     *float64  `json:"min"`
+			Max     *float64  `json:"max"`
+			User    *float64  `json:"user"`
+			System  *float64  `json:"system"`
+			Times   []float64 `json:"times"`
 		} `json:"results"`
 	}
 	if err := decodeJSON(path, data, &j); err != nil {
@@ -62,7 +97,10 @@ func parseHyperfine(path string, data []byte) ([]Result, error) {
 			return nil, fmt.Errorf("%s: results[%d]: expected \"command\" and \"mean\"", path, i)
 		}
 		mean := *h.Mean * 1e9
-		r := Result{Tool: "hyperfine", ID: *h.Command, Estimate: mean, Low: mean, High: mean, Source: path}
+		r := Result{Tool: "hyperfine", ID: *h.Command, Estimate: mean, Low: mean, High: mean, Source: path, N: len(h.Times)}
+		for _, t := range h.Times[:min(len(h.Times), MaxValues)] {
+			r.Values = append(r.Values, t*1e9)
+		}
 		for _, x := range []struct {
 			key string
 			v   *float64

@@ -1,7 +1,14 @@
 package bench
 
 import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -20,6 +27,65 @@ func TestHyperfineFiles(t *testing.T) {
 	for _, tt := range tests {
 		if got := HyperfineFiles(tt.argv); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("HyperfineFiles(%q) = %q, want %q", tt.argv, got, tt.want)
+		}
+	}
+}
+
+func TestHyperfineExports(t *testing.T) {
+	argv := []string{"time", "hyperfine", "--export-json", "a b.json", "--export-csv=c.csv", "--export-markdown", "m.md",
+		"--export-asciidoc=x.adoc", "--export-orgmode", "o.org", "--", "--export-json", "z.json"}
+	want := []HyperfineExport{{"json", "a b.json"}, {"csv", "c.csv"}, {"markdown", "m.md"}, {"asciidoc", "x.adoc"}, {"orgmode", "o.org"}}
+	if got := HyperfineExports(argv); !reflect.DeepEqual(got, want) {
+		t.Errorf("HyperfineExports = %q, want %q", got, want)
+	}
+}
+
+// TestParseHyperfineRecorded reads the exports of real hyperfine 1.15 runs
+// with --command-name values holding spaces and slashes, one of a single
+// run (stddev null), and checks them against the CSV export of the same
+// run.
+func TestParseHyperfineRecorded(t *testing.T) {
+	for _, dir := range []string{"testdata/hyperfine/names-piped", "testdata/hyperfine/names-tty", "testdata/hyperfine/single-run"} {
+		got, err := ParseHyperfine(filepath.Join(dir, "export.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			t.Fatalf("%s: no results", dir)
+		}
+		for _, r := range got {
+			if r.N == 0 || len(r.Values) != r.N || r.Low != r.Estimate || r.High != r.Estimate || r.Interval != "" {
+				t.Errorf("%s: %s", dir, jsonString(r))
+			}
+			sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+			for _, v := range r.Values {
+				sum, lo, hi = sum+v, min(lo, v), max(hi, v)
+			}
+			near := func(what string, a, b float64) {
+				if math.Abs(a-b) > 1e-6*math.Abs(b) {
+					t.Errorf("%s %s: %s %v, from the times %v", dir, r.ID, what, a, b)
+				}
+			}
+			near("mean", r.Estimate, sum/float64(r.N))
+			near("min", r.Extra["min_ns"], lo)
+			near("max", r.Extra["max_ns"], hi)
+			if _, ok := r.Extra["stddev_ns"]; ok != (r.N > 1) {
+				t.Errorf("%s %s: stddev given %v with %d runs", dir, r.ID, ok, r.N)
+			}
+		}
+		csvData, err := os.ReadFile(filepath.Join(dir, "export.csv"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		rows, err := csv.NewReader(bytes.NewReader(csvData)).ReadAll()
+		if err != nil || len(rows) != len(got)+1 {
+			t.Fatalf("%s: export.csv: %v, %d rows", dir, err, len(rows))
+		}
+		for i, r := range got {
+			mean, _ := strconv.ParseFloat(rows[i+1][1], 64)
+			if rows[i+1][0] != r.ID || math.Abs(mean*1e9-r.Estimate) > 1e-6*r.Estimate {
+				t.Errorf("%s: csv row %q, json result %s %v", dir, rows[i+1], r.ID, r.Estimate)
+			}
 		}
 	}
 }

@@ -34,8 +34,11 @@ type LogSpool struct {
 
 // Log starts spooling the stream name ("stdout", "stderr") with the given
 // head and tail sizes, as --log-limit gives them.
-func (w *Writer) Log(name string, head, tail int64) *LogSpool {
-	return &LogSpool{dir: w.dir, name: name, head: max(head, 0), chunk: max(tail/2, 0)}
+func (w *Writer) Log(name string, head, tail int64) *LogSpool { return NewLog(w.dir, name, head, tail) }
+
+// NewLog spools the stream name into dir (a run's staging directory).
+func NewLog(dir, name string, head, tail int64) *LogSpool {
+	return &LogSpool{dir: dir, name: name, head: max(head, 0), chunk: max(tail/2, 0)}
 }
 
 // Write keeps what falls in the head or the tail.
@@ -134,6 +137,14 @@ const maxLogPart = 1 << 30
 // between the head and the tail. ok is false when the spool holds no such
 // stream.
 func ReadLog(dir, name string) (c *capture.LogCapture, ok bool, err error) {
+	return ReadLogTail(dir, name, -1)
+}
+
+// ReadLogTail is ReadLog keeping at most maxTail bytes of the end (all the
+// tail files hold when maxTail < 0): a run spools its tail in chunks of
+// the tail size, so that at least that much is on disk, and keeps exactly
+// that much.
+func ReadLogTail(dir, name string, maxTail int64) (c *capture.LogCapture, ok bool, err error) {
 	head, err := readPart(filepath.Join(dir, name+".head"))
 	if err != nil {
 		return nil, false, err
@@ -183,7 +194,11 @@ func ReadLog(dir, name string) (c *capture.LogCapture, ok bool, err error) {
 	if head == nil && newest < 0 && total <= 0 {
 		return nil, false, nil
 	}
-	c = capture.NewLogCapture(int64(len(head)), tailLen)
+	keepTail := tailLen
+	if maxTail >= 0 {
+		keepTail = min(tailLen, maxTail)
+	}
+	c = capture.NewLogCapture(int64(len(head)), keepTail)
 	_, _ = c.Write(head)
 	switch kept := int64(len(head)) + tailLen; {
 	case total >= kept:

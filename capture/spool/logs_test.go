@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +103,34 @@ func TestReadLogWithoutStream(t *testing.T) {
 	}
 	if _, ok, err := ReadLog(dir, "stderr"); ok || err != nil {
 		t.Errorf("ReadLog with a stray file: %v %v", ok, err)
+	}
+}
+
+// ReadLogTail keeps exactly the last bytes asked for, and the marker
+// counts every byte cut.
+func TestReadLogTailKeepsExactly(t *testing.T) {
+	dir := t.TempDir()
+	l := NewLog(dir, "stdout", 10, 2*100)
+	var all []byte
+	for i := range 500 {
+		line := []byte(fmt.Sprintf("%04d\n", i))
+		all = append(all, line...)
+		_, _ = l.Write(line)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, ok, err := ReadLogTail(dir, "stdout", 100)
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	var b bytes.Buffer
+	_, _ = c.WriteTo(&b)
+	got := b.String()
+	if !strings.HasPrefix(got, string(all[:10])) || !strings.HasSuffix(got, string(all[len(all)-100:])) {
+		t.Errorf("head or tail wrong:\n%q", got)
+	}
+	if want := fmt.Sprintf("%d bytes cut", len(all)-110); !strings.Contains(got, want) {
+		t.Errorf("no %q in %q", want, got)
 	}
 }

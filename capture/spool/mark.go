@@ -17,16 +17,17 @@ import (
 // (SIGKILL, the OOM killer), `perfcap bundle DIR` can make a bundle of the
 // CSV files already written there, and refuses while the run lives. The
 // returned release removes meta.json and the lock file again, before the
-// directory becomes a bundle.
-func Mark(dir string, m Meta) (release func() error, err error) {
+// directory becomes a bundle. unlock only lets go of the lock, leaving the
+// directory a spool for `perfcap bundle` (a run whose packing failed).
+func Mark(dir string, m Meta) (release, unlock func() error, err error) {
 	lockPath := filepath.Join(dir, LockFile)
 	lock, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("marking %s recoverable: %w", dir, err)
+		return nil, nil, fmt.Errorf("marking %s recoverable: %w", dir, err)
 	}
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, fmt.Errorf("%s is in use by another perfcap: %w", dir, err)
+		return nil, nil, fmt.Errorf("%s is in use by another perfcap: %w", dir, err)
 	}
 	_, _ = lock.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 	m.Version = Version
@@ -39,9 +40,9 @@ func Mark(dir string, m Meta) (release func() error, err error) {
 	if err != nil {
 		lock.Close()
 		os.Remove(lockPath)
-		return nil, fmt.Errorf("marking %s recoverable: %w", dir, err)
+		return nil, nil, fmt.Errorf("marking %s recoverable: %w", dir, err)
 	}
-	return func() error {
+	release = func() error {
 		err := os.Remove(filepath.Join(dir, MetaFile))
 		if rerr := os.Remove(lockPath); err == nil {
 			err = rerr
@@ -49,9 +50,16 @@ func Mark(dir string, m Meta) (release func() error, err error) {
 		if cerr := lock.Close(); err == nil {
 			err = cerr
 		}
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrClosed) {
 			err = nil
 		}
 		return err
-	}, nil
+	}
+	unlock = func() error {
+		if err := lock.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return err
+		}
+		return nil
+	}
+	return release, unlock, nil
 }

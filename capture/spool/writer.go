@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -30,7 +31,35 @@ const (
 	ProcessSamplesFile = format.ProcessSamplesFile
 	WatchFile          = format.WatchFile
 	EventsFile         = "events.jsonl"
+	// PendingManifestFile holds the manifest of a run whose files are all
+	// staged, written before packing starts: if packing fails or perfcap
+	// is killed, `perfcap bundle` packs the staged files as they are.
+	PendingManifestFile = "manifest.pending.json"
 )
+
+// IsPrivate reports whether name (slash-separated, relative to the spool)
+// is one of the spool's own files, which never enter a bundle as they are:
+// the marker, the lock, the events, the pending manifest and the output
+// streams' head and tail parts.
+func IsPrivate(name string) bool {
+	switch name {
+	case MetaFile, LockFile, EventsFile, PendingManifestFile:
+		return true
+	}
+	for _, stream := range []string{"stdout.", "stderr."} {
+		rest, ok := strings.CutPrefix(name, stream)
+		if !ok {
+			continue
+		}
+		if rest == "head" || rest == "total" {
+			return true
+		}
+		if seq, ok := strings.CutPrefix(rest, "tail."); ok && seq != "" && strings.Trim(seq, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
 
 // How often buffered rows reach the kernel, and the disk.
 const (
@@ -45,6 +74,9 @@ var ErrNotSpool = errors.New("spool: not a watch spool (no meta.json)")
 type Meta struct {
 	Version        int    `json:"version"`
 	PerfcapVersion string `json:"perfcap_version"`
+	// Kind is "run" for the staging directory of a `perfcap run`, empty
+	// for a watch.
+	Kind string `json:"kind,omitempty"`
 	// Mode is "pid" (an existing process) or "command" (started by perfcap).
 	Mode string `json:"mode"`
 	// PID is the watched process in pid mode, and PIDStartTicks its start

@@ -515,7 +515,7 @@ func TestClosedWriter(t *testing.T) {
 // while marked, and is a plain directory again after release.
 func TestMark(t *testing.T) {
 	dir := t.TempDir()
-	release, err := Mark(dir, Meta{Mode: "command", Command: []string{"cargo", "bench"}, IntervalSeconds: 0.1})
+	release, _, err := Mark(dir, Meta{Mode: "command", Command: []string{"cargo", "bench"}, IntervalSeconds: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestMark(t *testing.T) {
 	if Owner(dir) != os.Getpid() {
 		t.Errorf("Owner = %d, want this process", Owner(dir))
 	}
-	if _, err := Mark(dir, Meta{Mode: "command"}); err == nil {
+	if _, _, err := Mark(dir, Meta{Mode: "command"}); err == nil {
 		t.Errorf("a second Mark of a marked directory succeeded")
 	}
 	if err := release(); err != nil {
@@ -534,5 +534,18 @@ func TestMark(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("left after release: %v", left)
+	}
+}
+
+func TestIsPrivate(t *testing.T) {
+	for name, want := range map[string]bool{
+		"meta.json": true, "lock": true, "events.jsonl": true, "manifest.pending.json": true,
+		"stdout.head": true, "stderr.total": true, "stdout.tail.0": true, "stderr.tail.12": true,
+		"stdout.log": false, "stdout.tail.": false, "stdout.tail.x": false, "timeline.csv": false,
+		"summary.json": false, "perf/flame.svg": false, "attach/stdout.head": false, "env.json": false,
+	} {
+		if got := IsPrivate(name); got != want {
+			t.Errorf("IsPrivate(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -25,7 +26,7 @@ func newExtractCmd(io *iostreams.IOStreams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(io.Out, "%s: %d files extracted into %s\n", args[0], len(m.Files)+1, dir)
+			fmt.Fprintf(io.Out, "%s: %s extracted into %s\n", args[0], report.Plural(int64(len(m.Files)+1), "file", "files"), dir)
 			return nil
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,5 +122,95 @@ func TestFlameInputs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "empty.svg")); err == nil {
 		t.Errorf("an empty input left an SVG behind")
+	}
+}
+
+// flamegraphCorpus returns the FlameGraph perf corpus, as the flame
+// package's tests find it: $PERFCAP_FLAMEGRAPH_CORPUS, or else
+// ../shared/corpora/flamegraph beside the repository's root.
+func flamegraphCorpus(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("PERFCAP_FLAMEGRAPH_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpora", "flamegraph")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "test", "results")); err != nil {
+		t.Skipf("the FlameGraph perf corpus is not at %s (%v); set PERFCAP_FLAMEGRAPH_CORPUS to a checkout of github.com/brendangregg/FlameGraph", dir, err)
+	}
+	return dir
+}
+
+// sortedLines returns the lines of a file, sorted.
+func sortedLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	slices.Sort(lines)
+	return lines
+}
+
+// TestFlameFoldedCompat checks `perfcap flame --folded` end to end against
+// stackcollapse-perf.pl: its recorded --all results for every file of the
+// FlameGraph corpus, and, with perl, the script itself run with --pid,
+// --tid and --addrs (on the files whose comm is not java, where the
+// corpus's copy of the script and its recorded results disagree).
+func TestFlameFoldedCompat(t *testing.T) {
+	corpus := flamegraphCorpus(t)
+	files, err := filepath.Glob(filepath.Join(corpus, "test", "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test/*.txt in %s", corpus)
+	}
+	_, perlErr := exec.LookPath("perl")
+	for _, path := range files {
+		name := strings.TrimSuffix(filepath.Base(path), ".txt")
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			folded := filepath.Join(dir, "f.folded")
+			code, _, stderr := cli("flame", path, "-o", filepath.Join(dir, "f.svg"), "--folded", folded, "--top", "0")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			want := filepath.Join(corpus, "test", "results", name+"-collapsed-all.txt")
+			if got, want := sortedLines(t, folded), sortedLines(t, want); !slices.Equal(got, want) {
+				t.Errorf("--folded differs from %s:\ngot  %q\nwant %q", want, got, want)
+			}
+			if perlErr != nil || strings.Contains(name, "java") || strings.Contains(name, "vertx") {
+				return
+			}
+			for _, flag := range []string{"--pid", "--tid", "--addrs"} {
+				code, _, stderr := cli("flame", path, "-o", filepath.Join(dir, "f.svg"), "--folded", folded, "--top", "0", flag)
+				if code != 0 {
+					t.Fatalf("%s: exit %d: %s", flag, code, stderr)
+				}
+				pl := filepath.Join(dir, "pl.folded")
+				out, err := exec.Command("perl", filepath.Join(corpus, "stackcollapse-perf.pl"), "--all", flag, path).Output()
+				if err != nil || os.WriteFile(pl, out, 0o644) != nil {
+					t.Fatalf("stackcollapse-perf.pl --all %s: %v", flag, err)
+				}
+				if got, want := sortedLines(t, folded), sortedLines(t, pl); !slices.Equal(got, want) {
+					t.Errorf("--folded %s differs from stackcollapse-perf.pl --all %s:\ngot  %q\nwant %q", flag, flag, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestFlameFoldedEmpty: stackcollapse-perf.pl folds nothing of a recording
+// without call chains, so neither does --folded; the flamegraph is still
+// drawn, and stderr says why the folded file is empty.
+func TestFlameFoldedEmpty(t *testing.T) {
+	dir := t.TempDir()
+	folded := filepath.Join(dir, "f.folded")
+	script := filepath.Join("..", "..", "flame", "testdata", "script", "no-callchain.txt")
+	code, out, stderr := cli("flame", script, "-o", filepath.Join(dir, "f.svg"), "--folded", folded)
+	if code != 0 || !strings.Contains(out, "spin") {
+		t.Fatalf("exit %d, %q, %s", code, out, stderr)
+	}
+	b, err := os.ReadFile(folded)
+	if err != nil || len(b) != 0 || !strings.Contains(stderr, "--folded "+folded+" is empty") || strings.Count(stderr, "\n") != 2 {
+		t.Errorf("folded %q (%v), stderr %q; want an empty file and one line saying why", b, err, stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
@@ -93,9 +94,13 @@ func runInspect(opts *inspectOptions) error {
 	row("started", "%s", m.Started.Local().Format(time.RFC3339))
 	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
 	row("wall", "%s", showSeconds(s.WallSeconds))
-	row("cpu", "%s user, %s sys (%s of one core)", showSeconds(s.UserSeconds), showSeconds(s.SysSeconds), showPercent(s.CPUPercent))
+	if report.CPUPercentMeasurable(s) || !validSeconds(s.WallSeconds) {
+		row("cpu", "%s user, %s sys (%s of one core)", showSeconds(s.UserSeconds), showSeconds(s.SysSeconds), showPercent(s.CPUPercent))
+	} else {
+		row("cpu", "%s user, %s sys (no %% of a core: the run was under %.0f ms)", showSecs(s.UserSeconds, 4), showSecs(s.SysSeconds, 4), report.MinWallForCPUPercent*1000)
+	}
 	row("peak rss", "%s tree, %s largest process (pid %s)", showBytes(s.PeakRSSBytes), showBytes(s.MaxProcessRSSBytes), showCount(s.MaxProcessRSSPID))
-	row("processes", "%s seen, at most %s at once, %s threads", showCount(s.Processes), showCount(s.MaxProcesses), showCount(s.MaxThreads))
+	row("processes", "%s seen, at most %s at once, %s", showCount(s.Processes), showCount(s.MaxProcesses), showPlural(s.MaxThreads, "thread", "threads"))
 	if s.FirstOutputSeconds != -1 {
 		row("first output", "%s", showSeconds(s.FirstOutputSeconds))
 	}
@@ -106,8 +111,8 @@ func runInspect(opts *inspectOptions) error {
 	row("samples", "%s every %s (%s of %s on schedule)", showCount(s.Samples), interval, showCount(s.OnSchedule), showCount(s.ExpectedSamples))
 	if ws := sum.Watch; ws != nil {
 		g := ws.Growth
-		row("watch", "%s, ended: %s; %s restarts, %d alerts, %d snapshots; fds %s (max %s)", show(ws.Mode), show(ws.Ended),
-			showCount(ws.Restarts), len(ws.Alerts), len(ws.Snapshots), showCount(ws.LastFDs), showCount(ws.MaxFDs))
+		row("watch", "%s, ended: %s; %s, %s, %s; fds %s (max %s)", show(ws.Mode), show(ws.Ended), showPlural(ws.Restarts, "restart", "restarts"),
+			report.Plural(int64(len(ws.Alerts)), "alert", "alerts"), report.Plural(int64(len(ws.Snapshots)), "snapshot", "snapshots"), showCount(ws.LastFDs), showCount(ws.MaxFDs))
 		row("memory", "%s %s MiB/h (%s to %s) since %s; RSS %s → %s", show(g.Verdict), showRate(g.MiBPerHour, "%+.3g"), showRate(g.LowMiBPerHour, "%.3g"), showRate(g.HighMiBPerHour, "%.3g"),
 			showElapsed(g.Since.Seconds()), showBytes(ws.FirstRSSBytes), showBytes(ws.LastRSSBytes))
 		for _, a := range ws.Alerts {
@@ -132,7 +137,7 @@ func printFiles(w io.Writer, files []bundle.File) error {
 		width = max(width, len(units.FormatSize(f.Size)))
 	}
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "\n%d files:\n", len(files))
+	fmt.Fprintf(bw, "\n%s:\n", report.Plural(int64(len(files)), "file", "files"))
 	for _, f := range files {
 		fmt.Fprintf(bw, "  %*s  %s\n", width, units.FormatSize(f.Size), show(f.Path))
 	}
@@ -176,6 +181,9 @@ func showArgv(argv []string) string {
 
 // describeExit says how the command ended, in words.
 func describeExit(e bundle.Exit, interrupted bool) string {
+	if e.Code < 0 && e.Signal == "" {
+		return "unknown: perfcap was killed before the command ended"
+	}
 	s := fmt.Sprintf("code %d", e.Code)
 	if e.Signal != "" {
 		s += " (killed by " + termsafe.Text(e.Signal) + ")"
@@ -193,11 +201,14 @@ func showBytes(v uint64) string {
 	return units.FormatSize(int64(v))
 }
 
-func showSeconds(v float64) string {
+func showSeconds(v float64) string { return showSecs(v, 3) }
+
+// showSecs writes seconds with digits decimals.
+func showSecs(v float64, digits int) string {
 	if !validSeconds(v) {
 		return invalid(v)
 	}
-	return fmt.Sprintf("%.3f s", v)
+	return fmt.Sprintf("%.*f s", digits, v)
 }
 
 func showElapsed(v float64) string {
@@ -219,6 +230,14 @@ func showCount(v int) string {
 		return invalid(v)
 	}
 	return fmt.Sprint(v)
+}
+
+// showPlural is report.Plural for a count from a bundle.
+func showPlural(v int, one, many string) string {
+	if !validCount(v) {
+		return invalid(v) + " " + many
+	}
+	return report.Plural(int64(v), one, many)
 }
 
 // showRate writes a rate that may be negative, as long as it is finite.

@@ -20,8 +20,6 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/perfcap/perfcap/internal/iostreams"
-
 	"github.com/perfcap/perfcap/bundle"
 )
 
@@ -102,7 +100,10 @@ func TestPerfcapMemoryStaysBoundedOnHugeOutput(t *testing.T) {
 		t.Skip("writes 1 GiB through perfcap")
 	}
 	out := filepath.Join(t.TempDir(), "b.tar.zst")
-	cmd := exec.Command(perfcapBin, "--quiet", "-o", out, "--", workloadBin, "print", "1GiB")
+	// --no-perf: the figure is perfcap's own; the rusage of a process
+	// includes its reaped children's peak, and perf record's buffers on a
+	// busy machine are not perfcap's memory.
+	cmd := exec.Command(perfcapBin, "--quiet", "--no-perf", "-o", out, "--", workloadBin, "print", "1GiB")
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 			t.Errorf("a stopped process is left behind: %s", b)
 		}
 	}
-	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) 1 time(s)") {
+	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) once") {
 		t.Errorf("summary.json does not say the command was stopped:\n%s", files["summary.json"])
 	}
 }
@@ -276,49 +277,4 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// A run whose perfcap is killed with SIGKILL (the OOM killer, say) leaves
-// its staging directory as a spool: `perfcap bundle` makes the bundle of
-// the samples flushed so far.
-func TestKilledRunIsRecoverable(t *testing.T) {
-	dir := t.TempDir()
-	out := filepath.Join(dir, "run.tar.zst")
-	cmd := exec.Command(perfcapBin, "-q", "--no-perf", "-o", out, "--", workloadBin, "alloc", "20MiB", "hold", "30s")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	var staging string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		m, _ := filepath.Glob(filepath.Join(dir, ".run.tar.zst.spool-*", "timeline.csv"))
-		if len(m) == 1 {
-			if b, _ := os.ReadFile(m[0]); bytes.Count(b, []byte("\n")) > 20 {
-				staging = filepath.Dir(m[0])
-				break
-			}
-		}
-	}
-	if staging == "" {
-		t.Fatal("no staging directory with samples after 20 s")
-	}
-	io, _, stderr := iostreams.Test()
-	if code := Main([]string{"bundle", staging}, io); code != exitError || !strings.Contains(stderr.String(), "still being written") {
-		t.Errorf("perfcap bundle on a live run: exit %d %q", code, stderr.String())
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	_ = cmd.Wait()
-	if pid := firstPID(t, staging); pid > 0 {
-		_ = syscall.Kill(-pid, syscall.SIGKILL) // the orphaned command
-	}
-	io, _, stderr = iostreams.Test()
-	if code := Main([]string{"bundle", "-q", staging}, io); code != 0 {
-		t.Fatalf("perfcap bundle of a killed run: exit %d\n%s", code, stderr.String())
-	}
-	r := watchOutcome{bundle: out} // where the run would have written it
-	readWatch(t, &r)
-	if r.summary.Samples < 20 || !r.summary.Watch.Recovered {
-		t.Errorf("samples %d recovered %v", r.summary.Samples, r.summary.Watch.Recovered)
-	}
-	within(t, "peak RSS MiB", float64(r.summary.PeakRSSBytes)/(1<<20), 20, 0.3)
 }

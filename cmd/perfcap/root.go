@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -19,9 +21,6 @@ const (
 	exitNoExec   = 126 // the command cannot be executed
 	exitNotFound = 127 // the command was not found
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 // exitError carries the code a command wants perfcap to exit with.
 type codeError struct {
@@ -50,21 +49,26 @@ func Main(args []string, io *iostreams.IOStreams) int {
 }
 
 // exitCodeOf maps an error to perfcap's exit code, printing it; this is
-// the one place where errors become codes.
+// the one place where errors become codes. The message passes the built-in
+// redaction (an error may quote a command named like a token).
 func exitCodeOf(err error, io *iostreams.IOStreams) int {
 	if err == nil {
 		return exitOK
 	}
+	if red, rerr := redact.New(nil); rerr == nil {
+		red.Env(os.Environ())
+		err = redactedError{err, red.String(err.Error())}
+	}
 	var ce *codeError
 	if errors.As(err, &ce) {
 		if ce.err != nil {
-			fmt.Fprintf(io.ErrOut, "perfcap: %v\n", ce.err)
+			fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
 		}
 		return ce.code
 	}
 	var se *capture.StartError
 	if errors.As(err, &se) {
-		fmt.Fprintf(io.ErrOut, "perfcap: %v\n", se)
+		fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
 		return se.Code
 	}
 	fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
@@ -86,11 +90,12 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		Example: `  perfcap -- cargo bench
   perfcap -o bench.tar.zst --interval 50ms -- ./run-workload.sh
   perfcap inspect perfcap-20261129-101500-cargo.tar.zst`,
-		Version:           version,
-		Args:              cobra.ArbitraryArgs,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Version:       version,
+		Args:          cobra.ArbitraryArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// The command to run is completed as a program, then files.
+		ValidArgsFunction: completeCommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmd.Help()
@@ -113,8 +118,28 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		newWatchCmd(io),
 		newBundleCmd(io),
 	)
+	// cobra's `completion bash|zsh|fish|powershell`, made now so that an
+	// unknown shell is an error rather than the help and exit 0; its
+	// scripts go to the writer set when it is made.
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	cmd.InitDefaultCompletionCmd()
+	if c, _, err := cmd.Find([]string{"completion"}); err == nil && c != cmd {
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	cmd.SetVersionTemplate("perfcap {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})
 	return cmd
 }
+
+// redactedError is an error whose message was redacted; Unwrap still
+// gives the original, so codes are found as before.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }

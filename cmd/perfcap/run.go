@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,13 +48,14 @@ type runOptions struct {
 	lang     string
 	template string
 	github   bool
+	force    bool
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
 
 func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&opts.output, "output", "o", "", "write the bundle to `PATH` (default ./perfcap-YYYYMMDD-HHMMSS-NAME.tar.zst)")
+	f.StringVarP(&opts.output, "output", "o", "", "write the bundle to `PATH`, or into PATH when it is a directory (default ./perfcap-YYYYMMDD-HHMMSS-NAME.tar.zst)")
 	f.DurationVar(&opts.interval, "interval", capture.DefaultInterval, "sample the process tree every `DURATION` (10ms to 1h)")
 	f.StringVar(&opts.logLimit, "log-limit", "1MiB,4MiB", "keep the first HEAD and last TAIL bytes of each output stream (`HEAD,TAIL`, or one size split 1:4)")
 	f.StringArrayVar(&opts.redact, "redact", nil, "also redact text matching `REGEX` in the command line, environment and logs (repeatable)")
@@ -63,6 +66,7 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringVar(&opts.lang, "lang", "zh", "language of report.md: zh or en")
 	f.StringVar(&opts.template, "template", "", "fill report.md from your own Go text/template `FILE`")
 	f.BoolVar(&opts.github, "github", false, "also write a .zip beside the bundle that GitHub accepts as an attachment")
+	f.BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name, NAME-2.tar.zst)")
 	addPerfFlags(cmd, &opts.perf)
 }
 
@@ -84,13 +88,14 @@ func newRunCmd(io *iostreams.IOStreams) *cobra.Command {
 
 // runPlan is what runRun checked and parsed from the flags.
 type runPlan struct {
+	perf       capture.PerfOptions // checked; Dir is set per run
 	head, tail int64
 	red        *redact.Redactor
 	rules      []bench.MetricRule
 }
 
 // check validates the flags before anything runs.
-func (opts *runOptions) check() (*runPlan, error) {
+func (opts *runOptions) check(ctx context.Context) (*runPlan, error) {
 	bad := func(err error) error { return &codeError{code: exitError, err: err} }
 	if opts.interval < capture.MinInterval || opts.interval > capture.MaxInterval {
 		return nil, bad(fmt.Errorf("--interval %v is outside %v to %v; try --interval 100ms", opts.interval, capture.MinInterval, capture.MaxInterval))
@@ -118,11 +123,17 @@ func (opts *runOptions) check() (*runPlan, error) {
 		}
 		p.rules = append(p.rules, rule)
 	}
+	if !opts.perf.off {
+		p.perf = capture.PerfOptions{Freq: opts.perf.freq, CallGraph: opts.perf.callGraph, Event: opts.perf.event, MaxSize: opts.perf.maxSize}
+		if err := capture.CheckPerfOptions(ctx, &p.perf); err != nil {
+			return nil, bad(err)
+		}
+	}
 	return p, nil
 }
 
 func runRun(ctx context.Context, opts *runOptions) (err error) {
-	plan, err := opts.check()
+	plan, err := opts.check(ctx)
 	if err != nil {
 		return err
 	}
@@ -146,16 +157,17 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if opts.now != nil {
 		now = opts.now
 	}
-	path := opts.output
-	if path == "" {
-		path = bundle.DefaultName("", now(), opts.argv[0])
-	}
-	w, err := bundle.NewWriter(path)
+	// The environment's secrets are learned first, so that they are
+	// hidden wherever they appear (the name, the logs, the files).
+	plan.red.Env(os.Environ())
+	path := bundlePath(opts.output, "", now(), plan.red.Argv(opts.argv)[0])
+	w, err := bundle.NewWriterWith(path, bundle.WriterOptions{Force: opts.force, Skip: spool.IsPrivate, Redactor: plan.red})
 	if err != nil {
 		return fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
 	}
+	keepStaged := false
 	defer func() {
-		if err != nil {
+		if err != nil && !keepStaged {
 			_ = w.Abort()
 		}
 	}()
@@ -164,39 +176,75 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		return err
 	}
 	defer rec.close()
-	// If perfcap dies (SIGKILL, the OOM killer), the staging directory is
-	// a spool `perfcap bundle` can turn into the bundle.
-	unmark := func() error { return nil }
+	// If perfcap dies (SIGKILL, the OOM killer) or cannot pack, the
+	// staging directory is a spool `perfcap bundle` turns into the bundle.
+	unmark, unlock := func() error { return nil }, func() error { return nil }
 	if abs, aerr := filepath.Abs(path); aerr == nil {
-		if release, err := spool.Mark(w.Dir(), spool.Meta{PerfcapVersion: version, Mode: "command", Command: plan.red.Argv(opts.argv),
+		if release, unl, err := spool.Mark(w.Dir(), spool.Meta{PerfcapVersion: version, Kind: "run", Mode: "command", Command: plan.red.Argv(opts.argv),
 			Cwd: cwd, Started: time.Now().UTC(), Bundle: abs, IntervalSeconds: opts.interval.Seconds(), Lang: opts.lang,
 			Redact: opts.redact}); err == nil {
-			unmark = release
+			unmark, unlock = release, unl
 		}
 	}
-	defer func() { _ = unmark() }()
 
 	rs := &runState{opts: opts, plan: plan, w: w, rec: rec, path: path, cwd: cwd}
 	res, err := rs.capture(ctx, sigs)
 	if err != nil {
+		_ = unmark()
 		return err
 	}
 	done := make(chan struct{})
 	defer close(done)
 	go noteSignals(sigs, done, opts.io.ErrOut)
-	if err := rs.finish(ctx, res, unmark); err != nil {
-		return err
+	// From here the command has run: its result is never lost.
+	if err := rs.finish(ctx, res); err != nil {
+		keepStaged = true
+		_ = unlock() // recoverable now, by `perfcap bundle`
+		return rs.failed(res, err)
 	}
-	unmark = func() error { return nil }
+	_ = unmark()
+	if w.Path() != path {
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s already exists; this bundle is %s (--force replaces)\n", path, w.Path())
+	}
 	if opts.github {
-		if err := exportGitHub(opts.io, path, zipName(path)); err != nil {
-			return fmt.Errorf("the bundle %s is written, but not the GitHub .zip: %w", path, err)
+		if err := exportGitHub(opts.io, w.Path(), zipName(w.Path())); err != nil {
+			return fmt.Errorf("the bundle %s is written, but not the GitHub .zip: %w", w.Path(), err)
 		}
 	}
 	if res.Summary.ExitCode != 0 {
 		return &codeError{code: res.Summary.ExitCode}
 	}
 	return nil
+}
+
+// failed reports a bundle that could not be written (a full disk, a
+// read-only directory): the command's result first, then where everything
+// measured is kept and the command that packs it. perfcap exits with the
+// command's non-zero code (a failing benchmark must still fail CI), else
+// with 125.
+func (rs *runState) failed(res *capture.Result, err error) error {
+	opts := rs.opts
+	printSummary(opts.io.ErrOut, "", &res.Summary)
+	dir := rs.w.Dir()
+	msg := fmt.Errorf("writing the bundle failed: %w; everything measured is kept in %s: once there is room, pack it with `perfcap bundle %s`", err, dir, dir)
+	code := exitError
+	if res.Summary.ExitCode != 0 {
+		code = res.Summary.ExitCode
+	}
+	return &codeError{code: code, err: msg}
+}
+
+// bundlePath is where a bundle asked for with -o out goes: out itself;
+// inside out under the default name when out is an existing directory (as
+// cp does); the default name in the current directory when out is empty.
+func bundlePath(out, kind string, t time.Time, argv0 string) string {
+	if out == "" {
+		return bundle.DefaultName(kind, t, argv0)
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return filepath.Join(out, bundle.DefaultName(kind, t, argv0))
+	}
+	return out
 }
 
 // runState is one run between its start and its bundle.
@@ -207,7 +255,7 @@ type runState struct {
 	rec       *recorder
 	path, cwd string
 	machine   *facts.Facts
-	benches   *benchCollector
+	benches   *assemble.Bench
 	// perfSum holds what the perf step found (perf.data is folded before
 	// its directory goes), until the summary is made.
 	perfSum *format.Summary
@@ -227,11 +275,11 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		}
 	}
 	envVars := rs.plan.red.Env(os.Environ())
-	rs.benches = newBenchCollector(rs.plan.rules)
+	rs.benches = assemble.NewBench(rs.plan.rules, rs.plan.red.String)
 	copts := capture.Options{
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
-		StdoutLog: rs.benches.stdout(rs.rec.stdoutCap),
-		StderrLog: rs.benches.stderr(rs.rec.stderrCap),
+		StdoutLog: rs.benches.Stdout(rs.rec.stdoutLog),
+		StderrLog: rs.benches.Stderr(rs.rec.stderrLog),
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -253,21 +301,33 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 			return nil, fmt.Errorf("cannot write beside the bundle: %w; choose another place with -o PATH", err)
 		}
 		defer os.RemoveAll(dir)
-		copts.Perf = &capture.PerfOptions{Dir: dir, Freq: opts.perf.freq, CallGraph: opts.perf.callGraph,
-			Event: opts.perf.event, MaxSize: opts.perf.maxSize}
-		res, err := capture.Run(ctx, copts)
-		if status != nil {
-			status.stop()
-		}
+		perf := rs.plan.perf
+		perf.Dir = dir
+		copts.Perf = &perf
+		res, err := rs.run(ctx, copts, status)
 		if err == nil && res.Perf != nil {
 			// perf.data lives in dir, removed on return: fold it now.
 			rs.foldPerf(ctx, res)
 		}
 		return res, err
 	}
+	return rs.run(ctx, copts, status)
+}
+
+// run runs the command and, the moment it ends, puts everything measured
+// on disk, before any post-processing (stopping perf, perf script).
+func (rs *runState) run(ctx context.Context, copts capture.Options, status *statusLine) (*capture.Result, error) {
+	copts.OnExit = func() {
+		if err := rs.rec.syncRows(); err != nil {
+			fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", err)
+		}
+	}
 	res, err := capture.Run(ctx, copts)
 	if status != nil {
 		status.stop()
+	}
+	if serr := rs.rec.settle(); err == nil && serr != nil {
+		fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", serr)
 	}
 	return res, err
 }
@@ -285,7 +345,7 @@ func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
 
 // finish writes the run's bundle: benchmarks, attachments, perf, the
 // samples and logs, the report; then prints what it found.
-func (rs *runState) finish(ctx context.Context, res *capture.Result, unmark func() error) error {
+func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 	opts, w := rs.opts, rs.w
 	m := bundle.Manifest{
 		PerfcapVersion: version,
@@ -298,12 +358,10 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result, unmark func
 		Interrupted:    res.Summary.Interrupted,
 	}
 	sum := format.Summary{Totals: res.Summary}
-	var kept bytes.Buffer
-	_, _ = rs.rec.stdoutCap.WriteTo(&kept)
 	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.finish(w, opts.argv, res.Started, rs.machine, kept.Bytes())
+	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.Finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
-	attached, attachErr := addAttachments(w, opts.attach)
+	attached, attachErr := assemble.Attachments(w, opts.attach)
 	sum.Attachments = attached
 	if attachErr != nil {
 		sum.Warnings = append(sum.Warnings, attachErr.Error())
@@ -311,9 +369,6 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result, unmark func
 	if rs.perfSum != nil {
 		sum.Perf = rs.perfSum.Perf
 		sum.Warnings = append(sum.Warnings, rs.perfSum.Warnings...)
-	}
-	if err := unmark(); err != nil {
-		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	title := "perfcap -- " + strings.Join(m.Command, " ")
 	if err := rs.rec.finish(res, &sum, rs.machine, rs.plan.red, title); err != nil {
@@ -329,13 +384,18 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result, unmark func
 		// The run's evidence matters more than the user's template.
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: %v\n", err)
 	}
+	// Everything is staged: if packing fails or perfcap is killed now,
+	// `perfcap bundle` packs the staged files as they are.
+	if err := w.AddJSON(spool.PendingManifestFile, m); err != nil {
+		return err
+	}
 	if err := w.Close(m); err != nil {
-		return fmt.Errorf("writing the bundle %s: %w", rs.path, err)
+		return err
 	}
 	if !opts.quiet {
-		printSummary(opts.io.ErrOut, rs.path, &res.Summary)
+		printSummary(opts.io.ErrOut, w.Path(), &res.Summary)
 		sha, size := w.Archive()
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(rs.path), units.FormatSize(size))
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", sha, filepath.Base(w.Path()), units.FormatSize(size))
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: suggested issue title: %s  (labels: %s)\n", report.Title(d), strings.Join(report.Labels(), ", "))
 	}
 	return nil
@@ -354,7 +414,10 @@ func noteSignals(sigs <-chan os.Signal, done <-chan struct{}, w io.Writer) {
 	}
 }
 
-// recorder streams a run's samples and logs into the bundle's staging area.
+// recorder streams a run's samples and output into the bundle's staging
+// area, which is also a spool: rows reach the files every
+// spool.FlushEvery and the output goes to head and tail files as it comes,
+// so a perfcap killed mid-run leaves all of it for `perfcap bundle`.
 type recorder struct {
 	w            *bundle.Writer
 	timelineFile *os.File
@@ -363,38 +426,43 @@ type recorder struct {
 	procFile     *os.File
 	procBuf      *bufio.Writer
 	procSamples  *format.ProcessSampleWriter
-	// The logs are captured raw and redacted when written out: redacting
+	// The logs are spooled raw and redacted when written out: redacting
 	// only the bytes kept costs far less than redacting a gigabyte stream.
-	stdoutCap, stderrCap *capture.LogCapture
+	stdoutLog, stderrLog *spool.LogSpool
 	red                  *redact.Redactor
+	tail                 int64     // the bytes of each stream's end kept
 	flushed              time.Time // when the rows were last written out
+	mu                   sync.Mutex
 	err                  error
 }
 
 func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*recorder, error) {
 	r := &recorder{w: w}
 	var err error
-	if r.timelineFile, err = w.Create("timeline.csv"); err != nil {
+	if r.timelineFile, err = w.Create(format.TimelineFile); err != nil {
 		return nil, err
 	}
 	r.timelineBuf = bufio.NewWriter(r.timelineFile)
 	r.timeline = format.NewTimelineWriter(r.timelineBuf)
-	if r.procFile, err = w.Create("process_samples.csv"); err != nil {
+	if r.procFile, err = w.Create(format.ProcessSamplesFile); err != nil {
 		r.timelineFile.Close()
 		return nil, err
 	}
 	r.procBuf = bufio.NewWriter(r.procFile)
 	r.procSamples = format.NewProcessSampleWriter(r.procBuf)
-	r.stdoutCap = capture.NewLogCapture(head, tail)
-	r.stderrCap = capture.NewLogCapture(head, tail)
+	// Tail chunks of the whole tail size: at least tail bytes of the end
+	// are on disk at any time, and writeLog keeps exactly tail.
+	r.stdoutLog = spool.NewLog(w.Dir(), "stdout", head, 2*tail)
+	r.stderrLog = spool.NewLog(w.Dir(), "stderr", head, 2*tail)
+	r.tail = tail
 	r.red = red
 	return r, nil
 }
 
 // sample appends one sample to the CSV files; the first error sticks.
-// Rows reach the files every spool.FlushEvery, so a perfcap killed
-// mid-run leaves them for `perfcap bundle`.
 func (r *recorder) sample(s capture.Sample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.err != nil {
 		return
 	}
@@ -407,12 +475,52 @@ func (r *recorder) sample(s capture.Sample) {
 	}
 	if now := time.Now(); now.Sub(r.flushed) >= spool.FlushEvery {
 		r.flushed = now
-		for _, flush := range []func() error{r.timeline.Flush, r.timelineBuf.Flush, r.procSamples.Flush, r.procBuf.Flush} {
-			if r.err = flush(); r.err != nil {
-				return
+		r.err = r.flushLocked(false)
+	}
+}
+
+// flushLocked writes the buffered rows out; with sync, to the disk.
+func (r *recorder) flushLocked(sync bool) error {
+	for _, flush := range []func() error{r.timeline.Flush, r.timelineBuf.Flush, r.procSamples.Flush, r.procBuf.Flush} {
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	if sync {
+		for _, f := range []*os.File{r.timelineFile, r.procFile} {
+			if err := f.Sync(); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// syncRows puts the rows on disk, the moment the command has ended.
+func (r *recorder) syncRows() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = r.flushLocked(true)
+	}
+	return r.err
+}
+
+// settle puts everything measured on disk once the output is drained,
+// before any post-processing (perf script, packing): the rows synced
+// again (the last sample), the output streams closed with their totals.
+func (r *recorder) settle() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = r.flushLocked(true)
+	}
+	for _, l := range []*spool.LogSpool{r.stdoutLog, r.stderrLog} {
+		if err := cmp.Or(l.Err(), l.Close()); err != nil && r.err == nil {
+			r.err = fmt.Errorf("spooling the command's output: %w", err)
+		}
+	}
+	return r.err
 }
 
 // finish writes everything the run produced into the staging area.
@@ -421,13 +529,12 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 		return r.err
 	}
 	for _, step := range []func() error{
-		r.timeline.Flush, r.timelineBuf.Flush, r.timelineFile.Close,
-		r.procSamples.Flush, r.procBuf.Flush, r.procFile.Close,
-		func() error { return r.writeLog("stdout.log", r.stdoutCap) },
-		func() error { return r.writeLog("stderr.log", r.stderrCap) },
+		r.timelineFile.Close, r.procFile.Close,
+		func() error { return r.writeLog("stdout") },
+		func() error { return r.writeLog("stderr") },
 		func() error { return r.w.AddJSON("env.json", machine) },
 		func() error {
-			f, err := r.w.Create("processes.csv")
+			f, err := r.w.Create(format.ProcessesFile)
 			if err != nil {
 				return err
 			}
@@ -442,7 +549,7 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 			}
 			res.Summary = sum.Totals
-			return r.w.AddJSON("summary.json", sum)
+			return r.w.AddJSON(format.SummaryFile, sum)
 		},
 	} {
 		if err := step(); err != nil {
@@ -452,19 +559,38 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 	return nil
 }
 
-func (r *recorder) writeLog(name string, c *capture.LogCapture) error {
-	f, err := r.w.Create(name)
+// stdoutKept is the part of stdout the run kept, for the parsers that
+// read the whole log (Go benchmark lines).
+func (r *recorder) stdoutKept() []byte {
+	lc, ok, err := spool.ReadLogTail(r.w.Dir(), "stdout", r.tail)
+	if !ok || err != nil {
+		return nil
+	}
+	var b bytes.Buffer
+	_, _ = lc.WriteTo(&b)
+	return b.Bytes()
+}
+
+// writeLog writes NAME.log, redacted, from the spooled stream.
+func (r *recorder) writeLog(stream string) error {
+	lc, ok, err := spool.ReadLogTail(r.w.Dir(), stream, r.tail)
+	if err != nil {
+		return fmt.Errorf("%s.log: %w", stream, err)
+	}
+	if !ok {
+		lc = capture.NewLogCapture(0, 0)
+	}
+	f, err := r.w.Create(stream + ".log")
 	if err != nil {
 		return err
 	}
-	if _, err := c.WriteFiltered(f, r.red.String); err != nil {
+	if _, err := lc.WriteFiltered(f, r.red.String); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// close releases the files if finish was not reached.
 func (r *recorder) close() {
 	r.timelineFile.Close()
 	r.procFile.Close()

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -25,7 +26,7 @@ func newVerifyCmd(io *iostreams.IOStreams) *cobra.Command {
 func runVerify(io *iostreams.IOStreams, path string) error {
 	m, err := bundle.Verify(path)
 	if err == nil {
-		fmt.Fprintf(io.Out, "%s: ok, %d files verified\n", path, len(m.Files))
+		fmt.Fprintf(io.Out, "%s: ok, %s verified\n", path, report.Plural(int64(len(m.Files)), "file", "files"))
 		return nil
 	}
 	var ve *bundle.VerifyError

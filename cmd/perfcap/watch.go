@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,7 @@ type watchOptions struct {
 	output        string
 	dir           string
 	keepSpool     bool
+	force         bool
 	interval      time.Duration
 	duration      time.Duration
 	pss           bool
@@ -87,6 +89,7 @@ failed.`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the bundle to `PATH` (default ./perfcap-watch-YYYYMMDD-HHMMSS-NAME.tar.zst)")
 	f.StringVar(&opts.dir, "dir", "", "spool samples to `DIR` (default: the bundle's path with .spool instead of .tar.zst)")
 	f.BoolVar(&opts.keepSpool, "keep-spool", false, "keep the spool directory after the bundle is written")
+	f.BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name, NAME-2.tar.zst)")
 	f.DurationVar(&opts.interval, "interval", time.Second, "sample every `DURATION` (10ms to 1h)")
 	f.DurationVar(&opts.duration, "duration", 0, "stop after `DURATION` (default: until the process ends or Ctrl-C)")
 	f.BoolVar(&opts.pss, "pss", false, "also read PSS and USS from /proc/PID/smaps_rollup (costs more per sample)")
@@ -177,6 +180,9 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 	if err != nil {
 		return err
 	}
+	if res.Bundle != res.Asked {
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s already exists; this bundle is %s (--force replaces)\n", res.Asked, res.Bundle)
+	}
 	if !opts.quiet {
 		printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
 	}
@@ -192,7 +198,7 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 // config turns the flags into the watch's Config.
 func (opts *watchOptions) config() (watch.Config, error) {
 	cfg := watch.Config{
-		PID: opts.pid, Argv: opts.argv, Bundle: opts.output, SpoolDir: opts.dir, KeepSpool: opts.keepSpool,
+		PID: opts.pid, Argv: opts.argv, SpoolDir: opts.dir, KeepSpool: opts.keepSpool, Force: opts.force,
 		Interval: opts.interval, Duration: opts.duration, PSS: opts.pss, Restart: opts.restart,
 		Warmup: opts.warmup, Bucket: opts.bucket, AlertSpecs: opts.alerts,
 		OnAlert: opts.onAlert, PprofURL: opts.pprofURL, SnapshotEvery: opts.snapshotEvery, SnapshotPerf: opts.snapshotPerf,
@@ -222,6 +228,18 @@ func (opts *watchOptions) config() (watch.Config, error) {
 	if cfg.Redactor, err = redact.New(opts.redact); err != nil {
 		return cfg, fmt.Errorf("--redact: %v", err)
 	}
+	cfg.Redactor.Env(os.Environ()) // learn the environment's secrets first
+	if opts.output != "" {
+		now := time.Now
+		if opts.now != nil {
+			now = opts.now
+		}
+		name := "pid" + strconv.Itoa(opts.pid)
+		if len(opts.argv) > 0 {
+			name = cfg.Redactor.Argv(opts.argv)[0]
+		}
+		cfg.Bundle = bundlePath(opts.output, "watch", now(), name)
+	}
 	return cfg, nil
 }
 
@@ -233,6 +251,8 @@ func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-c
 	for {
 		select {
 		case <-done:
+			return
+		case <-w.Sampled():
 			return
 		case <-tick.C:
 			fmt.Fprintln(out, w.ProgressLine())

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
@@ -22,6 +25,7 @@ type bundleOptions struct {
 	output string
 	lang   string
 	quiet  bool
+	force  bool
 }
 
 func newBundleCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -45,11 +49,16 @@ verdict, timeline.svg and report.md. The spool is left in place.`,
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the bundle to `PATH` (default: where the watch would have written it)")
 	cmd.Flags().StringVar(&opts.lang, "lang", "", "language of report.md: zh or en (default: the watch's)")
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but errors")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name)")
 	return cmd
 }
 
 func runBundle(opts *bundleOptions) error {
-	res, err := watch.Recover(opts.dir, opts.output, opts.lang)
+	out := opts.output
+	if out != "" {
+		out = bundlePath(out, "", time.Now(), filepath.Base(filepath.Clean(opts.dir)))
+	}
+	res, err := watch.Recover(opts.dir, watch.RecoverOptions{Out: out, Lang: opts.lang, Force: opts.force})
 	var inUse *watch.ErrSpoolInUse
 	if errors.Is(err, spool.ErrNotSpool) || errors.As(err, &inUse) {
 		return &codeError{code: exitError, err: err}
@@ -57,9 +66,18 @@ func runBundle(opts *bundleOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.quiet {
-		printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
+	if res.Bundle != res.Asked {
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s already exists; this bundle is %s (--force replaces)\n", res.Asked, res.Bundle)
 	}
+	if opts.quiet {
+		return nil
+	}
+	if res.Summary.Watch == nil {
+		printSummary(opts.io.ErrOut, res.Bundle, &res.Summary.Totals)
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: sha256 %s  %s (%s)\n", res.SHA256, filepath.Base(res.Bundle), units.FormatSize(res.Size))
+		return nil
+	}
+	printWatchSummary(opts.io.ErrOut, res.Bundle, res.Summary, res.SHA256, res.Size)
 	return nil
 }
 
@@ -67,11 +85,11 @@ func runBundle(opts *bundleOptions) error {
 func printWatchSummary(w io.Writer, path string, sum *format.Summary, sha string, size int64) {
 	ws := sum.Watch
 	g := ws.Growth
-	fmt.Fprintf(w, "perfcap: watched for %s, %d samples; RSS %s → %s (peak %s), fds %d (max %d)",
-		units.FormatElapsed(sum.WallSeconds), sum.Samples, units.FormatSize(int64(ws.FirstRSSBytes)),
+	fmt.Fprintf(w, "perfcap: watched for %s, %s; RSS %s → %s (peak %s), fds %d (max %d)",
+		units.FormatElapsed(sum.WallSeconds), report.Plural(int64(sum.Samples), "sample", "samples"), units.FormatSize(int64(ws.FirstRSSBytes)),
 		units.FormatSize(int64(ws.LastRSSBytes)), units.FormatSize(int64(sum.PeakRSSBytes)), ws.LastFDs, ws.MaxFDs)
 	if ws.Restarts > 0 {
-		fmt.Fprintf(w, ", %d restarts", ws.Restarts)
+		fmt.Fprintf(w, ", %s", report.Plural(int64(ws.Restarts), "restart", "restarts"))
 	}
 	fmt.Fprintln(w)
 	switch g.Verdict {

@@ -8,6 +8,7 @@ package atomicfile
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -90,7 +91,27 @@ func (f *File) Abort() error {
 }
 
 // Write writes path with what write produces, buffered, through a File.
+// A path that exists and is not a regular file (/dev/null, /dev/stdout, a
+// FIFO) is written to directly: renaming over it would replace it.
 func Write(path string, perm os.FileMode, sync bool, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 256<<10)
+		err = write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	f, err := Create(path, perm)
 	if err != nil {
 		return err
@@ -126,4 +147,40 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// CommitNew is Commit that never replaces a file: it links the content to
+// the first of name(0), name(1), ... that does not exist (link(2) fails
+// rather than replace, so two writers racing for one name both keep their
+// file) and returns the path it took. It gives up after tries names.
+func (f *File) CommitNew(sync bool, tries int, name func(i int) string) (path string, err error) {
+	if f.done {
+		return "", os.ErrClosed
+	}
+	f.done = true
+	defer os.Remove(f.Name())
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return "", err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	for i := range tries {
+		path = name(i)
+		err = os.Link(f.Name(), path)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if sync {
+			return path, SyncDir(filepath.Dir(path))
+		}
+		return path, nil
+	}
+	return "", fmt.Errorf("%s and %d other names are taken", name(0), tries-1)
 }

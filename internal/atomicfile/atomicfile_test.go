@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,5 +93,58 @@ func TestAbortAndCommitOnce(t *testing.T) {
 func TestCreateInMissingDir(t *testing.T) {
 	if _, err := Create(filepath.Join(t.TempDir(), "no", "such"), 0o644); err == nil {
 		t.Error("Create in a missing directory succeeded")
+	}
+}
+
+func TestCommitNewNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	name := func(i int) string {
+		if i == 0 {
+			return filepath.Join(dir, "b.tar.zst")
+		}
+		return filepath.Join(dir, fmt.Sprintf("b-%d.tar.zst", i+1))
+	}
+	var got []string
+	for i := range 3 {
+		f, err := Create(name(0), 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "bundle %d", i)
+		p, err := f.CommitNew(true, 10, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, filepath.Base(p))
+	}
+	if want := []string{"b.tar.zst", "b-2.tar.zst", "b-3.tar.zst"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("paths %v, want %v", got, want)
+	}
+	for i, n := range got {
+		b, _ := os.ReadFile(filepath.Join(dir, n))
+		if string(b) != fmt.Sprintf("bundle %d", i) {
+			t.Errorf("%s holds %q", n, b)
+		}
+	}
+	if names := entries(t, dir); len(names) != 3 {
+		t.Errorf("left behind: %v", names)
+	}
+	f, _ := Create(name(0), 0o644)
+	if _, err := f.CommitNew(false, 3, name); err == nil {
+		t.Error("CommitNew with every name taken succeeded")
+	}
+	if names := entries(t, dir); len(names) != 3 {
+		t.Errorf("left behind after a failed CommitNew: %v", names)
+	}
+}
+
+// Writing to a device writes through it; it is never replaced.
+func TestWriteToADevice(t *testing.T) {
+	if err := WriteFile(os.DevNull, []byte("gone"), 0o644, false); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(os.DevNull)
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
 	}
 }
