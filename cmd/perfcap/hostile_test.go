@@ -168,6 +168,11 @@ func TestHostileBundlesCostLittle(t *testing.T) {
 	longWarnings := bundletest.Member{Name: "summary.json", Data: must(json.Marshal(map[string]any{"warnings": warnings}))}
 	valuesSummary := bundletest.Member{Name: "summary.json", Data: append(append([]byte(`{"benchmarks":`), jsonOfSize(16<<20-64)...), '}')}
 	mapsEnv := bundletest.Member{Name: "env.json", Data: []byte(`{"rust":{"cargo":{"profiles":{` + strings.Repeat(`"p":{"k":{}},`, 300_000) + `"q":{}}}}}`)}
+	// Every cap reached at once: a 32 MiB manifest of long paths, a
+	// summary of 15 MiB of warnings and an env.json of 4 MiB of strings.
+	bigEnv := bundletest.Member{Name: "env.json", Data: must(json.Marshal(map[string]any{"os": map[string]any{"name": strings.Repeat("n", 1<<20-64)},
+		"rust": map[string]any{"rustc": strings.Repeat("r", 1<<20-64), "cargo": strings.Repeat("c", 1<<20-64)}, "git": map[string]any{"branch": strings.Repeat("b", 1<<20-64)}}))}
+	allCaps := manifestOfPaths(32<<20, bigEnv, longWarnings)
 	tiny := []bundletest.Member{okEnv, okSummary}
 	for i := range 99_998 {
 		tiny = append(tiny, bundletest.Member{Name: fmt.Sprintf("attach/f%06d", i), Data: fmt.Appendf(nil, "tiny %d\n", i)})
@@ -190,6 +195,7 @@ func TestHostileBundlesCostLittle(t *testing.T) {
 		{"manifest-32MiB-paths.zip", rawZip(longPaths, okEnv, okSummary), map[string]string{"inspect": "", "report": "", "verify": "missing", "export": "missing"}},
 		{"manifest-6MiB-command.tar.zst", rawTarZst(longCommand, okEnv, okSummary), all("")},
 		{"summary-15MiB-warnings.tar.zst", tarZst(okEnv, longWarnings), all("")},
+		{"every-cap.tar.zst", rawTarZst(allCaps, bigEnv, longWarnings), map[string]string{"inspect": "", "report": "", "verify": "missing"}},
 		{"summary-5M-values.tar.zst", tarZst(okEnv, valuesSummary), map[string]string{"inspect": "too large", "report": "too large", "verify": ""}},
 		{"env-600k-values.zip", zipOf(mapsEnv, okSummary), map[string]string{"inspect": "", "report": "too large", "verify": ""}},
 	}
