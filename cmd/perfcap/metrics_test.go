@@ -3,6 +3,9 @@ package main
 import (
 	"math"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,5 +173,40 @@ func TestWatchMetricsAddrTaken(t *testing.T) {
 		if r.code != exitError || r.stderr == "" {
 			t.Errorf("%q: exit %d, stderr %q; want 125 and a message", args, r.code, r.stderr)
 		}
+	}
+}
+
+// The README's scrape config and alert rules are what Prometheus accepts:
+// promtool (from the prometheus package) checks them as they are written.
+func TestReadmePrometheusSnippets(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed: apt-get install prometheus (.ci/run does)")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := map[string]string{}
+	for _, part := range strings.Split(string(readme), "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		switch {
+		case strings.HasPrefix(block, "scrape_configs:"):
+			blocks["config"] = block
+		case strings.HasPrefix(block, "groups:") && strings.Contains(block, "perfcap_watch_rss_growth_verdict"):
+			blocks["rules"] = block
+		}
+	}
+	for kind, block := range blocks {
+		f := filepath.Join(t.TempDir(), kind+".yml")
+		if err := os.WriteFile(f, []byte(block), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(promtool, "check", kind, f).CombinedOutput(); err != nil {
+			t.Errorf("promtool check %s of the README's block: %v\n%s\n%s", kind, err, out, block)
+		}
+	}
+	if len(blocks) != 2 {
+		t.Errorf("found %d of the README's scrape config and rules", len(blocks))
 	}
 }
