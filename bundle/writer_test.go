@@ -41,7 +41,7 @@ func TestWriterLeavesOnlyTheBundle(t *testing.T) {
 func TestWriterArchiveLayout(t *testing.T) {
 	path := writeTestBundle(t, t.TempDir(), "run.tar.zst")
 	var names []string
-	s, err := Reader{}.open(path)
+	s, err := Reader{}.open(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestWriterNames(t *testing.T) {
 		{ManifestName, ErrDuplicate},
 		{"dup", ErrDuplicate}, // added below before the table runs
 	}
-	w, err := NewWriter(filepath.Join(t.TempDir(), "run.tar.zst"))
+	w, err := NewWriter(filepath.Join(t.TempDir(), "run.tar.zst"), testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestWriterAddFileAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestWriterAddFileAndJSON(t *testing.T) {
 func TestWriterCloseErrorKeepsStaging(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriterWith(path, WriterOptions{Force: true})
+	w, err := NewWriterWith(path, WriterOptions{Force: true, Redactor: testRedactor{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "run-2.tar.zst"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestFreeName(t *testing.T) {
 func TestWriterCloseRefusesSymlink(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestWriterCloseRefusesSymlink(t *testing.T) {
 
 func TestWriterAbort(t *testing.T) {
 	dir := t.TempDir()
-	w, err := NewWriter(filepath.Join(dir, "run.tar.zst"))
+	w, err := NewWriter(filepath.Join(dir, "run.tar.zst"), testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func assertNoTemp(t *testing.T, dir string) {
 
 func TestWriterNamesItsArchive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,5 +322,52 @@ func TestWriterNamesItsArchive(t *testing.T) {
 	sum, size := w.Archive()
 	if sum != hex.EncodeToString(want[:]) || size != int64(len(data)) {
 		t.Errorf("Archive() = %s, %d; the file is %x, %d bytes", sum, size, want, len(data))
+	}
+}
+
+// Every staged file, every name and the manifest's strings pass the
+// writer's one redaction step, however they were staged; without a
+// redactor there is no writer.
+func TestWriterRedactsEverything(t *testing.T) {
+	if _, err := NewWriter(filepath.Join(t.TempDir(), "x.tar.zst"), nil); !errors.Is(err, ErrNoRedactor) {
+		t.Errorf("NewWriter without a redactor: %v", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.tar.zst")
+	w, err := NewWriter(path, testRedactor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("log.txt", []byte("the SECRET is out\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("attach/SECRET.txt", []byte("plain\n")); err != nil {
+		t.Fatal(err)
+	}
+	// A tool writing into the staging directory directly.
+	if err := os.WriteFile(filepath.Join(w.Dir(), "direct.csv"), []byte("a,SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{Command: []string{"run", "--key=SECRET"}, Cwd: "/home/SECRET"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Verify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 3 {
+		t.Errorf("files %+v, want 3", m.Files)
+	}
+	for _, f := range m.Files {
+		b, err := ReadFile(path, f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(f.Path, "SECRET") || strings.Contains(string(b), "SECRET") {
+			t.Errorf("%s leaks: %q", f.Path, b)
+		}
+	}
+	if strings.Contains(strings.Join(m.Command, " ")+m.Cwd, "SECRET") {
+		t.Errorf("manifest leaks: %q %q", m.Command, m.Cwd)
 	}
 }
