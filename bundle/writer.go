@@ -244,9 +244,32 @@ func (w *Writer) Close(m Manifest) (err error) {
 	return os.RemoveAll(w.dir)
 }
 
+// Staged lists the files Close would pack if called now, sorted by path,
+// with their sizes but not their hashes: what a file written before Close
+// (report.md) can say the bundle holds.
+func (w *Writer) Staged() ([]File, error) { return w.walk(false) }
+
+// NextPath is the path Close would take if called now: the asked-for path
+// with Force, else the first free name of FreeName's series. Another
+// process may take that name before Close does; Path says which was taken.
+func (w *Writer) NextPath() string {
+	if w.closed || w.opts.Force {
+		return w.path
+	}
+	for i := range 1000 {
+		if _, err := os.Lstat(FreeName(w.path, i)); errors.Is(err, fs.ErrNotExist) {
+			return FreeName(w.path, i)
+		}
+	}
+	return w.path
+}
+
 // staged lists and hashes every file under the staging directory, sorted
 // by path. Hashing reads each file back once; the archive reads it again.
-func (w *Writer) staged() ([]File, error) {
+func (w *Writer) staged() ([]File, error) { return w.walk(true) }
+
+// walk lists the files to pack, hashing them when hash is set.
+func (w *Writer) walk(hash bool) ([]File, error) {
 	var files []File
 	err := filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -265,6 +288,14 @@ func (w *Writer) staged() ([]File, error) {
 		}
 		if err := checkName(name); err != nil {
 			return fmt.Errorf("staged %q: %w: %w", name, ErrUnsafe, err)
+		}
+		if !hash {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, File{Path: name, Size: fi.Size()})
+			return nil
 		}
 		size, sum, err := hashFile(p)
 		if err != nil {

@@ -215,6 +215,9 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 	if err := w.AddBytes("a.txt", []byte("a")); err != nil {
 		t.Fatal(err)
 	}
+	if want := filepath.Join(dir, "run-3.tar.zst"); w.NextPath() != want {
+		t.Errorf("NextPath() = %s before Close, want %s", w.NextPath(), want)
+	}
 	if err := w.Close(Manifest{}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +231,44 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 		t.Error(err)
 	}
 	assertNoTemp(t, dir)
+}
+
+// Staged lists, before Close, exactly the files and sizes Close packs:
+// what report.md says the bundle holds.
+func TestWriterStagedIsWhatClosePacks(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriterWith(filepath.Join(dir, "run.tar.zst"), WriterOptions{Skip: func(name string) bool { return name == "lock" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"z.txt": "zz", "perf/flame.svg": "<svg/>", "a.txt": "", "lock": "123"} {
+		if err := w.AddBytes(name, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staged, err := w.Staged()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.NextPath() != w.Path() {
+		t.Errorf("NextPath() = %s with the name free, want %s", w.NextPath(), w.Path())
+	}
+	m := Manifest{}
+	if err := w.Close(m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadManifest(w.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var packed []File
+	for _, f := range got.Files {
+		packed = append(packed, File{Path: f.Path, Size: f.Size})
+	}
+	want := []File{{Path: "a.txt"}, {Path: "perf/flame.svg", Size: 6}, {Path: "z.txt", Size: 2}}
+	if !slices.Equal(staged, want) || !slices.Equal(packed, want) {
+		t.Errorf("Staged() = %v, Close packed %v, want both %v", staged, packed, want)
+	}
 }
 
 func TestFreeName(t *testing.T) {
