@@ -176,7 +176,7 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 		Exit:           wb.exit,
 		Interrupted:    sum.Interrupted,
 	}
-	if _, err := assemble.Report(w, assemble.ReportInput{Manifest: m, Summary: sum, Facts: env, Lang: wb.lang, BundleName: filepath.Base(wb.out)}); err != nil {
+	if _, err := assemble.Report(w, assemble.ReportInput{Manifest: m, Summary: sum, Facts: env, Lang: wb.lang}); err != nil {
 		return nil, "", 0, err
 	}
 	if err := w.Close(m); err != nil {

@@ -56,9 +56,13 @@ func runReport(opts *reportOptions) error {
 	if err := readBundleJSON(opts.path, "summary.json", &sum); err != nil {
 		return err
 	}
-	env := &facts.Facts{}
-	if err := readBundleJSON(opts.path, "env.json", env); err != nil {
-		return err
+	// A watch with --no-facts has no env.json: the facts are unknown.
+	var env *facts.Facts
+	if _, ok := m.File("env.json"); ok {
+		env = &facts.Facts{}
+		if err := readBundleJSON(opts.path, "env.json", env); err != nil {
+			return err
+		}
 	}
 	d := report.NewData(m, &sum, env, m.Files, opts.lang)
 	a, err := archiveOf(opts.path)

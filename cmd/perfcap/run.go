@@ -373,7 +373,7 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	d, err := assemble.Report(w, assemble.ReportInput{
-		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template, BundleName: filepath.Base(rs.path),
+		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template,
 	})
 	if err != nil && opts.template == "" {
 		return fmt.Errorf("writing the bundle: %w", err)
