@@ -160,7 +160,7 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 		sum.Warnings = append(sum.Warnings, watchWarnings(ws)...)
 	}
 	sum.Warnings = append(sum.Warnings, wb.warnings...)
-	if err := assemble.TimelineSVG(w, title, decorate); err != nil {
+	if err := assemble.TimelineSVG(w, title, decorate, assemble.CountProcesses(&sum.Totals)); err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 	}
 	if err := w.AddJSON("summary.json", sum); err != nil {
@@ -385,7 +385,8 @@ func firstError(err error) error {
 // fillProcesses fills the summary's process figures.
 func (wb *spoolBundle) fillProcesses(sum *format.Summary, procs []capture.Process) {
 	s := &sum.Totals
-	s.Processes = len(procs)
+	// Seen in samples: those listed, and those left out of the list.
+	s.Processes = len(procs) + sum.Watch.ProcessesDropped
 	for _, p := range procs {
 		if p.PeakRSS > s.MaxProcessRSSBytes {
 			s.MaxProcessRSSBytes, s.MaxProcessRSSPID = p.PeakRSS, p.PID

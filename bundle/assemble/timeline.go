@@ -49,3 +49,9 @@ func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Opti
 	}
 	return nil
 }
+
+// CountProcesses has timeline.svg's subtitle count the processes as s
+// does: how many the run started, and how many samples saw.
+func CountProcesses(s *format.Totals) func(*timeline.Options) {
+	return func(o *timeline.Options) { o.ProcessCount = s.ProcessesText() }
+}

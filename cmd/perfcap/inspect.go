@@ -73,7 +73,7 @@ func runInspect(opts *inspectOptions) error {
 		row("cpu", "%.4f s user, %.4f s sys (no %% of a core: the run was under %.0f ms)", s.UserSeconds, s.SysSeconds, report.MinWallForCPUPercent*1000)
 	}
 	row("peak rss", "%s tree, %s largest process (pid %d)", units.FormatSize(int64(s.PeakRSSBytes)), units.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
-	row("processes", "%d seen, at most %d at once, %s", s.Processes, s.MaxProcesses, report.Plural(int64(s.MaxThreads), "thread", "threads"))
+	row("processes", "%s, at most %d at once, %s", s.ProcessesText(), s.MaxProcesses, report.Plural(int64(s.MaxThreads), "thread", "threads"))
 	if s.FirstOutputSeconds >= 0 {
 		row("first output", "%.3f s", s.FirstOutputSeconds)
 	}

@@ -543,7 +543,7 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 			return f.Close()
 		},
 		func() error {
-			if err := assemble.TimelineSVG(r.w, title); err != nil {
+			if err := assemble.TimelineSVG(r.w, title, assemble.CountProcesses(&sum.Totals)); err != nil {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 			}
 			res.Summary = sum.Totals
