@@ -59,13 +59,28 @@ type spoolBundle struct {
 	warnings   []string
 }
 
-// trendOptions turns the spool's settings into trend.Options.
+// trendOptions turns the spool's settings into trend.Options, for the
+// verdict on the samples as they are (a bundle's).
 func trendOptions(m spool.Meta) trend.Options {
 	return trend.Options{
 		Warmup:      time.Duration(m.WarmupSeconds * float64(time.Second)),
 		BucketWidth: time.Duration(m.BucketSeconds * float64(time.Second)),
 		MinRate:     m.MinGrowthBytesPerSec,
 	}
+}
+
+// liveTrendOptions are trendOptions for the analyses a running watch
+// makes (growth alerts, progress lines): the automatic settings follow the
+// planned length of the watch (--duration), or that of a long watch when
+// there is none, not the minutes seen so far, so that a warm-up ramp or
+// the first half of a slow GC cycle never pages anyone.
+func liveTrendOptions(m spool.Meta) trend.Options {
+	o := trendOptions(m)
+	o.Length = trend.LongWatch
+	if m.DurationSeconds > 0 {
+		o.Length = time.Duration(m.DurationSeconds * float64(time.Second))
+	}
+	return o
 }
 
 // write makes the bundle. It streams through the spool's files, so its
