@@ -136,7 +136,8 @@ const cycleNoise = 8
 // one's maximum (so a fall inside a stored bucket shows too), measured
 // from the median step: at least half the largest fall, cycleNoise times
 // the median absolute deviation of the steps (so noise, whose falls are
-// as frequent and as large as its rises, ends none) and minCycleDrop.
+// as frequent and as large as its rises, ends none) and minCycleDrop, by
+// which RSS itself must fall too.
 //
 // The result is the longest stretch between two such falls, and the
 // stretch after the last one when RSS is climbing back (it rose beyond
@@ -174,12 +175,15 @@ func (s *Series) cycle() time.Duration {
 	slices.Sort(sorted)
 	noise := median(sorted)
 	big := max(largest/2, cycleNoise*noise, minCycleDrop)
-	if largest < big {
+	// A fall is also a fall of RSS itself: under a leak read at uneven
+	// times, a small rise is far below the median step but ends nothing.
+	fall := func(d float64) bool { return med-d >= big && -d >= minCycleDrop }
+	if !slices.ContainsFunc(steps, fall) {
 		return 0
 	}
 	longest, last, lastFall := 0, -1, 0.0
 	for k, d := range steps {
-		if med-d >= big {
+		if fall(d) {
 			if last >= 0 {
 				longest = max(longest, at[k]-last)
 			}

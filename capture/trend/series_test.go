@@ -110,6 +110,7 @@ func TestCycle(t *testing.T) {
 		{"sawtooth of cycles from 5 to 24 s, noise", 20 * time.Minute, irregular, 24 * time.Second, 26 * time.Second},
 		{"Gaussian noise", 15 * time.Minute, func(_ float64, r *rand.Rand) float64 { return 300 + 2*r.NormFloat64() }, 0, 0},
 		{"1 MiB/min leak under noise", 10 * time.Minute, func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() }, 0, 0},
+		{"1 MiB/s leak, a sample late now and then", time.Minute, func(t float64, _ *rand.Rand) float64 { return 100 + t - btoi(int(t)%7 == 3) }, 0, 0},
 		{"page jitter", 10 * time.Minute, func(t float64, r *rand.Rand) float64 { return 30 + float64(r.Intn(20)/19)*4096/mib }, 0, 0},
 		{"constant", time.Minute, func(float64, *rand.Rand) float64 { return 30 }, 0, 0},
 	} {
