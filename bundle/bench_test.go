@@ -14,7 +14,7 @@ var benchCSV = sync.OnceValue(func() []byte { return csv(1_200_000) })
 func benchBundle(b *testing.B, dir string) string {
 	b.Helper()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		b.Fatal(err)
 	}

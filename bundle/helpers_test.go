@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -66,7 +67,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func writeTestBundle(t testing.TB, dir, name string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,4 +208,19 @@ func listDir(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return names
+}
+
+// testRedactor hides the word SECRET, enough to see that every file and
+// name passes through the writer's redaction step.
+type testRedactor struct{}
+
+func (testRedactor) String(s string) string { return strings.ReplaceAll(s, "SECRET", "[redacted]") }
+
+func (r testRedactor) RedactFile(name string, dst io.Writer, src io.Reader) error {
+	b, err := io.ReadAll(src)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(dst, r.String(string(b)))
+	return err
 }

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 func killChild(path string) int {
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		return 1
 	}

@@ -2,6 +2,8 @@ package bundle
 
 import (
 	"archive/tar"
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +33,9 @@ type Writer struct {
 	// tmp is the archive being written by Close, "" outside it.
 	tmp    string
 	closed bool
+	// redacted holds the staged files already passed through the
+	// Redactor (by Redact), which Close does not pass again.
+	redacted map[string]bool
 	// sum and size hash and count the archive as Close writes it;
 	// written holds the result once Close succeeded.
 	sum     hash.Hash
@@ -47,8 +52,22 @@ func (w *Writer) Archive() (sha256Hex string, size int64) {
 	return w.written.sha256, w.written.size
 }
 
+// Redactor is the one redaction step every byte of a bundle passes: Close
+// runs each staged file through RedactFile (rewriting it when it changes)
+// and every name and manifest string through String, before anything is
+// hashed or packed. A Writer cannot be made without one.
+type Redactor interface {
+	// RedactFile copies the staged file name from src to dst with its
+	// secrets hidden.
+	RedactFile(name string, dst io.Writer, src io.Reader) error
+	// String hides the secrets of a piece of text.
+	String(s string) string
+}
+
 // WriterOptions change how a Writer writes.
 type WriterOptions struct {
+	// Redactor is required: see Redactor.
+	Redactor Redactor
 	// Force lets Close replace a file at the bundle's path. Without it,
 	// Close never replaces a file: it takes the first free name of
 	// FreeName's series and Path says which.
@@ -62,13 +81,21 @@ type WriterOptions struct {
 	Dir string
 }
 
-// NewWriter starts a bundle that Close will write to path. The files are
-// staged in a new directory beside path, so that the final rename stays on
-// one file system.
-func NewWriter(path string) (*Writer, error) { return NewWriterWith(path, WriterOptions{}) }
+// ErrNoRedactor is returned for a Writer asked for without a Redactor.
+var ErrNoRedactor = errors.New("bundle: a bundle writer needs a redactor")
+
+// NewWriter starts a bundle that Close will write to path, every file
+// passed through red. The files are staged in a new directory beside
+// path, so that the final rename stays on one file system.
+func NewWriter(path string, red Redactor) (*Writer, error) {
+	return NewWriterWith(path, WriterOptions{Redactor: red})
+}
 
 // NewWriterWith is NewWriter with options.
 func NewWriterWith(path string, opts WriterOptions) (*Writer, error) {
+	if opts.Redactor == nil {
+		return nil, ErrNoRedactor
+	}
 	if opts.Dir != "" {
 		return &Writer{path: path, dir: opts.Dir, opts: opts, added: make(map[string]bool)}, nil
 	}
@@ -196,10 +223,14 @@ func (w *Writer) Close(m Manifest) (err error) {
 			err = fmt.Errorf("closing bundle %s: %w", w.path, err)
 		}
 	}()
+	if err := w.redactStaged(); err != nil {
+		return err
+	}
 	files, err := w.staged()
 	if err != nil {
 		return err
 	}
+	m = w.RedactManifest(m)
 	if m.Created.IsZero() {
 		m.Created = time.Now().UTC()
 	}
@@ -262,6 +293,141 @@ func (w *Writer) NextPath() string {
 		}
 	}
 	return w.path
+}
+
+// redactStaged passes every staged file, and its name, through the
+// Redactor: a file whose content changes is rewritten in place, one whose
+// name changes is renamed.
+func (w *Writer) redactStaged() error {
+	red := w.opts.Redactor
+	var names []string
+	err := filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(w.dir, p)
+		if err != nil {
+			return err
+		}
+		if name := filepath.ToSlash(rel); (w.opts.Skip == nil || !w.opts.Skip(name)) && !w.redacted[name] {
+			names = append(names, name)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if w.redacted == nil {
+		w.redacted = make(map[string]bool)
+	}
+	for _, name := range names {
+		if err := w.redactFile(name); err != nil {
+			return fmt.Errorf("redacting %s: %w", name, err)
+		}
+		clean := red.String(name)
+		if clean == name {
+			w.redacted[name] = true
+			continue
+		}
+		if err := checkName(clean); err != nil {
+			clean = strings.NewReplacer("[", "_", "]", "_").Replace(clean)
+		}
+		to := filepath.Join(w.dir, filepath.FromSlash(clean))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(w.dir, filepath.FromSlash(name)), to); err != nil {
+			return fmt.Errorf("redacting the name %s: %w", name, err)
+		}
+		w.redacted[filepath.ToSlash(clean)] = true
+	}
+	return nil
+}
+
+// Redact passes the files staged so far, and their names, through the
+// Redactor now, as Close would; Close does not pass them again. A file
+// that describes the others as they will be packed (report.md, with their
+// sizes) is written after Redact, and staged with AddRedacted.
+func (w *Writer) Redact() error {
+	if err := w.redactStaged(); err != nil {
+		return fmt.Errorf("redacting bundle %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// RedactBytes returns data as Close would pack it as the staged file
+// name.
+func (w *Writer) RedactBytes(name string, data []byte) ([]byte, error) {
+	var b bytes.Buffer
+	if err := w.opts.Redactor.RedactFile(name, &b, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("redacting %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// AddRedacted stages a file holding data passed through the Redactor
+// (RedactBytes), which Close then leaves as it is.
+func (w *Writer) AddRedacted(name string, data []byte) error {
+	clean, err := w.RedactBytes(name, data)
+	if err != nil {
+		return err
+	}
+	if err := w.AddBytes(name, clean); err != nil {
+		return err
+	}
+	if w.redacted == nil {
+		w.redacted = make(map[string]bool)
+	}
+	w.redacted[name] = true
+	return nil
+}
+
+// RedactManifest returns m with its text (the command, the directory)
+// passed through the Redactor, as Close writes it into manifest.json.
+func (w *Writer) RedactManifest(m Manifest) Manifest {
+	red := w.opts.Redactor
+	m.Command = slices.Clone(m.Command)
+	for i := range m.Command {
+		m.Command[i] = red.String(m.Command[i])
+	}
+	m.Cwd = red.String(m.Cwd)
+	return m
+}
+
+// redactFile rewrites one staged file through the Redactor when that
+// changes it. A first pass only compares, so a file the Redactor leaves
+// alone (most of them) costs no disk space: a run staged on a full disk
+// can still be packed elsewhere.
+func (w *Writer) redactFile(name string) error {
+	p := filepath.Join(w.dir, filepath.FromSlash(name))
+	in, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	cmp := &changeWatcher{orig: in}
+	err = w.opts.Redactor.RedactFile(name, cmp.compare(io.Discard), cmp)
+	in.Close()
+	if err != nil || !cmp.changed() {
+		return err
+	}
+	in, err = os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := atomicfile.Create(p, 0o644)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	bw := bufio.NewWriterSize(out, 256<<10)
+	if err := w.opts.Redactor.RedactFile(name, bw, in); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return out.Commit(false)
 }
 
 // staged lists and hashes every file under the staging directory, sorted
@@ -429,4 +595,35 @@ type counter int64
 func (c *counter) Write(p []byte) (int, error) {
 	*c += counter(len(p))
 	return len(p), nil
+}
+
+// changeWatcher tells whether a redactor changed a file: it hashes what
+// the redactor reads and what it writes.
+type changeWatcher struct {
+	orig      io.Reader
+	in, out   hash.Hash
+	nin, nout int64
+}
+
+func (c *changeWatcher) Read(p []byte) (int, error) {
+	if c.in == nil {
+		c.in = sha256.New()
+	}
+	n, err := c.orig.Read(p)
+	c.in.Write(p[:n])
+	c.nin += int64(n)
+	return n, err
+}
+
+// compare returns w, counting and hashing what goes to it.
+func (c *changeWatcher) compare(w io.Writer) io.Writer {
+	c.out = sha256.New()
+	return io.MultiWriter(w, c.out, (*counter)(&c.nout))
+}
+
+func (c *changeWatcher) changed() bool {
+	if c.in == nil {
+		c.in = sha256.New()
+	}
+	return c.nin != c.nout || !bytes.Equal(c.in.Sum(nil), c.out.Sum(nil))
 }

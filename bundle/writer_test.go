@@ -93,7 +93,7 @@ func TestWriterNames(t *testing.T) {
 		{ManifestName, ErrDuplicate},
 		{"dup", ErrDuplicate}, // added below before the table runs
 	}
-	w, err := NewWriter(filepath.Join(t.TempDir(), "run.tar.zst"))
+	w, err := NewWriter(filepath.Join(t.TempDir(), "run.tar.zst"), testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestWriterAddFileAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestWriterAddFileAndJSON(t *testing.T) {
 func TestWriterCloseErrorKeepsStaging(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriterWith(path, WriterOptions{Force: true})
+	w, err := NewWriterWith(path, WriterOptions{Force: true, Redactor: testRedactor{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "run-2.tar.zst"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,18 +233,22 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 	assertNoTemp(t, dir)
 }
 
-// Staged lists, before Close, exactly the files and sizes Close packs:
-// what report.md says the bundle holds.
+// After Redact, Staged lists exactly the files and sizes Close packs, and
+// a file staged with AddRedacted is packed as it is: what report.md says
+// the bundle holds is what it holds.
 func TestWriterStagedIsWhatClosePacks(t *testing.T) {
 	dir := t.TempDir()
-	w, err := NewWriterWith(filepath.Join(dir, "run.tar.zst"), WriterOptions{Skip: func(name string) bool { return name == "lock" }})
+	w, err := NewWriterWith(filepath.Join(dir, "run.tar.zst"), WriterOptions{Redactor: testRedactor{}, Skip: func(name string) bool { return name == "lock" }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, text := range map[string]string{"z.txt": "zz", "perf/flame.svg": "<svg/>", "a.txt": "", "lock": "123"} {
+	for name, text := range map[string]string{"z.txt": "a SECRET", "perf/flame.svg": "<svg/>", "a.txt": "", "lock": "123"} {
 		if err := w.AddBytes(name, []byte(text)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := w.Redact(); err != nil {
+		t.Fatal(err)
 	}
 	staged, err := w.Staged()
 	if err != nil {
@@ -253,7 +257,16 @@ func TestWriterStagedIsWhatClosePacks(t *testing.T) {
 	if w.NextPath() != w.Path() {
 		t.Errorf("NextPath() = %s with the name free, want %s", w.NextPath(), w.Path())
 	}
-	m := Manifest{}
+	if b, err := w.RedactBytes("report.md", []byte("SECRET")); err != nil || string(b) != "[redacted]" {
+		t.Errorf("RedactBytes = %q, %v", b, err)
+	}
+	if err := w.AddRedacted("report.md", []byte("SECRET")); err != nil {
+		t.Fatal(err)
+	}
+	m := Manifest{Command: []string{"run", "--token=SECRET"}}
+	if got := w.RedactManifest(m); got.Command[1] != "--token=[redacted]" || m.Command[1] != "--token=SECRET" {
+		t.Errorf("RedactManifest gives %q and leaves %q", got.Command, m.Command)
+	}
 	if err := w.Close(m); err != nil {
 		t.Fatal(err)
 	}
@@ -265,9 +278,10 @@ func TestWriterStagedIsWhatClosePacks(t *testing.T) {
 	for _, f := range got.Files {
 		packed = append(packed, File{Path: f.Path, Size: f.Size})
 	}
-	want := []File{{Path: "a.txt"}, {Path: "perf/flame.svg", Size: 6}, {Path: "z.txt", Size: 2}}
-	if !slices.Equal(staged, want) || !slices.Equal(packed, want) {
-		t.Errorf("Staged() = %v, Close packed %v, want both %v", staged, packed, want)
+	want := []File{{Path: "a.txt"}, {Path: "perf/flame.svg", Size: 6}, {Path: "z.txt", Size: 12}}
+	wantPacked := []File{want[0], want[1], {Path: "report.md", Size: 10}, want[2]}
+	if !slices.Equal(staged, want) || !slices.Equal(packed, wantPacked) {
+		t.Errorf("Staged() = %v, Close packed %v; want %v, then %v", staged, packed, want, wantPacked)
 	}
 }
 
@@ -291,7 +305,7 @@ func TestFreeName(t *testing.T) {
 func TestWriterCloseRefusesSymlink(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +324,7 @@ func TestWriterCloseRefusesSymlink(t *testing.T) {
 
 func TestWriterAbort(t *testing.T) {
 	dir := t.TempDir()
-	w, err := NewWriter(filepath.Join(dir, "run.tar.zst"))
+	w, err := NewWriter(filepath.Join(dir, "run.tar.zst"), testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +356,7 @@ func assertNoTemp(t *testing.T, dir string) {
 
 func TestWriterNamesItsArchive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.tar.zst")
-	w, err := NewWriter(path)
+	w, err := NewWriter(path, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,5 +377,52 @@ func TestWriterNamesItsArchive(t *testing.T) {
 	sum, size := w.Archive()
 	if sum != hex.EncodeToString(want[:]) || size != int64(len(data)) {
 		t.Errorf("Archive() = %s, %d; the file is %x, %d bytes", sum, size, want, len(data))
+	}
+}
+
+// Every staged file, every name and the manifest's strings pass the
+// writer's one redaction step, however they were staged; without a
+// redactor there is no writer.
+func TestWriterRedactsEverything(t *testing.T) {
+	if _, err := NewWriter(filepath.Join(t.TempDir(), "x.tar.zst"), nil); !errors.Is(err, ErrNoRedactor) {
+		t.Errorf("NewWriter without a redactor: %v", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.tar.zst")
+	w, err := NewWriter(path, testRedactor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("log.txt", []byte("the SECRET is out\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddBytes("attach/SECRET.txt", []byte("plain\n")); err != nil {
+		t.Fatal(err)
+	}
+	// A tool writing into the staging directory directly.
+	if err := os.WriteFile(filepath.Join(w.Dir(), "direct.csv"), []byte("a,SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Manifest{Command: []string{"run", "--key=SECRET"}, Cwd: "/home/SECRET"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Verify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 3 {
+		t.Errorf("files %+v, want 3", m.Files)
+	}
+	for _, f := range m.Files {
+		b, err := ReadFile(path, f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(f.Path, "SECRET") || strings.Contains(string(b), "SECRET") {
+			t.Errorf("%s leaks: %q", f.Path, b)
+		}
+	}
+	if strings.Contains(strings.Join(m.Command, " ")+m.Cwd, "SECRET") {
+		t.Errorf("manifest leaks: %q %q", m.Command, m.Cwd)
 	}
 }

@@ -116,7 +116,7 @@ func TestExportZipCap(t *testing.T) {
 		"perf/folded.txt":     bytes.Repeat([]byte("main;work 1\n"), 100_000), // 1.2 MB, deflates small
 	}
 	src := filepath.Join(dir, "run.tar.zst")
-	w, err := NewWriter(src)
+	w, err := NewWriter(src, testRedactor{})
 	if err != nil {
 		t.Fatal(err)
 	}

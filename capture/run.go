@@ -553,6 +553,13 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	if u.maxRSS > s.MaxProcessRSSBytes && u.maxRSS > selfHWM() {
 		s.MaxProcessRSSBytes, s.MaxProcessRSSPID, s.MaxProcessRSSSource = u.maxRSS, u.maxRSSPID, "rusage"
 	}
+	// A short-lived process can peak between two samples (the Go compiler
+	// in go test); the tree held at least that much then, so its peak is
+	// never below the largest single process's.
+	s.PeakRSSSource = "sampled"
+	if s.MaxProcessRSSBytes > s.PeakRSSBytes {
+		s.PeakRSSBytes, s.PeakRSSSource = s.MaxProcessRSSBytes, "largest process"
+	}
 
 	if !r.first.at.IsZero() {
 		// A byte read after the exit was written before it.
@@ -577,7 +584,11 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	counted, exact := r.started.perf()
 	s.SetProcessesStarted(startedAtLeast(procs, r.kids.reapedPIDs()), r.started.atMost(), counted, exact)
 
+	sampledPeak := s.PeakRSSBytes
 	r.tally.Fill(s)
+	if s.PeakRSSBytes > sampledPeak {
+		s.PeakRSSSource = "sampled"
+	}
 	r.kids.mu.Lock()
 	s.PerfRecordCPUSeconds = r.kids.managedCPU
 	r.kids.mu.Unlock()

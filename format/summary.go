@@ -156,8 +156,12 @@ type Totals struct {
 	// CPUPercent is (user+sys)/wall in percent of one core.
 	CPUPercent float64 `json:"cpu_percent"`
 
-	// PeakRSSBytes is the largest summed RSS of the tree over the samples.
-	PeakRSSBytes uint64 `json:"peak_rss_bytes"`
+	// PeakRSSBytes is the largest summed RSS of the tree: over the
+	// samples, and never below MaxProcessRSSBytes (a process can peak
+	// between two samples). PeakRSSSource says which bound it is:
+	// "sampled" or "largest process".
+	PeakRSSBytes  uint64 `json:"peak_rss_bytes"`
+	PeakRSSSource string `json:"peak_rss_source,omitempty"`
 	// MaxProcessRSSBytes is the largest peak RSS of a single process: VmHWM
 	// of every process seen alive, and ru_maxrss of reaped ones when it is
 	// trustworthy (see MaxProcessRSSSource).

@@ -87,7 +87,7 @@ func liveTrendOptions(m spool.Meta) trend.Options {
 // memory does not depend on the length of the watch. It returns the
 // summary and the SHA-256 and size of the archive.
 func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err error) {
-	w, err := bundle.NewWriterWith(wb.out, bundle.WriterOptions{Force: wb.force})
+	w, err := bundle.NewWriterWith(wb.out, bundle.WriterOptions{Force: wb.force, Redactor: wb.red})
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
 	}

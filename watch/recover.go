@@ -63,14 +63,14 @@ func Recover(dir string, opts RecoverOptions) (*Result, error) {
 	if lang != "en" {
 		lang = "zh"
 	}
-	if m.Kind == "run" {
-		if res, err := packStaged(dir, out, opts.Force); !errors.Is(err, os.ErrNotExist) {
-			return res, err
-		}
-	}
 	red, err := redact.New(m.Redact)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the watch's --redact: %w", dir, err)
+	}
+	if m.Kind == "run" {
+		if res, err := packStaged(dir, out, opts.Force, red); !errors.Is(err, os.ErrNotExist) {
+			return res, err
+		}
 	}
 	sb := &spoolBundle{dir: dir, out: out, force: opts.Force, meta: m, red: red, lang: lang, ended: "recovered"}
 	sum, sha, size, err := sb.write()
@@ -87,7 +87,7 @@ const maxPendingManifest = 16 << 20
 // packStaged packs a run's staging directory whose every file was staged
 // before packing began, under the manifest the run had made. It returns an
 // error wrapping os.ErrNotExist when the run did not get that far.
-func packStaged(dir, out string, force bool) (*Result, error) {
+func packStaged(dir, out string, force bool, red *redact.Redactor) (*Result, error) {
 	f, err := os.Open(filepath.Join(dir, spool.PendingManifestFile))
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func packStaged(dir, out string, force bool) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	w, err := bundle.NewWriterWith(out, bundle.WriterOptions{Dir: dir, Skip: spool.IsPrivate, Force: force})
+	w, err := bundle.NewWriterWith(out, bundle.WriterOptions{Dir: dir, Skip: spool.IsPrivate, Force: force, Redactor: red})
 	if err != nil {
 		return nil, err
 	}

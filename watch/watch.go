@@ -242,7 +242,8 @@ func (c *Config) fillDefaults() {
 // command line, redacted.
 func (wt *Watch) naming() (string, []string) {
 	if wt.cfg.PID == 0 {
-		return wt.cfg.Argv[0], wt.red.Argv(wt.cfg.Argv)
+		command := wt.red.Argv(wt.cfg.Argv)
+		return command[0], command
 	}
 	command := wt.red.Argv(wt.target.Argv)
 	if len(command) == 0 {
@@ -269,6 +270,10 @@ func (wt *Watch) StatusSuffix() string { return wt.w.statusSuffix() }
 
 // ProgressLine is a line on the watch so far, with the verdict, for logs.
 func (wt *Watch) ProgressLine() string { return wt.w.progressLine() }
+
+// Sampled is closed once the watch has stopped sampling (it then writes
+// its bundle).
+func (wt *Watch) Sampled() <-chan struct{} { return wt.finishing }
 
 // Snapshot asks for a snapshot bundle now; dropped with a message when one
 // is already waiting.
@@ -492,7 +497,7 @@ func (wt *Watch) runCommand(ctx context.Context, logs [2]*spool.LogSpool, onSamp
 		backoff = min(2*backoff, time.Minute)
 		wt.w.event(spool.Event{T: time.Since(wt.epoch).Seconds(), Kind: "restart", Detail: fmt.Sprintf("restart %d after %s", run+1, exitDetail(exit.Code, exit.Signal))})
 		if !wt.cfg.Quiet {
-			fmt.Fprintf(wt.cfg.Messages, "perfcap: %s ended (%s); restarting it\n", wt.cfg.Argv[0], exitDetail(exit.Code, exit.Signal))
+			fmt.Fprintf(wt.cfg.Messages, "perfcap: %s ended (%s); restarting it\n", wt.meta.Command[0], exitDetail(exit.Code, exit.Signal))
 		}
 	}
 }

@@ -2,7 +2,9 @@
 // measurements rather than measured: perf/ (flamegraph, folded stacks and
 // pprof profile from perf.data, with the hot spots into summary.json),
 // timeline.svg (from the staged timeline.csv and processes.csv) and
-// report.md (from everything staged so far). A run (cmd/perfcap) and a
+// report.md (from everything staged so far), and a run's bench/ and
+// attach/ (Bench collects benchmark results from the output and the
+// tools' files; Attachments copies --attach files). A run (cmd/perfcap) and a
 // watch (package watch) both finish their bundles through it, so the two
 // cannot drift apart.
 package assemble

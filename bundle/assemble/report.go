@@ -29,13 +29,16 @@ type ReportInput struct {
 
 // Report renders report.md from what w holds so far and adds it. It must
 // be the last file staged: the report is what `perfcap report` renders
-// from the finished bundle — the same files (report.md itself with its
-// own size), the name Close will take — except the bundle's own size and
-// SHA-256, which no file inside the bundle can hold; the report says
-// where to find them instead. A failing user template falls back to the
-// built-in one: the returned error then says so, and report.md is still
-// written.
+// from the finished bundle — the same files, redacted as Close packs them
+// (report.md itself with its own size), the redacted command, the name
+// Close will take — except the bundle's own size and SHA-256, which no
+// file inside the bundle can hold; the report says where to find them
+// instead. A failing user template falls back to the built-in one: the
+// returned error then says so, and report.md is still written.
 func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
+	if err := w.Redact(); err != nil {
+		return nil, fmt.Errorf("%s: %w", ReportFile, err)
+	}
 	staged, err := w.Staged()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ReportFile, err)
@@ -54,21 +57,25 @@ func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
 		text    []byte
 		tmplErr error
 	)
+	m := w.RedactManifest(in.Manifest)
 	for range 8 {
-		m := in.Manifest
 		m.Files = files
 		d = report.NewData(m, in.Summary, in.Facts, files, in.Lang)
 		d.Bundle.Name = name
 		if text, tmplErr, err = render(d, in.Lang, in.Template); err != nil {
 			return d, fmt.Errorf("%s: %w", ReportFile, err)
 		}
-		if int64(len(text)) == files[at].Size {
+		packed, err := w.RedactBytes(ReportFile, text)
+		if err != nil {
+			return d, err
+		}
+		if int64(len(packed)) == files[at].Size {
 			break
 		}
 		files = slices.Clone(files)
-		files[at].Size = int64(len(text))
+		files[at].Size = int64(len(packed))
 	}
-	if err := w.AddBytes(ReportFile, text); err != nil {
+	if err := w.AddRedacted(ReportFile, text); err != nil {
 		return d, err
 	}
 	return d, tmplErr

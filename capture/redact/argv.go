@@ -46,6 +46,7 @@ func (r *Redactor) Argv(argv []string) []string {
 		case secretValue:
 			if !strings.HasPrefix(a, "--") {
 				out[i], want = Placeholder, plain
+				r.learn([]byte(a), []byte(Placeholder))
 				continue
 			}
 		case headerValue:
@@ -59,6 +60,9 @@ func (r *Redactor) Argv(argv []string) []string {
 		}
 		a, want = redactArg(a, curl)
 		out[i] = r.String(a)
+		if out[i] != argv[i] {
+			r.learn([]byte(argv[i]), []byte(out[i]))
+		}
 	}
 	return out
 }

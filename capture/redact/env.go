@@ -83,11 +83,18 @@ func allowedEnv(name string) bool {
 // (see allowedEnv), the value of any with a secret name (CARGO_REGISTRY_TOKEN,
 // CARGO_REGISTRIES_X_TOKEN) replaced by Placeholder, and the other values
 // redacted by String. A later entry overrides an earlier one, as in
-// os/exec.
+// os/exec. The values of every variable with a secret name, kept or not,
+// are remembered and hidden wherever they appear later.
 func (r *Redactor) Env(environ []string) map[string]string {
 	m := make(map[string]string)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
+		if ok && isSecretName(name) && secretShaped(value) {
+			// Remembered even when the variable is not kept: a secret
+			// from the environment is hidden wherever the command prints
+			// it (see Redactor).
+			r.learn([]byte(value), []byte(Placeholder))
+		}
 		if !ok || !allowedEnv(name) {
 			continue
 		}
@@ -99,4 +106,11 @@ func (r *Redactor) Env(environ []string) map[string]string {
 		m[name] = value
 	}
 	return m
+}
+
+// secretShaped reports whether an environment value looks like a
+// credential rather than a path or a word (PWD has a secret-looking name):
+// at least 16 bytes, no spaces, not a path, letters and digits both.
+func secretShaped(v string) bool {
+	return len(v) >= 16 && !strings.ContainsAny(v, " \t/") && hasLetterAndDigit([]byte(v))
 }

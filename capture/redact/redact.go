@@ -1,9 +1,12 @@
 package redact
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
+	"sync"
 )
 
 // Placeholder replaces every secret perfcap hides.
@@ -11,12 +14,31 @@ const Placeholder = "[redacted]"
 
 var placeholder = []byte(Placeholder)
 
-// Redactor hides secrets in what perfcap records. It holds no state between
-// calls and is safe for concurrent use; each writer from NewWriter has its
-// own.
+// Redactor hides secrets in what perfcap records. It is safe for
+// concurrent use; each writer from NewWriter has its own line state.
+//
+// A Redactor remembers the secrets it has hidden (see learn) and hides
+// them, and the 15-byte process names made from them, wherever they appear
+// later: a command named like a token is hidden in its argv by the token
+// rules, and then in the process names of processes.csv, folded stacks and
+// flamegraphs, which no rule could recognise as a token by themselves.
 type Redactor struct {
 	user []userPattern
+
+	mu    sync.RWMutex
+	known [][]byte // secrets hidden so far, longest first; copy on write
 }
+
+// maxKnown bounds the secrets a Redactor remembers.
+const maxKnown = 256
+
+// minKnown is the shortest secret remembered: shorter hidden values
+// (passwords of URL examples, "x") would hide ordinary text.
+const minKnown = 8
+
+// commLen is how much of a program's name the kernel keeps as its process
+// name (TASK_COMM_LEN - 1).
+const commLen = 15
 
 // userPattern is a --redact regexp. Its matches are replaced whole, one line
 // at a time. lineFree patterns have no anchors or word boundaries, so a
@@ -121,6 +143,20 @@ const (
 // for one.
 func (r *Redactor) process(dst, data []byte, final bool, st *state) ([]byte, int) {
 	user := r.activeUser(data)
+	r.mu.RLock()
+	known := r.known
+	r.mu.RUnlock()
+	line := func(dst, l []byte, mask uint32) []byte {
+		start := len(dst)
+		dst = r.redactLine(dst, l, mask, user, st)
+		if out := dst[start:]; !bytes.Equal(out, l) {
+			r.learn(l, out)
+		}
+		if len(known) > 0 {
+			dst = append(dst[:start], hideKnown(dst[start:], known)...)
+		}
+		return dst
+	}
 	pos := 0
 	for pos < len(data) {
 		rest := data[pos:]
@@ -131,16 +167,16 @@ func (r *Redactor) process(dst, data []byte, final bool, st *state) ([]byte, int
 		end, mask := scanLine(lim)
 		switch {
 		case end < len(lim):
-			dst = r.redactLine(dst, rest[:end], mask, user, st)
+			dst = line(dst, rest[:end], mask)
 			dst = append(dst, rest[end])
 			pos += end + 1
 		case end > maxLine:
 			cut := cutPoint(rest[:maxLine])
 			_, mask = scanLine(rest[:cut])
-			dst = r.redactLine(dst, rest[:cut], mask, user, st)
+			dst = line(dst, rest[:cut], mask)
 			pos += cut
 		case final:
-			dst = r.redactLine(dst, rest, mask, user, st)
+			dst = line(dst, rest, mask)
 			pos = len(data)
 		default:
 			return dst, pos
@@ -150,11 +186,27 @@ func (r *Redactor) process(dst, data []byte, final bool, st *state) ([]byte, int
 }
 
 // cutPoint returns where a piece of an over-long line ends (see maxLine).
+// Without a separator in the window, the piece ends before the last place
+// a trigger starts (or might, cut short by the end of b), so that a token
+// glued to the text before it is not split either.
 func cutPoint(b []byte) int {
-	for i := len(b) - 1; i >= len(b)-cutWindow && i >= 0; i-- {
+	lo := max(len(b)-cutWindow, 0)
+	for i := len(b) - 1; i >= lo; i-- {
 		switch b[i] {
 		case ' ', '\t', ',', ';', '"', '\'', '`', '<', '>', '(', ')', '[', ']', '{', '}', '|', '&':
 			return i + 1
+		}
+	}
+	for i := len(b) - 1; i > lo; i-- {
+		if tables.maybe(b[i:]) && tables.match(b[i:]) != 0 {
+			return i
+		}
+	}
+	// A trigger cut short by the end: the earliest such start keeps the
+	// longest beginning together (no trigger is longer than 16 bytes).
+	for i := max(lo+1, len(b)-16); i < len(b); i++ {
+		if tables.couldStart(b[i:]) {
+			return i
 		}
 	}
 	return len(b)
@@ -238,4 +290,70 @@ func redactText(dst, s []byte, mask uint32, user []userPattern) []byte {
 		s = redactURLs(s)
 	}
 	return append(dst, s...)
+}
+
+// learn remembers the secrets a line lost on its way from in to out: the
+// text in in where out has a Placeholder, found by matching the text
+// around each placeholder. Secrets of at least minKnown bytes are kept,
+// with their first commLen bytes (a process name made from them).
+func (r *Redactor) learn(in, out []byte) {
+	var found [][]byte
+	i := 0
+	for {
+		k := bytes.Index(out, []byte(Placeholder))
+		if k < 0 || !bytes.HasPrefix(in[i:], out[:k]) {
+			break
+		}
+		i += k
+		out = out[k+len(Placeholder):]
+		next := out
+		if n := bytes.Index(out, []byte(Placeholder)); n >= 0 {
+			next = out[:n]
+		}
+		j := len(in)
+		if len(next) > 0 {
+			n := bytes.Index(in[i:], next)
+			if n < 0 {
+				break
+			}
+			j = i + n
+		}
+		if secret := in[i:j]; len(secret) >= minKnown && bytes.IndexAny(secret, "\n\r") < 0 {
+			found = append(found, secret)
+			if len(secret) > commLen {
+				found = append(found, secret[:commLen])
+			}
+		}
+		i = j
+	}
+	if len(found) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	known := r.known
+	for _, f := range found {
+		dup := false
+		for _, k := range known {
+			if bytes.Equal(k, f) {
+				dup = true
+				break
+			}
+		}
+		if !dup && len(known) < maxKnown {
+			known = append(known[:len(known):len(known)], bytes.Clone(f))
+		}
+	}
+	slices.SortStableFunc(known, func(a, b []byte) int { return len(b) - len(a) })
+	r.known = known
+}
+
+// hideKnown replaces every remembered secret in s, longest first.
+func hideKnown(s []byte, known [][]byte) []byte {
+	for _, k := range known {
+		if bytes.Contains(s, k) {
+			s = bytes.ReplaceAll(s, k, []byte(Placeholder))
+		}
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,6 +199,43 @@ func TestStringLongLines(t *testing.T) {
 		got := r.String(in)
 		if strings.Contains(got, tok) {
 			t.Errorf("token at %d bytes before the 64 KiB cut survived", off)
+		}
+	}
+}
+
+// A token glued to the text before it is redacted wherever a long line
+// puts it, across the 64 KiB piece boundary too, by String and by the
+// writer alike.
+func TestTokenAtEveryOffsetOfALongLine(t *testing.T) {
+	r, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Glued to the text around it (a GitHub token needs no word
+	// boundary), or as a word of its own among long words.
+	cases := []struct{ tok, before, after string }{
+		{"ghp_" + strings.Repeat("aB3", 12), "x", "z"},
+		{"ghp_" + strings.Repeat("aB3", 12), "xxxxxxxxxxxxxx ", " "},
+		{"AKIA" + strings.Repeat("Q7", 8), "xxxxxxxxxxxxxx ", " "},
+		{"xoxb-" + strings.Repeat("1234567890", 3) + "-abcDEF", "xxxxxxxxxxxxxx ", " "},
+	}
+	for _, c := range cases {
+		tok := c.tok
+		for off := maxLine - 64; off <= maxLine+8; off++ {
+			before := strings.Repeat(c.before, off/len(c.before)+1)[:off-1] + c.before[len(c.before)-1:]
+			line := before + tok + strings.Repeat(c.after, 300) + "\n"
+			if got := r.String(line); strings.Contains(got, tok) {
+				t.Fatalf("String leaks %s at offset %d", tok[:4], off)
+			}
+			var b bytes.Buffer
+			w := r.NewWriter(&b)
+			for i := 0; i < len(line); i += 4093 {
+				_, _ = w.Write([]byte(line[i:min(i+4093, len(line))]))
+			}
+			_ = w.Close()
+			if strings.Contains(b.String(), tok) || b.String() != r.String(line) {
+				t.Fatalf("the writer leaks or differs from String for %s at offset %d", tok[:4], off)
+			}
 		}
 	}
 }

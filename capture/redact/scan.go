@@ -149,3 +149,15 @@ func hasPrefixFold(b []byte, lit string) bool {
 	}
 	return true
 }
+
+// couldStart reports whether a trigger starts at b[0], or would if b went
+// on: b is a trigger's beginning cut short.
+func (t *scanTables) couldStart(b []byte) bool {
+	for _, tr := range t.byFirst[t.lower[b[0]]] {
+		n := min(len(b), len(tr.lit))
+		if hasPrefixFold(b[:n], tr.lit[:n]) {
+			return true
+		}
+	}
+	return false
+}

@@ -30,8 +30,17 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 		if err := os.WriteFile(out, []byte("taken"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// A token in the command line, its output and an attached file:
+		// the bundle packs them redacted, and the report lists the sizes
+		// packed.
+		token := "ghp_" + strings.Repeat("a1B2", 9)
+		notes := filepath.Join(dir, "notes.txt")
+		if err := os.WriteFile(notes, []byte("token "+token+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		io, _, stderr := iostreams.Test()
-		args := []string{"-q", "-o", out, "--lang", lang, "--", workloadBin, "spawn", "2", "--", "burn", "300ms"}
+		args := []string{"-q", "-o", out, "--lang", lang, "--attach", notes, "--",
+			workloadBin, "echo", token, "spawn", "2", "--", "burn", "300ms"}
 		if code := Main(args, io); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -50,6 +59,11 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 			path := tc.make(t, tc.lang)
 			files := readBundleFiles(t, path)
 			inside := files["report.md"]
+			for name, text := range files {
+				if strings.Contains(text, "ghp_") {
+					t.Errorf("%s holds the token", name)
+				}
+			}
 			code, out, stderr := cli("report", "--lang", tc.lang, path)
 			if code != 0 {
 				t.Fatalf("perfcap report: exit %d: %s", code, stderr)

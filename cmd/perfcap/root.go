@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/capture"
+	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
@@ -47,21 +49,26 @@ func Main(args []string, io *iostreams.IOStreams) int {
 }
 
 // exitCodeOf maps an error to perfcap's exit code, printing it; this is
-// the one place where errors become codes.
+// the one place where errors become codes. The message passes the built-in
+// redaction (an error may quote a command named like a token).
 func exitCodeOf(err error, io *iostreams.IOStreams) int {
 	if err == nil {
 		return exitOK
 	}
+	if red, rerr := redact.New(nil); rerr == nil {
+		red.Env(os.Environ())
+		err = redactedError{err, red.String(err.Error())}
+	}
 	var ce *codeError
 	if errors.As(err, &ce) {
 		if ce.err != nil {
-			fmt.Fprintf(io.ErrOut, "perfcap: %v\n", ce.err)
+			fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
 		}
 		return ce.code
 	}
 	var se *capture.StartError
 	if errors.As(err, &se) {
-		fmt.Fprintf(io.ErrOut, "perfcap: %v\n", se)
+		fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
 		return se.Code
 	}
 	fmt.Fprintf(io.ErrOut, "perfcap: %v\n", err)
@@ -126,3 +133,13 @@ It exits with the command's exit code (128+N when signal N killed it), or
 	})
 	return cmd
 }
+
+// redactedError is an error whose message was redacted; Unwrap still
+// gives the original, so codes are found as before.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }

@@ -157,8 +157,11 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if opts.now != nil {
 		now = opts.now
 	}
-	path := bundlePath(opts.output, "", now(), opts.argv[0])
-	w, err := bundle.NewWriterWith(path, bundle.WriterOptions{Force: opts.force, Skip: spool.IsPrivate})
+	// The environment's secrets are learned first, so that they are
+	// hidden wherever they appear (the name, the logs, the files).
+	plan.red.Env(os.Environ())
+	path := bundlePath(opts.output, "", now(), plan.red.Argv(opts.argv)[0])
+	w, err := bundle.NewWriterWith(path, bundle.WriterOptions{Force: opts.force, Skip: spool.IsPrivate, Redactor: plan.red})
 	if err != nil {
 		return fmt.Errorf("cannot write the bundle: %w; choose another place with -o PATH", err)
 	}
@@ -252,7 +255,7 @@ type runState struct {
 	rec       *recorder
 	path, cwd string
 	machine   *facts.Facts
-	benches   *benchCollector
+	benches   *assemble.Bench
 	// perfSum holds what the perf step found (perf.data is folded before
 	// its directory goes), until the summary is made.
 	perfSum *format.Summary
@@ -272,12 +275,11 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		}
 	}
 	envVars := rs.plan.red.Env(os.Environ())
-	rs.benches = newBenchCollector(rs.plan.rules)
-	rs.benches.redact = rs.plan.red.String
+	rs.benches = assemble.NewBench(rs.plan.rules, rs.plan.red.String)
 	copts := capture.Options{
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
-		StdoutLog: rs.benches.stdout(rs.rec.stdoutLog),
-		StderrLog: rs.benches.stderr(rs.rec.stderrLog),
+		StdoutLog: rs.benches.Stdout(rs.rec.stdoutLog),
+		StderrLog: rs.benches.Stderr(rs.rec.stderrLog),
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -357,9 +359,9 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 	}
 	sum := format.Summary{Totals: res.Summary}
 	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
+	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.Finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
-	attached, attachErr := addAttachments(w, opts.attach)
+	attached, attachErr := assemble.Attachments(w, opts.attach)
 	sum.Attachments = attached
 	if attachErr != nil {
 		sum.Warnings = append(sum.Warnings, attachErr.Error())

@@ -221,6 +221,14 @@ func (opts *watchOptions) config() (watch.Config, error) {
 		}
 		cfg.MinGrowth = r.Threshold
 	}
+	var err error
+	if cfg.LogHead, cfg.LogTail, err = units.ParseLogLimit(opts.logLimit); err != nil {
+		return cfg, fmt.Errorf("--log-limit: %v", err)
+	}
+	if cfg.Redactor, err = redact.New(opts.redact); err != nil {
+		return cfg, fmt.Errorf("--redact: %v", err)
+	}
+	cfg.Redactor.Env(os.Environ()) // learn the environment's secrets first
 	if opts.output != "" {
 		now := time.Now
 		if opts.now != nil {
@@ -228,16 +236,9 @@ func (opts *watchOptions) config() (watch.Config, error) {
 		}
 		name := "pid" + strconv.Itoa(opts.pid)
 		if len(opts.argv) > 0 {
-			name = opts.argv[0]
+			name = cfg.Redactor.Argv(opts.argv)[0]
 		}
 		cfg.Bundle = bundlePath(opts.output, "watch", now(), name)
-	}
-	var err error
-	if cfg.LogHead, cfg.LogTail, err = units.ParseLogLimit(opts.logLimit); err != nil {
-		return cfg, fmt.Errorf("--log-limit: %v", err)
-	}
-	if cfg.Redactor, err = redact.New(opts.redact); err != nil {
-		return cfg, fmt.Errorf("--redact: %v", err)
 	}
 	return cfg, nil
 }
@@ -250,6 +251,8 @@ func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-c
 	for {
 		select {
 		case <-done:
+			return
+		case <-w.Sampled():
 			return
 		case <-tick.C:
 			fmt.Fprintln(out, w.ProgressLine())

@@ -558,7 +558,7 @@ func TestWatchPSSAndKeepSpool(t *testing.T) {
 	out := filepath.Join(dir, "w.tar.zst")
 	io, _, stderr := iostreams.Test()
 	code := Main([]string{"watch", "-q", "--no-facts", "--pss", "--keep-spool", "--interval", "50ms", "-o", out, "--",
-		workloadBin, "alloc", "20MiB", "hold", "1s"}, io)
+		workloadBin, "alloc", "20MiB", "hold", "2s"}, io)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}

@@ -1,4 +1,4 @@
-package main
+package assemble
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 	"github.com/perfcap/perfcap/facts"
 )
 
-// benchCollector reads benchmark results out of the command's output while
+// Bench reads benchmark results out of the command's output while
 // it runs, and out of the files the benchmark tools wrote once it ended.
-type benchCollector struct {
+type Bench struct {
 	console          *bench.ConsoleParser
 	outRules, errRul *bench.MetricMatcher
 	// redact cleans what the bundle keeps of the output and the tools'
@@ -24,24 +24,27 @@ type benchCollector struct {
 	redact func(string) string
 }
 
-func newBenchCollector(rules []bench.MetricRule) *benchCollector {
-	return &benchCollector{
+// NewBench returns a Bench applying the --metric rules, redacting what it
+// keeps with redact (nil: as it is; the bundle writer redacts again).
+func NewBench(rules []bench.MetricRule, redact func(string) string) *Bench {
+	return &Bench{
+		redact:   redact,
 		console:  bench.NewConsoleParser("stdout"),
 		outRules: bench.NewMetricMatcher("stdout", rules),
 		errRul:   bench.NewMetricMatcher("stderr", rules),
 	}
 }
 
-// stdout and stderr are the writers the streams are copied into.
-func (b *benchCollector) stdout(log io.Writer) io.Writer {
+// Stdout and Stderr are the writers the streams are copied into.
+func (b *Bench) Stdout(log io.Writer) io.Writer {
 	return io.MultiWriter(log, b.console, b.outRules)
 }
 
-func (b *benchCollector) stderr(log io.Writer) io.Writer {
+func (b *Bench) Stderr(log io.Writer) io.Writer {
 	return io.MultiWriter(log, b.errRul)
 }
 
-// finish gathers every result and keeps the tools' own files under
+// Finish gathers every result and keeps the tools' own files under
 // bench/: the console's results; Criterion's files written since started
 // (bench/criterion/, copied as they are); the Go benchmark lines of the
 // kept stdout (bench/go/bench.txt, in the benchmark format benchstat
@@ -49,7 +52,7 @@ func (b *benchCollector) stderr(log io.Writer) io.Writer {
 // -markdown, ... named on the command line and written during the run:
 // bench/hyperfine/NAME), whose JSON gives results. Results' ids, the Go
 // lines and the hyperfine files are redacted. Problems become warnings.
-func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
+func (b *Bench) Finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
 	_ = b.console.Close()
 	_ = b.outRules.Close()
 	_ = b.errRul.Close()
@@ -117,7 +120,7 @@ func (b *benchCollector) finish(w *bundle.Writer, argv []string, started time.Ti
 	return results, metrics, warnings
 }
 
-func (b *benchCollector) clean(s string) string {
+func (b *Bench) clean(s string) string {
 	if b.redact == nil {
 		return s
 	}
@@ -134,7 +137,7 @@ const mtimeSlack = 50 * time.Millisecond
 // the results of the JSON ones. A file that is missing or older than the
 // run was not written by it, and an empty one is what hyperfine leaves
 // when a command fails: a warning says so and it is left out.
-func (b *benchCollector) hyperfine(w *bundle.Writer, argv []string, started time.Time) (results []bench.Result, warnings []string) {
+func (b *Bench) hyperfine(w *bundle.Writer, argv []string, started time.Time) (results []bench.Result, warnings []string) {
 	seen := map[string]bool{}
 	for _, e := range bench.HyperfineExports(argv) {
 		fi, err := os.Stat(e.Path)
@@ -203,8 +206,8 @@ func mergeResults(files, console []bench.Result) []bench.Result {
 	return out
 }
 
-// addAttachments copies the user's --attach files (globs) into attach/.
-func addAttachments(w *bundle.Writer, patterns []string) (names []string, err error) {
+// Attachments copies the user's --attach files (globs) into attach/.
+func Attachments(w *bundle.Writer, patterns []string) (names []string, err error) {
 	seen := map[string]bool{}
 	for _, p := range patterns {
 		matches, err := filepath.Glob(p)
