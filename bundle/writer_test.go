@@ -41,7 +41,7 @@ func TestWriterLeavesOnlyTheBundle(t *testing.T) {
 func TestWriterArchiveLayout(t *testing.T) {
 	path := writeTestBundle(t, t.TempDir(), "run.tar.zst")
 	var names []string
-	s, err := Reader{}.open(path)
+	s, err := Reader{}.open(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}

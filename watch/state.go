@@ -56,7 +56,13 @@ type watcher struct {
 	lastX    format.WatchRow
 	peakRSS  uint64
 	samples  int
+	restarts int
 	spoolErr error
+	// shown is the verdict status last gave and shownAt the sample time
+	// it was analysed at; shownOK is set once it has been.
+	shown   trend.Result
+	shownAt float64
+	shownOK bool
 
 	// fire receives a fired alert; it must not block.
 	fire func(a format.Alert)
@@ -296,6 +302,9 @@ func (w *watcher) flush() error {
 func (w *watcher) event(e spool.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if e.Kind == "restart" {
+		w.restarts++
+	}
 	if err := w.spool.Event(e); err != nil && w.warn != nil {
 		fmt.Fprintf(w.warn, "perfcap: %v\n", err)
 	}
@@ -306,4 +315,23 @@ func (w *watcher) lastProcs() []format.ProcSample {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]format.ProcSample(nil), w.last.Procs...)
+}
+
+// status returns the watch so far. The verdict is analysed again at most
+// once per fit bucket (as growth alerts are), so a caller asking every
+// second costs the sampling goroutine no more than the alerts do.
+func (w *watcher) status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := Status{Last: w.last.TimelineRow, Extra: w.lastX, Samples: w.samples, Restarts: w.restarts}
+	for _, a := range w.rules {
+		if a.fired {
+			st.AlertsFired++
+		}
+	}
+	if !w.shownOK || w.last.T-w.shownAt >= w.analyzeEvery {
+		w.shown, w.shownAt, w.shownOK = w.series.Analyze(w.topts), w.last.T, true
+	}
+	st.Growth = w.shown
+	return st
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/internal/atomicfile"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 )
 
 type flameOptions struct {
@@ -76,55 +76,28 @@ and 30x on a cargo bench (24.5 s against 0.77 s).`,
 	return cmd
 }
 
-// inputKind is what flame was given.
-type inputKind int
-
-const (
-	inputPerfData inputKind = iota
-	inputScript
-	inputFolded
-	inputPprof
-)
-
-// sniff tells the input's kind from its first bytes.
-func sniff(head []byte) inputKind {
-	switch {
-	case bytes.HasPrefix(head, []byte("PERFILE2")):
-		return inputPerfData
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return inputPprof
-	}
-	line, _, _ := bytes.Cut(bytes.TrimLeft(head, "\n"), []byte("\n"))
-	line = bytes.TrimRight(line, "\r ")
-	if i := bytes.LastIndexByte(line, ' '); i > 0 && len(line) > i+1 && isDigits(line[i+1:]) {
-		return inputFolded
-	}
-	return inputScript
-}
-
-func isDigits(b []byte) bool {
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func runFlame(ctx context.Context, opts *flameOptions) error {
 	f, err := os.Open(opts.input)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(4096)
-	kind := sniff(head)
-	if opts.pprof != "" && kind == inputFolded {
+	br := bufio.NewReaderSize(f, flame.SniffSize)
+	head, err := br.Peek(flame.SniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return err
+	}
+	// Told apart before anything is written: an input that is no profile
+	// is an error, not a flamegraph of one garbage frame.
+	kind, err := flame.DetectInput(head)
+	if err != nil {
+		return &codeError{code: exitError, err: fmt.Errorf("%s: %w", termsafe.Text(opts.input), err)}
+	}
+	if opts.pprof != "" && kind == flame.InputFolded {
 		return &codeError{code: exitError, err: errors.New("--pprof needs addresses and DSOs, which folded stacks do not carry; give perf.data or perf script text")}
 	}
 
-	if opts.folded != "" && (kind == inputScript || kind == inputPerfData) {
+	if opts.folded != "" && (kind == flame.InputScript || kind == flame.InputPerfData) {
 		opts.collapse = flame.NewCollapser(flame.CollapseOptions{PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, Kernel: true, JIT: true})
 	}
 	var (
@@ -132,20 +105,20 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 		prof   *profile.Profile
 	)
 	switch kind {
-	case inputFolded:
+	case flame.InputFolded:
 		stacks, err = flame.ReadFolded(br)
 		if err != nil {
 			err = fmt.Errorf("%s:%w", opts.input, err)
 		}
-	case inputPprof:
+	case flame.InputPprof:
 		prof, err = profile.Parse(br)
 		if err != nil {
 			return fmt.Errorf("%s: not a pprof profile: %w", opts.input, err)
 		}
 		stacks = flame.StacksFromProfile(prof, 0)
-	case inputScript:
+	case flame.InputScript:
 		stacks, prof, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
-	case inputPerfData:
+	case flame.InputPerfData:
 		stacks, prof, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
 	}
 	if err != nil {
