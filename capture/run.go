@@ -151,6 +151,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfBefore)
 	loadAvg, _ := load.AvgWithContext(ctx)
 
+	r.started.forks0, r.started.forksKnown = readForks()
 	proc, err := r.start(path)
 	if err != nil {
 		return nil, err
@@ -178,6 +179,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
+		r.started.countPerfTasks(r.perfRes)
 	}
 	res.Perf = r.perfRes
 	if r.symbols != nil {
@@ -192,6 +194,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		// counts once, through their rusage.
 		r.take(time.Now(), time.Time{})
 	}
+	forks1, ok := readForks()
+	r.started.forks1, r.started.forksKnown = forks1, ok && r.started.forksKnown
 	defer r.sampler.Close()
 	r.restoreForeground()
 	for _, s := range r.streams {
@@ -220,6 +224,7 @@ type runner struct {
 	perf     *perfSession
 	perfRes  *PerfResult
 	symbols  *symbolKeeper // with perf: the tree's programs, held open
+	started  startedCount
 
 	start0, end time.Time
 	interrupted bool
@@ -585,6 +590,8 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	}
 	sort.Ints(s.LeftRunning)
 	s.ReapedOrphans = r.kids.reapedCount()
+	counted, exact := r.started.perf()
+	s.SetProcessesStarted(startedAtLeast(procs, r.kids.reapedPIDs()), r.started.atMost(), counted, exact)
 
 	sampledPeak := s.PeakRSSBytes
 	r.tally.Fill(s)

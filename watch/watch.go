@@ -201,7 +201,7 @@ func New(cfg Config) (*Watch, error) {
 		return nil, err
 	}
 	wt.sp = sp
-	wt.w = newWatcher(sp, cfg.Alerts, trendOptions(wt.meta), cfg.Interval, cfg.PSS)
+	wt.w = newWatcher(sp, cfg.Alerts, liveTrendOptions(wt.meta), cfg.Interval, cfg.PSS)
 	wt.w.warn = cfg.Messages
 	wt.w.argv = func(pid int) []string {
 		info, err := capture.ReadProcessInfo("", pid)

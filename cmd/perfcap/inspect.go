@@ -100,7 +100,7 @@ func runInspect(opts *inspectOptions) error {
 		row("cpu", "%s user, %s sys (no %% of a core: the run was under %.0f ms)", showSecs(s.UserSeconds, 4), showSecs(s.SysSeconds, 4), report.MinWallForCPUPercent*1000)
 	}
 	row("peak rss", "%s tree, %s largest process (pid %s)", showBytes(s.PeakRSSBytes), showBytes(s.MaxProcessRSSBytes), showCount(s.MaxProcessRSSPID))
-	row("processes", "%s seen, at most %s at once, %s", showCount(s.Processes), showCount(s.MaxProcesses), showPlural(s.MaxThreads, "thread", "threads"))
+	row("processes", "%s, at most %s at once, %s", showProcesses(s), showCount(s.MaxProcesses), showPlural(s.MaxThreads, "thread", "threads"))
 	if s.FirstOutputSeconds != -1 {
 		row("first output", "%s", showSeconds(s.FirstOutputSeconds))
 	}
@@ -232,6 +232,17 @@ func showCount(v int) string {
 	return fmt.Sprint(v)
 }
 
+// showProcesses is Totals.ProcessesText (how many processes the run
+// started, how many samples saw) with every count range-checked.
+func showProcesses(s format.Totals) string {
+	for _, v := range []int{s.Processes, s.ProcessesStarted, s.ProcessesStartedMin, s.ProcessesStartedMax} {
+		if !validCount(v) {
+			return showCount(s.Processes) + " seen in samples"
+		}
+	}
+	return s.ProcessesText()
+}
+
 // showPlural is report.Plural for a count from a bundle.
 func showPlural(v int, one, many string) string {
 	if !validCount(v) {
@@ -295,6 +306,8 @@ func summaryProblems(s *format.Summary) []string {
 		"max_process_rss_pid": t.MaxProcessRSSPID, "samples": t.Samples, "expected_samples": t.ExpectedSamples,
 		"on_schedule": t.OnSchedule, "processes": t.Processes, "max_processes": t.MaxProcesses,
 		"max_threads": t.MaxThreads, "reaped_orphans": t.ReapedOrphans,
+		"processes_started": t.ProcessesStarted, "processes_started_min": t.ProcessesStartedMin,
+		"processes_started_max": t.ProcessesStartedMax,
 	} {
 		check(name, validCount(v), v)
 	}

@@ -53,7 +53,12 @@ and SHA-256 are filled in, so a reader can check they hold the right file.`,
 // in range (summaryProblems), and the rendered text is printed with its
 // control characters escaped: every string in it came from the bundle.
 func runReport(opts *reportOptions) error {
-	m, sum, files, err := readBundle(opts.path, true)
+	listed, err := bundle.ReadManifest(opts.path)
+	if err != nil {
+		return err
+	}
+	_, withEnv := listed.File("env.json")
+	m, sum, files, err := readBundle(opts.path, withEnv)
 	if err != nil {
 		return err
 	}
@@ -61,9 +66,12 @@ func runReport(opts *reportOptions) error {
 		return fmt.Errorf("%s: summary.json: figures out of range, the bundle is damaged or was not written by perfcap: %s",
 			termsafe.Text(opts.path), strings.Join(bad, ", "))
 	}
-	env, err := facts.Read(bytes.NewReader(files["env.json"]))
-	if err != nil {
-		return fmt.Errorf("%s: %w", termsafe.Text(opts.path), err)
+	// A watch with --no-facts has no env.json: the facts are unknown.
+	var env *facts.Facts
+	if withEnv {
+		if env, err = facts.Read(bytes.NewReader(files["env.json"])); err != nil {
+			return fmt.Errorf("%s: %w", termsafe.Text(opts.path), err)
+		}
 	}
 	d := report.NewData(m, sum, env, m.Files, opts.lang)
 	a, err := archiveOf(opts.path)

@@ -377,7 +377,7 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
 	d, err := assemble.Report(w, assemble.ReportInput{
-		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template, BundleName: filepath.Base(rs.path),
+		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template,
 	})
 	if err != nil && opts.template == "" {
 		return fmt.Errorf("writing the bundle: %w", err)
@@ -547,7 +547,7 @@ func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *fac
 			return f.Close()
 		},
 		func() error {
-			if err := assemble.TimelineSVG(r.w, title); err != nil {
+			if err := assemble.TimelineSVG(r.w, title, assemble.CountProcesses(&sum.Totals)); err != nil {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 			}
 			res.Summary = sum.Totals
