@@ -105,11 +105,13 @@ func foldedShare(t *testing.T, path, fn string) float64 {
 }
 
 // firstPprofRow is the first row of go tool pprof -top's table.
+// firstPprofRow returns the first row of `go tool pprof -top`, without
+// the " (inline)" pprof adds to a function that only appears inlined.
 func firstPprofRow(out string) string {
 	lines := strings.Split(out, "\n")
 	for i, l := range lines {
 		if strings.Contains(l, "flat%") && i+1 < len(lines) {
-			return strings.TrimSpace(lines[i+1])
+			return strings.TrimSuffix(strings.TrimSpace(lines[i+1]), " (inline)")
 		}
 	}
 	return ""
