@@ -64,6 +64,11 @@ type Options struct {
 	// child through run, so that perfcap neither measures nor reaps it.
 	// Run returns only after Probes has.
 	Probes func(run func(*exec.Cmd) error)
+	// Foreign, when set, is given the runner of perfcap's own children as
+	// soon as the command has started, before the first sample: a caller
+	// that starts children of its own at any moment (a watch's snapshot)
+	// must start them through it, or they join the measured tree.
+	Foreign func(run func(*exec.Cmd) error)
 	// Perf, when set, records CPU stacks of the whole tree with perf
 	// record; Result.Perf says what was recorded or why not.
 	Perf *PerfOptions
@@ -162,6 +167,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	var probes sync.WaitGroup
+	if opts.Foreign != nil {
+		opts.Foreign(r.kids.runForeign)
+	}
 	if opts.Probes != nil {
 		probes.Add(1)
 		go func() {

@@ -475,10 +475,12 @@ func (wt *Watch) runCommand(ctx context.Context, logs [2]*spool.LogSpool, onSamp
 			Argv: wt.cfg.Argv, Dir: wt.cwd, Stdout: wt.cfg.Stdout, Stderr: wt.cfg.Stderr,
 			StdoutLog: logs[0], StderrLog: logs[1], Interval: wt.cfg.Interval, Epoch: wt.epoch,
 			OnSample: onSample, Signals: wt.fwd,
-			Probes: func(run func(*exec.Cmd) error) {
+			Foreign: func(run func(*exec.Cmd) error) {
 				wt.foreignM.Lock()
 				wt.foreign = run
 				wt.foreignM.Unlock()
+			},
+			Probes: func(run func(*exec.Cmd) error) {
 				if !wt.cfg.NoFacts && !wt.factsDone {
 					wt.factsDone = true
 					wt.collectFacts(ctx)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,6 +26,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(launchEnv); args != "" {
+		launch(args) // a child of peakRSSOf; it exits
+	}
 	dir, err := os.MkdirTemp("", "perfcap-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -416,4 +420,47 @@ func TestDaemonsLeftRunningAreReported(t *testing.T) {
 	if !warned {
 		t.Errorf("no warning about the daemon: %q", r.summary.Warnings)
 	}
+}
+
+// launchEnv names the JSON argv a child of peakRSSOf runs.
+const launchEnv = "PERFCAP_TEST_LAUNCH"
+
+// launch runs argv with stdout on /dev/null and prints its ru_maxrss in
+// bytes. It runs in a fresh exec of the test binary, whose small memory is
+// all the child inherits: ru_maxrss counts the forking parent's RSS too,
+// and the test binary itself may have grown large.
+func launch(args string) {
+	var argv []string
+	if err := json.Unmarshal([]byte(args), &argv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024)
+	os.Exit(0)
+}
+
+// peakRSSOf runs argv and returns its peak RSS (with its reaped children's)
+// measured from a small launcher process.
+func peakRSSOf(t *testing.T, argv ...string) int64 {
+	t.Helper()
+	b, _ := json.Marshal(argv)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), launchEnv+"="+string(b))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", argv, err, stderr.String())
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("launcher said %q", out)
+	}
+	return n
 }

@@ -102,21 +102,9 @@ func TestPerfcapMemoryStaysBoundedOnHugeOutput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "b.tar.zst")
 	// --no-perf: the figure is perfcap's own; the rusage of a process
 	// includes its reaped children's peak, and perf record's buffers on a
-	// busy machine are not perfcap's memory.
-	cmd := exec.Command(perfcapBin, "--quiet", "--no-perf", "-o", out, "--", workloadBin, "print", "1GiB")
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
-	cmd.Stdout = devnull
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	// perfcap's own peak: ru_maxrss of the perfcap process (forked from
-	// the test binary, so compare with the test's own peak as a floor).
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	peak := ru.Maxrss * 1024
+	// busy machine are not perfcap's memory. peakRSSOf starts perfcap from
+	// a small launcher: ru_maxrss also counts the forking process's RSS.
+	peak := peakRSSOf(t, perfcapBin, "--quiet", "--no-perf", "-o", out, "--", workloadBin, "print", "1GiB")
 	if peak > 80*mib {
 		t.Errorf("perfcap peaked at %d MiB for 1 GiB of output; the logs are capped at 5 MiB a stream", peak/mib)
 	}
