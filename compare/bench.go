@@ -159,13 +159,7 @@ func pair(b, n *entry, unit string, bv, nv []float64, bEst, nEst float64, opts O
 	if b.name != n.name {
 		row.BaseName = b.name
 	}
-	switch bc, nc := row.Base.Center, row.New.Center; {
-	case bc == nc:
-		row.Change = new(float64)
-	case bc != 0:
-		c := nc/bc - 1
-		row.Change = &c
-	}
+	row.Change = ratioChange(row.Base.Center, row.New.Center)
 	if b.r.Tool == "go" && b.procs != n.procs {
 		row.Note = fmt.Sprintf("GOMAXPROCS %s → %s", procsOr1(b.procs), procsOr1(n.procs))
 	}
@@ -229,8 +223,10 @@ func tableGeomean(rows []Benchmark) *Geomean {
 		return nil
 	}
 	g := &Geomean{Base: geomean(bs), New: geomean(ns), Change: geomean(ratios) - 1, N: len(bs)}
-	if math.IsNaN(g.Base) || math.IsNaN(g.New) || math.IsNaN(g.Change) {
-		return nil
+	for _, v := range []float64{g.Base, g.New, g.Change} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
 	}
 	return g
 }

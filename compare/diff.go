@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"regexp"
+	"strings"
 )
 
 // DefaultAlpha is the significance level of the U test, benchstat's.
@@ -79,6 +80,13 @@ type Comparison struct {
 	// MachineDiffers names the machine facts that differ ("cpu.model,
 	// cpu.logical_cores"), "" when the machines look the same.
 	MachineDiffers string `json:"machine_differs,omitempty"`
+	// Profile compares the whole runs' CPU profiles (perf/folded.txt);
+	// nil when a bundle has none, and ProfileMissing says why.
+	Profile        *Profile `json:"profile,omitempty"`
+	ProfileMissing string   `json:"profile_missing,omitempty"`
+	// BenchProfiles compare the per-benchmark profiles both bundles hold
+	// (perf/bench/NAME/folded.txt).
+	BenchProfiles []*Profile `json:"bench_profiles,omitempty"`
 }
 
 // ErrTooFew is returned by New for fewer than two runs.
@@ -102,6 +110,10 @@ func New(runs []*Run, opts Options) (*Diff, error) {
 		c.Resources = compareResources(&runs[0].Summary.Totals, &runs[i].Summary.Totals)
 		c.Facts = compareFacts(runs[0], runs[i])
 		c.MachineDiffers = machineDiffers(c.Facts)
+		c.Profile, c.BenchProfiles = compareProfiles(runs[0], runs[i])
+		if c.Profile == nil {
+			c.ProfileMissing = profileMissing(runs[0], runs[i])
+		}
 		d.Comparisons = append(d.Comparisons, c)
 	}
 	d.Warnings = dedup(d.Warnings)
@@ -119,4 +131,23 @@ func dedup(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// profileMissing says which bundle lacks CPU stacks, and why when its
+// summary says.
+func profileMissing(runs ...*Run) string {
+	var parts []string
+	for _, r := range runs {
+		if len(r.Stacks) > 0 {
+			continue
+		}
+		why := "no perf/folded.txt"
+		if p := r.Summary.Perf; p != nil && p.Reason != "" {
+			why = "perf recorded nothing: " + p.Reason
+		} else if p == nil {
+			why = "recorded without perf (--no-perf)"
+		}
+		parts = append(parts, oneLine(r.Path)+": "+why)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -166,7 +166,7 @@ func tableTitle(t *Table, confidence float64) string {
 	if t.Unit != TimeUnit {
 		what = t.Unit
 	}
-	return fmt.Sprintf("%s: %s (median, %.0f%% CI; change is new/base − 1, U test)", t.Tool, what, 100*confidence)
+	return fmt.Sprintf("%s: %s (median, %.0f%% CI; change is new/base − 1, U test)", oneLine(t.Tool), what, 100*confidence)
 }
 
 // grid lays out rows of cells in aligned columns: the first left-aligned,
@@ -253,4 +253,36 @@ func formatResourceChange(r *Resource) string {
 		return ""
 	}
 	return formatPct(*r.Change)
+}
+
+// profileTitle heads a profile's table.
+func profileTitle(p *Profile) string {
+	what := "whole run"
+	if p.Name != "" {
+		what = "benchmark " + oneLine(p.Name)
+	}
+	return fmt.Sprintf("where: %s (functions whose share of CPU samples moved most; %s → %s samples)", what,
+		groupThousands(p.BaseSamples), groupThousands(p.NewSamples))
+}
+
+// moverName is a function with its kind: "memcpy [kernel]".
+func moverName(m Mover) string {
+	if m.Kind != "" {
+		return m.Name + " [" + m.Kind + "]"
+	}
+	return m.Name
+}
+
+// shareMove is "20.1% → 55.3%".
+func shareMove(base, cur float64) string {
+	return fmt.Sprintf("%.1f%% → %.1f%%", 100*base, 100*cur)
+}
+
+// formatPP is a change of share in signed percentage points: "+35.2 pp".
+func formatPP(delta float64) string {
+	v := math.Round(1000*delta) / 10
+	if v == 0 {
+		return "0.0 pp"
+	}
+	return fmt.Sprintf("%+.1f pp", v)
 }

@@ -90,7 +90,7 @@ func (d *Diff) Check(rules []Rule) []Violation {
 						continue
 					}
 					out = append(out, Violation{Rule: r.Text, What: t.Tool + " " + b.Name, Change: *b.Change,
-						Message: fmt.Sprintf("%s: %s %s is %s slower (%s → %s, p=%.3f)", r.Text, t.Tool, oneLine(b.Name), formatPct(*b.Change),
+						Message: fmt.Sprintf("%s: %s %s is %s slower (%s → %s, p=%.3f)", r.Text, oneLine(t.Tool), oneLine(b.Name), formatPct(*b.Change),
 							formatNS(b.Base.Center), formatNS(b.New.Center), *b.P)})
 				}
 			}

@@ -53,7 +53,7 @@ func TestLoadRefuses(t *testing.T) {
 }
 
 // writeBundle writes a bundle holding files, as perfcap writes them.
-func writeBundle(t *testing.T, path string, files map[string]string) {
+func writeBundle(t testing.TB, path string, files map[string]string) {
 	t.Helper()
 	red, err := redact.New(nil)
 	if err != nil {

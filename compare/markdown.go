@@ -32,6 +32,7 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 		mdBenchmarks(bw, d, c)
 		mdResources(bw, c)
 		mdFacts(bw, c)
+		mdProfiles(bw, c)
 	}
 	if len(d.Warnings) > 0 {
 		fmt.Fprintln(bw)
@@ -117,5 +118,23 @@ func mdFacts(w *bufio.Writer, c *Comparison) {
 	fmt.Fprintln(w, "|---|---|---|")
 	for _, f := range c.Facts {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", f.Key, mdCode(factValue(f.Base)), mdCode(factValue(f.New)))
+	}
+}
+
+func mdProfiles(w *bufio.Writer, c *Comparison) {
+	if c.Profile == nil {
+		fmt.Fprintf(w, "\n**where**: no CPU profile to compare (%s)\n", mdCell(c.ProfileMissing))
+	}
+	for _, p := range append([]*Profile{c.Profile}, c.BenchProfiles...) {
+		if p == nil || len(p.Movers) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n**%s**\n\n", mdCell(profileTitle(p)))
+		fmt.Fprintln(w, "| function | self base → new | change | total base → new | change |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+		for _, m := range p.Movers {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCode(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
+				shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta()))
+		}
 	}
 }

@@ -71,13 +71,7 @@ func compareResources(base, cur *format.Totals) []Resource {
 			continue
 		}
 		r := Resource{Name: d.name, Label: d.label, Unit: d.unit, Base: d.get(base), New: d.get(cur)}
-		switch {
-		case r.Base == r.New:
-			r.Change = new(float64)
-		case r.Base != 0:
-			c := r.New/r.Base - 1
-			r.Change = &c
-		}
+		r.Change = ratioChange(r.Base, r.New)
 		out = append(out, r)
 	}
 	return out

@@ -110,3 +110,16 @@ func geomean(values []float64) float64 {
 	}
 	return math.Exp(sum / float64(len(values)))
 }
+
+// ratioChange is cur/base − 1, or nil when it is not a finite number (a
+// zero base, or figures so far apart the ratio overflows).
+func ratioChange(base, cur float64) *float64 {
+	if base == cur {
+		return new(float64)
+	}
+	c := cur/base - 1
+	if base == 0 || math.IsNaN(c) || math.IsInf(c, 0) {
+		return nil
+	}
+	return &c
+}

@@ -35,6 +35,7 @@ func WriteText(w io.Writer, d *Diff, opts TextOptions) error {
 		tw.benchmarks(d, c)
 		tw.resources(c)
 		tw.facts(c)
+		tw.profiles(c)
 	}
 	if len(d.Warnings) > 0 {
 		fmt.Fprintln(bw)
@@ -186,4 +187,29 @@ func factValue(v string) string {
 		v = string(r[:maxFactWidth-1]) + "…"
 	}
 	return v
+}
+
+func (t *textWriter) profiles(c *Comparison) {
+	if c.Profile == nil {
+		t.heading("where")
+		fmt.Fprintf(t.w, "no CPU profile to compare (%s)\n", c.ProfileMissing)
+	}
+	for _, p := range append([]*Profile{c.Profile}, c.BenchProfiles...) {
+		if p == nil {
+			continue
+		}
+		t.heading(profileTitle(p))
+		if len(p.Movers) == 0 {
+			fmt.Fprintln(t.w, "no function's share moved")
+			continue
+		}
+		rows := [][]string{{"function", "self base → new", "change", "total base → new", "change"}}
+		for _, m := range p.Movers {
+			rows = append(rows, []string{oneLine(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
+				shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta())})
+		}
+		for _, l := range grid(rows, "lrrrr") {
+			fmt.Fprintln(t.w, l)
+		}
+	}
 }
