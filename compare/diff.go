@@ -80,6 +80,9 @@ type Comparison struct {
 	// MachineDiffers names the machine facts that differ ("cpu.model,
 	// cpu.logical_cores"), "" when the machines look the same.
 	MachineDiffers string `json:"machine_differs,omitempty"`
+	// Noisy says which run shared its machine with busy processes (more
+	// than NoisyPercent of its CPU), "" when neither did.
+	Noisy string `json:"noisy,omitempty"`
 	// Profile compares the whole runs' CPU profiles (perf/folded.txt);
 	// nil when a bundle has none, and ProfileMissing says why.
 	Profile        *Profile `json:"profile,omitempty"`
@@ -108,6 +111,7 @@ func New(runs []*Run, opts Options) (*Diff, error) {
 		c.Benchmarks, warns = compareBenchmarks(runs[0], runs[i], opts)
 		d.Warnings = append(d.Warnings, warns...)
 		c.Resources = compareResources(&runs[0].Summary.Totals, &runs[i].Summary.Totals)
+		c.Noisy = noisy(&runs[0].Summary.Totals, &runs[i].Summary.Totals)
 		c.Facts = compareFacts(runs[0], runs[i])
 		c.MachineDiffers = machineDiffers(c.Facts)
 		c.Profile, c.BenchProfiles = compareProfiles(runs[0], runs[i])

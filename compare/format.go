@@ -286,3 +286,21 @@ func formatPP(delta float64) string {
 	}
 	return fmt.Sprintf("%+.1f pp", v)
 }
+
+// moverList is one list of a profile's table.
+type moverList struct {
+	title  string
+	movers []Mover
+}
+
+// moverLists are a profile's two lists, by self and by total move.
+func moverLists(p *Profile) []moverList {
+	var out []moverList
+	if len(p.BySelf) > 0 {
+		out = append(out, moverList{"moved most in self share", p.BySelf})
+	}
+	if len(p.ByTotal) > 0 {
+		out = append(out, moverList{"moved most in total share", p.ByTotal})
+	}
+	return out
+}

@@ -30,6 +30,9 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 			fmt.Fprintf(bw, "\n#### %s → %s\n", mdCell(d.Bundles[c.Base].Label), mdCell(d.Bundles[c.New].Label))
 		}
 		mdBenchmarks(bw, d, c)
+		if c.Noisy != "" {
+			fmt.Fprintf(bw, "\n> [!WARNING]\n> %s\n", mdCell(c.Noisy))
+		}
 		mdResources(bw, c)
 		mdFacts(bw, c)
 		mdProfiles(bw, c)
@@ -126,15 +129,17 @@ func mdProfiles(w *bufio.Writer, c *Comparison) {
 		fmt.Fprintf(w, "\n**where**: no CPU profile to compare (%s)\n", mdCell(c.ProfileMissing))
 	}
 	for _, p := range append([]*Profile{c.Profile}, c.BenchProfiles...) {
-		if p == nil || len(p.Movers) == 0 {
+		if p == nil || len(p.BySelf)+len(p.ByTotal) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n**%s**\n\n", mdCell(profileTitle(p)))
-		fmt.Fprintln(w, "| function | self base → new | change | total base → new | change |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
-		for _, m := range p.Movers {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCode(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
-				shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta()))
+		fmt.Fprintf(w, "\n**%s**\n", mdCell(profileTitle(p)))
+		for _, list := range moverLists(p) {
+			fmt.Fprintf(w, "\n| %s | self base → new | change | total base → new | change |\n", list.title)
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+			for _, m := range list.movers {
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCode(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
+					shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta()))
+			}
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package compare
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/perfcap/perfcap/format"
 )
 
@@ -50,6 +53,29 @@ var resourceDefs = []struct {
 	{"involuntary-switches", "involuntary context switches", UnitCount, func(t *format.Totals) float64 { return float64(t.InvoluntaryContextSwitch) }, nil},
 	{"first-output", "first output", UnitSeconds, func(t *format.Totals) float64 { return t.FirstOutputSeconds },
 		func(t *format.Totals) bool { return t.FirstOutputSeconds >= 0 }},
+	{"other-cpu", "other processes' CPU (% of the machine)", UnitPercent, func(t *format.Totals) float64 { return t.OtherCPUPercent }, nil},
+}
+
+// NoisyPercent is the share of the machine's CPU other processes may use
+// during a run before its timings are called unreliable, as a run's own
+// warning says.
+const NoisyPercent = 10
+
+// noisy says which runs shared a busy machine, "" when neither did.
+func noisy(base, cur *format.Totals) string {
+	var parts []string
+	for _, r := range []struct {
+		role string
+		t    *format.Totals
+	}{{"base", base}, {"new", cur}} {
+		if r.t.OtherCPUPercent > NoisyPercent {
+			parts = append(parts, fmt.Sprintf("%.0f%% during the %s run", r.t.OtherCPUPercent, r.role))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "other processes used " + strings.Join(parts, " and ") + " of the machine's CPU: timings may differ for that reason alone; compare runs made on a quiet machine"
 }
 
 // ResourceNames are the names of the compared figures, for --fail-on.

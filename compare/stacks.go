@@ -78,10 +78,10 @@ type Mover struct {
 func (m Mover) SelfDelta() float64  { return m.NewSelf - m.BaseSelf }
 func (m Mover) TotalDelta() float64 { return m.NewTotal - m.BaseTotal }
 
-// movers returns the n functions whose self or total share moved most,
-// largest move first (the larger of the two moves, ties by name), leaving
-// out those that did not move at all.
-func movers(base, cur []flame.Stack, n int) []Mover {
+// movers returns the n functions whose self share moved most and the n
+// whose total share moved most, largest move first (ties by name),
+// leaving out those that did not move.
+func movers(base, cur []flame.Stack, n int) (bySelf, byTotal []Mover) {
 	type id struct{ name, kind string }
 	by := map[id]*Mover{}
 	get := func(f flame.HotFunction) *Mover {
@@ -103,18 +103,19 @@ func movers(base, cur []flame.Stack, n int) []Mover {
 	}
 	all := make([]Mover, 0, len(by))
 	for _, m := range by {
-		if m.SelfDelta() != 0 || m.TotalDelta() != 0 {
-			all = append(all, *m)
+		all = append(all, *m)
+	}
+	top := func(move func(Mover) float64) []Mover {
+		moved := slices.DeleteFunc(slices.Clone(all), func(m Mover) bool { return move(m) == 0 })
+		slices.SortFunc(moved, func(a, b Mover) int {
+			return cmp.Or(cmp.Compare(math.Abs(move(b)), math.Abs(move(a))), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Kind, b.Kind))
+		})
+		if n > 0 && len(moved) > n {
+			moved = moved[:n]
 		}
+		return moved
 	}
-	move := func(m Mover) float64 { return math.Max(math.Abs(m.SelfDelta()), math.Abs(m.TotalDelta())) }
-	slices.SortFunc(all, func(a, b Mover) int {
-		return cmp.Or(cmp.Compare(move(b), move(a)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Kind, b.Kind))
-	})
-	if n > 0 && len(all) > n {
-		all = all[:n]
-	}
-	return all
+	return top(Mover.SelfDelta), top(Mover.TotalDelta)
 }
 
 // Profile is the comparison of two profiles of the same thing: the whole
@@ -126,8 +127,11 @@ type Profile struct {
 	// BaseSamples and NewSamples are each profile's total weight.
 	BaseSamples int64 `json:"base_samples"`
 	NewSamples  int64 `json:"new_samples"`
-	// Movers are the functions whose share moved most.
-	Movers []Mover `json:"movers"`
+	// BySelf are the functions whose self share (samples where they are
+	// the leaf) moved most, ByTotal those whose total share (samples where
+	// they are on the stack) did.
+	BySelf  []Mover `json:"by_self"`
+	ByTotal []Mover `json:"by_total"`
 
 	base, cur []flame.Stack
 	merged    []flame.DiffStack
@@ -143,8 +147,8 @@ func (p *Profile) DiffStacks() []flame.DiffStack {
 	return p.merged
 }
 
-// maxMovers bounds the functions listed per profile.
-const maxMovers = 15
+// maxMovers bounds the functions listed per profile and list.
+const maxMovers = 10
 
 // compareProfile compares two profiles; nil when either has no samples.
 func compareProfile(name string, base, cur []flame.Stack) *Profile {
@@ -158,7 +162,9 @@ func compareProfile(name string, base, cur []flame.Stack) *Profile {
 	if bw <= 0 || nw <= 0 {
 		return nil
 	}
-	return &Profile{Name: name, BaseSamples: bw, NewSamples: nw, Movers: movers(base, cur, maxMovers), base: base, cur: cur}
+	p := &Profile{Name: name, BaseSamples: bw, NewSamples: nw, base: base, cur: cur}
+	p.BySelf, p.ByTotal = movers(base, cur, maxMovers)
+	return p
 }
 
 // compareProfiles compares the whole runs' profiles and those of each

@@ -126,10 +126,15 @@ func TestFoldedDiffRoundTrip(t *testing.T) {
 // TestMovers: shares are of each profile's own total, so a function that
 // keeps its samples while the run doubles loses half its share.
 func TestMovers(t *testing.T) {
-	st := func(frames string, n int64) flame.Stack { return flame.Stack{Frames: strings.Split(frames, ";"), Count: n} }
+	st := func(frames string, n int64) flame.Stack {
+		return flame.Stack{Frames: strings.Split(frames, ";"), Count: n}
+	}
 	base := []flame.Stack{st("app;main;work", 50), st("app;main;idle", 50)}
 	cur := []flame.Stack{st("app;main;work", 150), st("app;main;idle", 50), st("app;main;work;memcpy_[k]", 0)}
-	ms := movers(base, cur, 0)
+	ms, byTotal := movers(base, cur, 0)
+	if len(byTotal) != len(ms) {
+		t.Errorf("by total %v, by self %v", byTotal, ms)
+	}
 	got := map[string][2]float64{}
 	for _, m := range ms {
 		got[moverName(m)] = [2]float64{m.SelfDelta(), m.TotalDelta()}

@@ -33,6 +33,9 @@ func WriteText(w io.Writer, d *Diff, opts TextOptions) error {
 			tw.heading(fmt.Sprintf("%s → %s", oneLine(d.Bundles[c.Base].Label), oneLine(d.Bundles[c.New].Label)))
 		}
 		tw.benchmarks(d, c)
+		if c.Noisy != "" {
+			fmt.Fprintln(tw.w, tw.paint("WARNING: "+c.Noisy, ansiRed+ansiBold))
+		}
 		tw.resources(c)
 		tw.facts(c)
 		tw.profiles(c)
@@ -156,7 +159,7 @@ const maxFactWidth = 72
 func (t *textWriter) facts(c *Comparison) {
 	t.heading("what else changed")
 	if len(c.Facts) == 0 {
-		fmt.Fprintln(t.w, "nothing else: same commit, toolchain, build settings and machine")
+		fmt.Fprintln(t.w, "nothing else: same commit, toolchain, build settings and machine, as far as both bundles know")
 	} else {
 		rows := make([][]string, len(c.Facts))
 		for i, f := range c.Facts {
@@ -176,11 +179,11 @@ func machineWarning(keys string) string {
 	return "WARNING: the bundles were recorded on different machines (" + keys + "): the changes mix the code's and the machine's; compare on one machine"
 }
 
-// factValue shows a fact's value: escaped, cut to maxFactWidth, "—" when
-// unknown.
+// factValue shows a fact's value: escaped, cut to maxFactWidth,
+// "unknown" when the bundle does not know it.
 func factValue(v string) string {
 	if v == "" {
-		return "—"
+		return "unknown"
 	}
 	v = oneLine(v)
 	if r := []rune(v); len(r) > maxFactWidth {
@@ -192,24 +195,26 @@ func factValue(v string) string {
 func (t *textWriter) profiles(c *Comparison) {
 	if c.Profile == nil {
 		t.heading("where")
-		fmt.Fprintf(t.w, "no CPU profile to compare (%s)\n", c.ProfileMissing)
+		fmt.Fprintf(t.w, "no CPU profile to compare (%s)\n", oneLine(c.ProfileMissing))
 	}
 	for _, p := range append([]*Profile{c.Profile}, c.BenchProfiles...) {
 		if p == nil {
 			continue
 		}
 		t.heading(profileTitle(p))
-		if len(p.Movers) == 0 {
+		if len(p.BySelf)+len(p.ByTotal) == 0 {
 			fmt.Fprintln(t.w, "no function's share moved")
 			continue
 		}
-		rows := [][]string{{"function", "self base → new", "change", "total base → new", "change"}}
-		for _, m := range p.Movers {
-			rows = append(rows, []string{oneLine(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
-				shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta())})
-		}
-		for _, l := range grid(rows, "lrrrr") {
-			fmt.Fprintln(t.w, l)
+		for _, list := range moverLists(p) {
+			rows := [][]string{{list.title, "self base → new", "change", "total base → new", "change"}}
+			for _, m := range list.movers {
+				rows = append(rows, []string{oneLine(moverName(m)), shareMove(m.BaseSelf, m.NewSelf), formatPP(m.SelfDelta()),
+					shareMove(m.BaseTotal, m.NewTotal), formatPP(m.TotalDelta())})
+			}
+			for _, l := range grid(rows, "lrrrr") {
+				fmt.Fprintln(t.w, l)
+			}
 		}
 	}
 }
