@@ -64,6 +64,11 @@ type BundleInfo struct {
 	// Version is the crate version and git commit, "" when unknown.
 	Version string   `json:"version,omitempty"`
 	Command []string `json:"command"`
+	// The run's figures the report's tables show.
+	WallSeconds        float64 `json:"wall_seconds"`
+	FirstOutputSeconds float64 `json:"first_output_seconds"`
+	PeakRSSBytes       uint64  `json:"peak_rss_bytes"`
+	OtherCPUPercent    float64 `json:"other_cpu_percent"`
 }
 
 // Comparison is one bundle against the base.
@@ -102,7 +107,9 @@ func New(runs []*Run, opts Options) (*Diff, error) {
 	}
 	d := &Diff{Alpha: opts.alpha(), Confidence: opts.confidence()}
 	for _, r := range runs {
-		d.Bundles = append(d.Bundles, BundleInfo{Path: r.Path, Label: r.Label(), Version: r.Version(), Command: r.Manifest.Command})
+		t := &r.Summary.Totals
+		d.Bundles = append(d.Bundles, BundleInfo{Path: r.Path, Label: r.Label(), Version: r.Version(), Command: r.Manifest.Command,
+			WallSeconds: t.WallSeconds, FirstOutputSeconds: t.FirstOutputSeconds, PeakRSSBytes: t.PeakRSSBytes, OtherCPUPercent: t.OtherCPUPercent})
 		d.Warnings = append(d.Warnings, r.Warnings...)
 	}
 	for i := 1; i < len(runs); i++ {

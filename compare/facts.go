@@ -11,8 +11,10 @@ import (
 
 // FactChange is one fact that differs between two bundles.
 type FactChange struct {
-	// Key names the fact ("git.commit", "cargo.profile.release.lto").
-	Key string `json:"key"`
+	// Key names the fact ("git.commit", "cargo.profile.release.lto"). Its
+	// JSON name is "fact": a bundle's redaction hides the value of any
+	// "key" field.
+	Key string `json:"fact"`
 	// Base and New are the values; "" when a bundle does not know it.
 	Base string `json:"base"`
 	New  string `json:"new"`

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture/redact"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -84,6 +87,11 @@ var goldenCases = []struct {
 	{"go-history", []string{"go-before.tar.zst", "go-after.tar.zst", "go-count1.tar.zst"}},
 	// hyperfine's per-run times, two commands.
 	{"hyperfine", []string{"hyperfine-before.tar.zst", "hyperfine-after.tar.zst"}},
+	// A real Criterion project at two commits, mix made four times
+	// slower inside the checksum benchmark, with perf stacks.
+	{"criterion", []string{"criterion-before.tar.zst", "criterion-after.tar.zst"}},
+	// Two different programs: the other-systems table.
+	{"programs", []string{"go-before.tar.zst", "hyperfine-after.tar.zst"}},
 }
 
 // TestGolden keeps the text table, the coloured table, the Markdown and
@@ -138,4 +146,33 @@ func countVerdict(d *Diff, v string) int {
 		}
 	}
 	return n
+}
+
+// TestGoldenReport keeps the report.md of each golden case's diff bundle,
+// in Chinese and in English.
+func TestGoldenReport(t *testing.T) {
+	for _, c := range goldenCases {
+		for _, lang := range []string{"zh", "en"} {
+			t.Run(c.name+"/"+lang, func(t *testing.T) {
+				runs := loadAll(t, c.bundles...)
+				d, err := New(runs, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), "diff.tar.zst")
+				red, err := redact.New(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := WriteBundle(path, d, runs, BundleOptions{Redactor: red, Lang: lang, PerfcapVersion: "test", Command: []string{"perfcap", "diff"}}); err != nil {
+					t.Fatal(err)
+				}
+				md, err := bundle.ReadFile(path, ReportName)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkGolden(t, c.name+".report."+lang+".md", md)
+			})
+		}
+	}
 }

@@ -5,11 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle/report"
+	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // exitRegressed is diff's exit code when a --fail-on rule is broken.
@@ -22,6 +28,9 @@ type diffOptions struct {
 	markdown bool
 	failOn   []string
 	match    string
+	output   string
+	force    bool
+	lang     string
 }
 
 func newDiffCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -58,12 +67,18 @@ a flag is wrong.`,
 	f.BoolVar(&opts.markdown, "markdown", false, "print Markdown ready to paste as a pull-request comment")
 	f.StringArrayVar(&opts.failOn, "fail-on", nil, "exit 1 when the newest bundle breaks `RULE`: time>5% (a significant benchmark slowdown), rss>10%, wall>3%, ... (repeatable)")
 	f.StringVar(&opts.match, "match", "", "pair benchmarks by the groups of `REGEX` matched against their names")
+	f.StringVarP(&opts.output, "output", "o", "", "also write a diff bundle `DIFF.tar.zst`: diff.json, differential flamegraphs, folded diffs, report.md")
+	f.BoolVar(&opts.force, "force", false, "replace a file at the -o path (otherwise the bundle takes the next free name)")
+	f.StringVar(&opts.lang, "lang", "zh", "language of the bundle's report.md: zh or en")
 	return cmd
 }
 
 func runDiff(ctx context.Context, opts *diffOptions) error {
 	if opts.asJSON && opts.markdown {
 		return &codeError{code: exitError, err: errors.New("--json and --markdown are exclusive: choose one output")}
+	}
+	if !slices.Contains(report.Langs, opts.lang) {
+		return &codeError{code: exitError, err: fmt.Errorf("--lang %q: the report is written in %s", opts.lang, strings.Join(report.Langs, " or "))}
 	}
 	var copts compare.Options
 	if opts.match != "" {
@@ -110,11 +125,38 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.output != "" {
+		if err := writeDiffBundle(opts, d, runs); err != nil {
+			return err
+		}
+	}
 	for _, v := range d.Violations {
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: regression: %s\n", v.Message)
 	}
 	if len(d.Violations) > 0 {
 		return &codeError{code: exitRegressed}
 	}
+	return nil
+}
+
+// writeDiffBundle writes the -o bundle and names it on stderr.
+func writeDiffBundle(opts *diffOptions, d *compare.Diff, runs []*compare.Run) error {
+	red, err := redact.New(nil)
+	if err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	w, err := compare.WriteBundle(opts.output, d, runs, compare.BundleOptions{
+		Redactor: red, Force: opts.force, Lang: opts.lang, PerfcapVersion: version,
+		Command: append([]string{"perfcap", "diff"}, opts.paths...), Cwd: cwd,
+	})
+	if err != nil {
+		return err
+	}
+	sha, size := w.Archive()
+	fmt.Fprintf(opts.io.ErrOut, "perfcap: diff bundle %s (%s, sha256 %s)\n", w.Path(), units.FormatSize(size), sha)
 	return nil
 }

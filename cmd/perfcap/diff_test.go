@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
@@ -143,4 +144,36 @@ func TestDiffFailOn(t *testing.T) {
 func ftoa(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
+}
+
+// TestDiffBundle: -o writes a verifiable diff bundle and names it on
+// stderr; the same path again takes the next free name, --force replaces.
+func TestDiffBundle(t *testing.T) {
+	base, cur := diffBundle("criterion-before.tar.zst"), diffBundle("criterion-after.tar.zst")
+	out := filepath.Join(t.TempDir(), "diff.tar.zst")
+	for _, c := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"-o", out, "--lang", "en"}, out},
+		{[]string{"-o", out}, strings.TrimSuffix(out, ".tar.zst") + "-2.tar.zst"},
+		{[]string{"-o", out, "--force"}, out},
+	} {
+		code, stdout, stderr := runMain(append(append([]string{"diff"}, c.args...), base, cur)...)
+		if code != 0 || !strings.Contains(stdout, "checksum 4k") || !strings.Contains(stderr, "perfcap: diff bundle "+c.path+" (") {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, stderr)
+			continue
+		}
+		if _, err := bundle.Verify(c.path); err != nil {
+			t.Errorf("%v: %v", c.args, err)
+		}
+	}
+	md, err := bundle.ReadFile(out, "report.md")
+	if err != nil || !strings.Contains(string(md), "### 性能回归") {
+		t.Errorf("the --force bundle's report is not in Chinese (the default): %v", err)
+	}
+	code, _, stderr := runMain("diff", "-o", out, "--lang", "fr", base, cur)
+	if code != exitError || !strings.Contains(stderr, "--lang") {
+		t.Errorf("--lang fr: exit %d, %q", code, stderr)
+	}
 }
