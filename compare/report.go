@@ -76,6 +76,25 @@ func (d *Diff) ReportComparison(archives []report.Archive) *report.Comparison {
 	return rc
 }
 
+// Baseline compares a run with a baseline bundle for its own report
+// (perfcap run --baseline, perfcap report --baseline): the regression
+// sections, without a differential flamegraph (a run bundle holds none;
+// perfcap diff -o writes one). cur.Path names the run's bundle, which may
+// not exist yet.
+func Baseline(base, cur *Run, opts Options) (*report.Comparison, error) {
+	d, err := New([]*Run{base, cur}, opts)
+	if err != nil {
+		return nil, err
+	}
+	baseArchive, err := archiveOf(base.Path)
+	if err != nil {
+		return nil, err
+	}
+	rc := d.ReportComparison([]report.Archive{baseArchive, {Name: path.Base(cur.Path)}})
+	rc.DiffFlameGraph = ""
+	return rc, nil
+}
+
 // figure is a benchmark row as the report lists it.
 func figure(tool string, b *Benchmark) report.ComparedFigure {
 	f := report.ComparedFigure{Name: b.Name, Tool: tool, Base: b.Base.Center, New: b.New.Center, P: b.P, Significant: b.Significant}

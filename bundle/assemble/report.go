@@ -21,6 +21,9 @@ type ReportInput struct {
 	Lang, Template string
 	// BundleName is the archive's file name, as the report names it.
 	BundleName string
+	// Comparison, when set, fills the regression sections (run
+	// --baseline).
+	Comparison *report.Comparison
 }
 
 // Report renders report.md from what w holds so far (the report lists the
@@ -31,6 +34,7 @@ func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
 	files := append(StagedFiles(w.Dir()), bundle.File{Path: "report.md"})
 	d := report.NewData(in.Manifest, in.Summary, in.Facts, files, in.Lang)
 	d.Bundle.Name = in.BundleName
+	d.Comparison = in.Comparison
 	var b bytes.Buffer
 	tmplErr := report.RenderFile(&b, d, in.Lang, in.Template)
 	if tmplErr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,5 +176,54 @@ func TestDiffBundle(t *testing.T) {
 	code, _, stderr := runMain("diff", "-o", out, "--lang", "fr", base, cur)
 	if code != exitError || !strings.Contains(stderr, "--lang") {
 		t.Errorf("--lang fr: exit %d, %q", code, stderr)
+	}
+}
+
+// TestReportBaseline: perfcap report --baseline fills the regression
+// sections from the comparison; a baseline that is no run is refused in
+// one line.
+func TestReportBaseline(t *testing.T) {
+	base, cur := diffBundle("criterion-before.tar.zst"), diffBundle("criterion-after.tar.zst")
+	code, stdout, stderr := runMain("report", cur, "--baseline", base)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "- [x] 🔍 **性能回归**") || !strings.Contains(stdout, "**回归幅度**: +") {
+		t.Errorf("exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	code, stdout, _ = runMain("report", cur)
+	if code != 0 || !strings.Contains(stdout, "v0.X.Y → v0.Z.W") {
+		t.Errorf("without --baseline the sections are blank: exit %d", code)
+	}
+	code, _, stderr = runMain("report", cur, "--baseline", diffBundle("watch.tar.zst"))
+	if code != exitError || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--baseline") {
+		t.Errorf("watch baseline: exit %d, %q", code, stderr)
+	}
+}
+
+// TestRunBaseline: a real run with --baseline fills its own report's
+// regression sections (a different program than the baseline's: the
+// other-systems table too); a bad baseline stops perfcap before the
+// command runs.
+func TestRunBaseline(t *testing.T) {
+	base := diffBundle("hyperfine-before.tar.zst")
+	r := perfcap(t, "--quiet", "--no-perf", "--lang", "en", "--baseline", base, "--", "sh", "-c", "echo hello")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	md, err := bundle.ReadFile(r.bundle, "report.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(md)
+	for _, want := range []string{"- **Versions**: ", "- **Compared bundles**: `hyperfine-before.tar.zst`", "| `sh -c 'echo hello'` |", "| baseline |"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	r = perfcap(t, "--quiet", "--no-perf", "--baseline", diffBundle("watch.tar.zst"), "--", "touch", marker)
+	if r.code != exitError || !strings.Contains(r.stderr, "--baseline") {
+		t.Errorf("watch baseline: exit %d, %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the command ran despite a bad --baseline")
 	}
 }
