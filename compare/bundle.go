@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/assemble"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/flame"
 )
@@ -106,11 +107,7 @@ func WriteBundle(path string, d *Diff, runs []*Run, opts BundleOptions) (w *bund
 	rd.Comparison = d.ReportComparison(archives)
 	rd.Bundle = report.Archive{Name: filepath.Base(w.Path())}
 	// The report's attachments are this bundle's files.
-	staged, err := stagedFiles(w)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range staged {
+	for _, f := range assemble.StagedFiles(w.Dir()) {
 		rd.Attachments = append(rd.Attachments, report.Attachment{Path: f.Path, Size: f.Size, Description: describe(f.Path, opts.Lang)})
 	}
 	var md bytes.Buffer
@@ -150,27 +147,6 @@ func addProfile(w *bundle.Writer, d *Diff, c *Comparison, p *Profile) error {
 		return err
 	}
 	return w.AddBytes(foldedName, folded.Bytes())
-}
-
-// stagedFiles lists what the writer holds so far, with sizes.
-func stagedFiles(w *bundle.Writer) ([]bundle.File, error) {
-	var files []bundle.File
-	err := filepath.WalkDir(w.Dir(), func(p string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(w.Dir(), p)
-		if err != nil {
-			return err
-		}
-		files = append(files, bundle.File{Path: filepath.ToSlash(rel), Size: info.Size()})
-		return nil
-	})
-	return files, err
 }
 
 // describe says what a file of a diff bundle holds.

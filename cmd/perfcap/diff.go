@@ -42,7 +42,10 @@ func newDiffCmd(io *iostreams.IOStreams) *cobra.Command {
 bundle after the first against the first. Benchmarks are matched by name and
 compared on their raw measurements with benchstat's statistics (median, 95%
 interval, Mann-Whitney U test; "~" when not significant at p ≤ 0.05), beside
-the runs' resources.
+the runs' resources, the facts that differ (commit, toolchain, build
+settings, machine) and the functions whose share of the CPU profile moved.
+-o also writes a bundle with the differential flamegraphs, the folded diffs
+and the performance-issue report with its regression sections filled.
 
 Exit codes: 0 when no --fail-on rule is broken (always, without rules),
 1 when one is (each printed on stderr), 125 when a bundle cannot be read or
