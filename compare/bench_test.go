@@ -67,13 +67,9 @@ func BenchmarkDiff100k(b *testing.B) {
 	bigBundle(b, paths[0], base, summary)
 	bigBundle(b, paths[1], cur, summary)
 	load := func(b *testing.B) *Diff {
-		var runs []*Run
-		for _, p := range paths {
-			r, err := Load(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			runs = append(runs, r)
+		runs, err := LoadAll(paths)
+		if err != nil {
+			b.Fatal(err)
 		}
 		d, err := New(runs, Options{})
 		if err != nil {

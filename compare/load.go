@@ -6,6 +6,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/facts"
@@ -105,6 +106,25 @@ func Load(p string) (*Run, error) {
 		return nil, fmt.Errorf("%s: %w: perfcap diff compares runs (`perfcap -- COMMAND`); compare watches by their memory verdicts with `perfcap inspect`", oneLine(p), ErrWatch)
 	}
 	return r, nil
+}
+
+// LoadAll loads the bundles at paths concurrently (each Load is a
+// decompression and a parse: two bundles take the time of one on two
+// cores) and returns them in order, or the first path's error.
+func LoadAll(paths []string) ([]*Run, error) {
+	runs := make([]*Run, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Go(func() { runs[i], errs[i] = Load(p) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
 }
 
 // readStacks parses one folded file, or notes why it cannot.

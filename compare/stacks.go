@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/perfcap/perfcap/flame"
 )
@@ -93,11 +94,17 @@ func movers(base, cur []flame.Stack, n int) (bySelf, byTotal []Mover) {
 		}
 		return m
 	}
-	for _, f := range flame.Hot(base, 0).ByTotal {
+	// The two profiles are summed on two cores.
+	var baseHot flame.HotSpots
+	var wg sync.WaitGroup
+	wg.Go(func() { baseHot = flame.Hot(base, 0) })
+	curHot := flame.Hot(cur, 0)
+	wg.Wait()
+	for _, f := range baseHot.ByTotal {
 		m := get(f)
 		m.BaseSelf, m.BaseTotal = f.SelfShare, f.TotalShare
 	}
-	for _, f := range flame.Hot(cur, 0).ByTotal {
+	for _, f := range curHot.ByTotal {
 		m := get(f)
 		m.NewSelf, m.NewTotal = f.SelfShare, f.TotalShare
 	}

@@ -99,16 +99,12 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 		}
 		rules = append(rules, r)
 	}
-	runs := make([]*compare.Run, len(opts.paths))
-	for i, p := range opts.paths {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		r, err := compare.Load(p)
-		if err != nil {
-			return err
-		}
-		runs[i] = r
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	runs, err := compare.LoadAll(opts.paths)
+	if err != nil {
+		return err
 	}
 	d, err := compare.New(runs, copts)
 	if err != nil {
