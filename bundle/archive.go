@@ -56,10 +56,14 @@ func openTarZstd(path string, lim Limits) (*tarZstd, error) {
 	a := &tarZstd{bundle: path, file: f, in: &fileReader{f: f}}
 	// One synchronous decoder: no goroutines reading ahead, so ReadManifest
 	// decompresses no more than the first entry needs, and a window bound
-	// that caps its memory whatever the frame header claims.
+	// that caps its memory whatever the frame header claims. The window of
+	// a single-segment frame is its content size, which MaxMemory bounds,
+	// hence both options.
 	a.dec, err = zstd.NewReader(a.in,
 		zstd.WithDecoderConcurrency(1),
-		zstd.WithDecoderMaxMemory(lim.DecoderMaxMemory))
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(lim.DecoderMaxWindow),
+		zstd.WithDecoderMaxMemory(lim.DecoderMaxWindow))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("opening bundle: %w", err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/perfcap/perfcap/internal/termsafe"
 )
 
 // Sentinel errors returned, wrapped in an [*Error], by the readers. Each
@@ -142,8 +144,7 @@ func (e *VerifyError) Unwrap() []error {
 	return errs
 }
 
-// oneLine escapes line breaks so that a message stays on one line whatever
-// a hostile bundle or an underlying library puts in it.
-func oneLine(s string) string {
-	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
-}
+// oneLine escapes line breaks and every other control character, so that
+// a message stays on one line and cannot drive the terminal whatever a
+// hostile bundle or an underlying library puts in it.
+func oneLine(s string) string { return termsafe.Escape(s) }

@@ -22,7 +22,7 @@ func Extract(path, dir string) (Manifest, error) { return Reader{}.Extract(path,
 // link already in dir. Every file is verified as in [Reader.Walk]; on any
 // error Extract removes what it created and returns the error.
 func (r Reader) Extract(path, dir string) (m Manifest, err error) {
-	s, err := r.open(path)
+	s, err := r.open(path, true)
 	if err != nil {
 		return Manifest{}, err
 	}

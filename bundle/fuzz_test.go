@@ -28,7 +28,7 @@ func FuzzRead(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	r := Reader{Limits: Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20, MaxEntries: 100, DecoderMaxMemory: 8 << 20}}
+	r := Reader{Limits: Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20, MaxEntries: 100, DecoderMaxWindow: 8 << 20}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "b.tar.zst")

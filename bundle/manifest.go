@@ -72,6 +72,14 @@ func decodeManifest(data []byte, lim Limits) (Manifest, *Error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return Manifest{}, &Error{Entry: ManifestName, Offset: -1, Kind: ErrNotBundle, Err: err}
 	}
+	// A Manifest's arrays (command, files, dropped) are what decoding
+	// allocates per value: bound them before decoding, so that 32 MiB of
+	// "{}," is refused instead of becoming a gigabyte of Files. Its
+	// strings are words of a command line, paths and names, none longer
+	// than Linux allows a command-line word (MAX_ARG_STRLEN).
+	if err := checkJSON(data, jsonBounds{array: lim.MaxEntries, str: maxManifestString}); err != nil {
+		return Manifest{}, jsonError("", ManifestName, err)
+	}
 	if head.Format != Format {
 		return Manifest{}, &Error{Entry: ManifestName, Offset: -1, Kind: ErrNotBundle,
 			Err: fmt.Errorf("format is %q, want %q", head.Format, Format)}
@@ -90,10 +98,28 @@ func decodeManifest(data []byte, lim Limits) (Manifest, *Error) {
 	return m, m.check(lim)
 }
 
+// maxManifestString bounds a string of the manifest: MAX_ARG_STRLEN, the
+// longest word of a Linux command line, and far past PATH_MAX.
+const maxManifestString = 128 << 10
+
+// maxCommand bounds the command's words together: Linux refuses to start
+// a command whose arguments and environment pass 6 MiB (3/4 of the
+// largest stack limit it honours for this).
+const maxCommand = 6 << 20
+
 // check refuses a file list that no archive could satisfy safely: bad or
 // repeated paths, a path that is both a file and a directory, malformed
-// sizes or hashes, or more than lim allows.
+// sizes or hashes, or more than lim allows; and a command longer than any
+// Linux runs.
 func (m *Manifest) check(lim Limits) *Error {
+	var words int
+	for _, w := range m.Command {
+		words += len(w)
+	}
+	if words > maxCommand {
+		return &Error{Entry: ManifestName, Offset: -1, Kind: ErrTooLarge,
+			Err: fmt.Errorf("a command of %d bytes, more than Linux runs (%d)", words, maxCommand)}
+	}
 	if len(m.Files) > lim.MaxEntries {
 		return &Error{Entry: ManifestName, Offset: -1, Kind: ErrTooLarge,
 			Err: fmt.Errorf("%d files listed, limit %d", len(m.Files), lim.MaxEntries)}

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -30,7 +29,7 @@ func ReadFile(path, name string) ([]byte, error) { return Reader{}.ReadFile(path
 // ReadManifest returns the manifest of the bundle at path, after checking
 // it, without decompressing anything past it. It does not verify the files.
 func (r Reader) ReadManifest(path string) (Manifest, error) {
-	s, err := r.open(path)
+	s, err := r.open(path, false)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -48,54 +47,128 @@ func (r Reader) ReadManifest(path string) (Manifest, error) {
 // returns ends Walk and is returned as is; errors reading the data that fn
 // sees are [*Error].
 func (r Reader) Walk(path string, fn func(f File, r io.Reader) error) error {
-	s, err := r.open(path)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	return s.each(fn, func(p *Error) error { return p })
+	_, err := r.walk(path, nil, fn)
+	return err
 }
 
-// ReadFile returns the content of the listed file name of the bundle at
-// path, verified against the manifest. It reads the archive only up to that
-// file. name may be ManifestName, for the manifest as stored.
-func (r Reader) ReadFile(path, name string) ([]byte, error) {
-	s, err := r.open(path)
+// walk is Walk reusing the manifest prev decoded, if any, and returning
+// the one it read, decoded.
+func (r Reader) walk(path string, prev *decoded, fn func(f File, r io.Reader) error) (*decoded, error) {
+	s, err := r.openDecoded(path, false, prev)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
+	return s.decoded, s.each(fn, func(p *Error) error { return p })
+}
+
+// ReadJSON returns the listed JSON file name of the bundle at path, as
+// ReadFile does, once it is known to be cheap to decode: a file listed as
+// larger than maxSize (or Limits.MaxReadSize, if smaller) is refused before
+// anything is decompressed, and one that is not valid JSON, holds more
+// than [MaxJSONValues] values or a string longer than [MaxJSONString] is
+// refused before the caller decodes it.
+func ReadJSON(path, name string, maxSize int64) ([]byte, error) {
+	return Reader{}.ReadJSON(path, name, maxSize)
+}
+
+// ReadJSON is [ReadJSON] within r's Limits.
+func (r Reader) ReadJSON(path, name string, maxSize int64) ([]byte, error) {
+	_, files, err := r.ReadJSONFiles(path, map[string]int64{name: maxSize})
+	return files[name], err
+}
+
+// ReadJSONFiles returns the manifest of the bundle at path and the JSON
+// files named in maxSizes; see [Reader.ReadJSONFiles].
+func ReadJSONFiles(path string, maxSizes map[string]int64) (Manifest, map[string][]byte, error) {
+	return Reader{}.ReadJSONFiles(path, maxSizes)
+}
+
+// ReadJSONFiles returns the manifest of the bundle at path and the JSON
+// files named in maxSizes, each checked as [Reader.ReadJSON] checks it
+// against its size bound, in one pass over the archive that ends with the
+// last of them.
+func (r Reader) ReadJSONFiles(path string, maxSizes map[string]int64) (Manifest, map[string][]byte, error) {
+	s, files, err := r.read(path, maxSizes)
+	if err != nil {
+		return Manifest{}, nil, err
+	}
+	for name, data := range files {
+		if err := checkJSON(data, jsonBounds{values: MaxJSONValues, str: MaxJSONString}); err != nil {
+			return Manifest{}, nil, jsonError(path, name, err)
+		}
+	}
+	return s.m, files, nil
+}
+
+// ReadFile returns the content of the listed file name of the bundle at
+// path, verified against the manifest. It reads the archive only up to that
+// file. name may be ManifestName, for the manifest as stored. A file listed
+// as larger than Limits.MaxReadSize is refused with [ErrTooLarge] before
+// anything is decompressed; [Reader.Walk] streams files of any size.
+func (r Reader) ReadFile(path, name string) ([]byte, error) {
 	if name == ManifestName {
+		s, err := r.open(path, true)
+		if err != nil {
+			return nil, err
+		}
+		s.close()
 		return s.raw, nil
 	}
-	f, ok := s.m.File(name)
-	if !ok {
-		return nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrMissing,
-			Err: fmt.Errorf("not listed in %s", ManifestName)}
+	_, files, err := r.read(path, map[string]int64{name: 0})
+	return files[name], err
+}
+
+// read returns the listed files named in maxSizes (name → the largest
+// size accepted, 0 for Limits.MaxReadSize), verified, reading the archive
+// up to the last of them. A file listed as larger than its bound is
+// refused from the manifest, before anything is decompressed.
+func (r Reader) read(path string, maxSizes map[string]int64) (*scan, map[string][]byte, error) {
+	s, err := r.open(path, false)
+	if err != nil {
+		return nil, nil, err
 	}
-	var data []byte
-	err = s.each(func(g File, r io.Reader) error {
-		if g.Path != name {
+	defer s.close()
+	for name, max := range maxSizes {
+		f, ok := s.m.File(name)
+		if !ok {
+			return nil, nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrMissing,
+				Err: fmt.Errorf("not listed in %s", ManifestName)}
+		}
+		if max <= 0 || max > s.lim.MaxReadSize {
+			max = s.lim.MaxReadSize
+		}
+		if f.Size > max {
+			return nil, nil, &Error{Bundle: path, Entry: name, Offset: -1, Kind: ErrTooLarge,
+				Err: fmt.Errorf("%d bytes, more than the %d read into memory", f.Size, max)}
+		}
+	}
+	files := make(map[string][]byte, len(maxSizes))
+	err = s.each(func(f File, r io.Reader) error {
+		if _, ok := maxSizes[f.Path]; !ok {
 			return nil
 		}
-		// Grow with the data rather than trust the claimed size up front.
-		var buf bytes.Buffer
-		buf.Grow(int(min(f.Size, 1<<20)))
-		if _, err := io.Copy(&buf, r); err != nil {
+		// admit has checked the member's size against the listing, and
+		// the member's reader stops at that size.
+		data := make([]byte, f.Size)
+		if _, err := io.ReadFull(r, data); err != nil {
 			return err
 		}
-		data = buf.Bytes()
-		return errStop
+		files[f.Path] = data
+		if len(files) == len(maxSizes) {
+			return errStop
+		}
+		return nil
 	}, func(p *Error) error {
-		if errors.Is(p, ErrMissing) && p.Entry != name {
+		if _, wanted := maxSizes[p.Entry]; errors.Is(p, ErrMissing) && !wanted {
 			return nil
 		}
 		return p
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return data, nil
+	return s, files, nil
 }
 
 // errStop, returned by an each callback, ends the walk without an error
@@ -116,20 +189,33 @@ type scan struct {
 	seen    []bool
 	entries int
 	total   int64
+	// decoded is the manifest decoded, given by the caller to reuse or
+	// set by readManifest.
+	decoded *decoded
 }
 
 // open opens the bundle at path and reads and checks its first member,
-// the manifest.
-func (r Reader) open(path string) (*scan, error) {
+// the manifest. keepRaw keeps the manifest as stored in scan.raw; else it
+// is let go once decoded, as it may be 32 MiB.
+func (r Reader) open(path string, keepRaw bool) (*scan, error) {
+	return r.openDecoded(path, keepRaw, nil)
+}
+
+// openDecoded is open reusing the manifest of an earlier pass, if the
+// bundle still holds the same one.
+func (r Reader) openDecoded(path string, keepRaw bool, prev *decoded) (*scan, error) {
 	lim := r.Limits.orDefault()
 	ar, err := openArchive(path, lim)
 	if err != nil {
 		return nil, err
 	}
-	s := &scan{path: path, lim: lim, ar: ar}
+	s := &scan{path: path, lim: lim, ar: ar, decoded: prev}
 	if err := s.readManifest(); err != nil {
 		ar.close()
 		return nil, err
+	}
+	if !keepRaw {
+		s.raw = nil
 	}
 	return s, nil
 }
@@ -159,18 +245,35 @@ func (s *scan) readManifest() error {
 	if _, err := io.ReadFull(e.r, s.raw); err != nil {
 		return err
 	}
-	m, perr := decodeManifest(s.raw, s.lim)
-	if perr != nil {
-		perr.Bundle = s.path
-		return perr
+	sum := sha256.Sum256(s.raw)
+	if d := s.decoded; d != nil && d.sum == sum && d.lim == s.lim {
+		s.m, s.index = d.m, d.index
+	} else {
+		m, perr := decodeManifest(s.raw, s.lim)
+		if perr != nil {
+			perr.Bundle = s.path
+			return perr
+		}
+		s.m = m
+		s.index = make(map[string]int, len(m.Files))
+		for i, f := range m.Files {
+			s.index[f.Path] = i
+		}
+		s.decoded = &decoded{sum: sum, lim: s.lim, m: s.m, index: s.index}
 	}
-	s.m = m
-	s.index = make(map[string]int, len(m.Files))
-	for i, f := range m.Files {
-		s.index[f.Path] = i
-	}
-	s.seen = make([]bool, len(m.Files))
+	s.seen = make([]bool, len(s.m.Files))
 	return nil
+}
+
+// decoded is a manifest as one pass decoded and indexed it, for a later
+// pass over the same bundle to reuse when the manifest it reads is byte
+// for byte the same: a manifest of 100,000 files costs 20 MB and half a
+// second to decode.
+type decoded struct {
+	sum   [sha256.Size]byte
+	lim   Limits
+	m     Manifest
+	index map[string]int
 }
 
 // each reads the members after the manifest. Each listed, safe one goes to

@@ -11,7 +11,7 @@ func Verify(path string) (Manifest, error) { return Reader{}.Verify(path) }
 // them. A bundle that cannot be read through (not a bundle, another
 // version, corrupt or truncated, past the limits) gives a single [*Error].
 func (r Reader) Verify(path string) (Manifest, error) {
-	s, err := r.open(path)
+	s, err := r.open(path, false)
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -33,6 +33,9 @@ type Writer struct {
 	// tmp is the archive being written by Close, "" outside it.
 	tmp    string
 	closed bool
+	// redacted holds the staged files already passed through the
+	// Redactor (by Redact), which Close does not pass again.
+	redacted map[string]bool
 	// sum and size hash and count the archive as Close writes it;
 	// written holds the result once Close succeeded.
 	sum     hash.Hash
@@ -227,11 +230,7 @@ func (w *Writer) Close(m Manifest) (err error) {
 	if err != nil {
 		return err
 	}
-	red := w.opts.Redactor
-	for i := range m.Command {
-		m.Command[i] = red.String(m.Command[i])
-	}
-	m.Cwd = red.String(m.Cwd)
+	m = w.RedactManifest(m)
 	if m.Created.IsZero() {
 		m.Created = time.Now().UTC()
 	}
@@ -276,6 +275,26 @@ func (w *Writer) Close(m Manifest) (err error) {
 	return os.RemoveAll(w.dir)
 }
 
+// Staged lists the files Close would pack if called now, sorted by path,
+// with their sizes but not their hashes: what a file written before Close
+// (report.md) can say the bundle holds.
+func (w *Writer) Staged() ([]File, error) { return w.walk(false) }
+
+// NextPath is the path Close would take if called now: the asked-for path
+// with Force, else the first free name of FreeName's series. Another
+// process may take that name before Close does; Path says which was taken.
+func (w *Writer) NextPath() string {
+	if w.closed || w.opts.Force {
+		return w.path
+	}
+	for i := range 1000 {
+		if _, err := os.Lstat(FreeName(w.path, i)); errors.Is(err, fs.ErrNotExist) {
+			return FreeName(w.path, i)
+		}
+	}
+	return w.path
+}
+
 // redactStaged passes every staged file, and its name, through the
 // Redactor: a file whose content changes is rewritten in place, one whose
 // name changes is renamed.
@@ -290,7 +309,7 @@ func (w *Writer) redactStaged() error {
 		if err != nil {
 			return err
 		}
-		if name := filepath.ToSlash(rel); w.opts.Skip == nil || !w.opts.Skip(name) {
+		if name := filepath.ToSlash(rel); (w.opts.Skip == nil || !w.opts.Skip(name)) && !w.redacted[name] {
 			names = append(names, name)
 		}
 		return nil
@@ -298,12 +317,16 @@ func (w *Writer) redactStaged() error {
 	if err != nil {
 		return err
 	}
+	if w.redacted == nil {
+		w.redacted = make(map[string]bool)
+	}
 	for _, name := range names {
 		if err := w.redactFile(name); err != nil {
 			return fmt.Errorf("redacting %s: %w", name, err)
 		}
 		clean := red.String(name)
 		if clean == name {
+			w.redacted[name] = true
 			continue
 		}
 		if err := checkName(clean); err != nil {
@@ -316,8 +339,59 @@ func (w *Writer) redactStaged() error {
 		if err := os.Rename(filepath.Join(w.dir, filepath.FromSlash(name)), to); err != nil {
 			return fmt.Errorf("redacting the name %s: %w", name, err)
 		}
+		w.redacted[filepath.ToSlash(clean)] = true
 	}
 	return nil
+}
+
+// Redact passes the files staged so far, and their names, through the
+// Redactor now, as Close would; Close does not pass them again. A file
+// that describes the others as they will be packed (report.md, with their
+// sizes) is written after Redact, and staged with AddRedacted.
+func (w *Writer) Redact() error {
+	if err := w.redactStaged(); err != nil {
+		return fmt.Errorf("redacting bundle %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// RedactBytes returns data as Close would pack it as the staged file
+// name.
+func (w *Writer) RedactBytes(name string, data []byte) ([]byte, error) {
+	var b bytes.Buffer
+	if err := w.opts.Redactor.RedactFile(name, &b, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("redacting %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// AddRedacted stages a file holding data passed through the Redactor
+// (RedactBytes), which Close then leaves as it is.
+func (w *Writer) AddRedacted(name string, data []byte) error {
+	clean, err := w.RedactBytes(name, data)
+	if err != nil {
+		return err
+	}
+	if err := w.AddBytes(name, clean); err != nil {
+		return err
+	}
+	if w.redacted == nil {
+		w.redacted = make(map[string]bool)
+	}
+	w.redacted[name] = true
+	return nil
+}
+
+// RedactManifest returns m with its text (the command, the directory)
+// passed through the Redactor, as Close writes it into manifest.json.
+func (w *Writer) RedactManifest(m Manifest) Manifest {
+	red := w.opts.Redactor
+	m.Command = slices.Clone(m.Command)
+	for i := range m.Command {
+		m.Command[i] = red.String(m.Command[i])
+	}
+	m.Cwd = red.String(m.Cwd)
+	return m
 }
 
 // redactFile rewrites one staged file through the Redactor when that
@@ -358,7 +432,10 @@ func (w *Writer) redactFile(name string) error {
 
 // staged lists and hashes every file under the staging directory, sorted
 // by path. Hashing reads each file back once; the archive reads it again.
-func (w *Writer) staged() ([]File, error) {
+func (w *Writer) staged() ([]File, error) { return w.walk(true) }
+
+// walk lists the files to pack, hashing them when hash is set.
+func (w *Writer) walk(hash bool) ([]File, error) {
 	var files []File
 	err := filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -377,6 +454,14 @@ func (w *Writer) staged() ([]File, error) {
 		}
 		if err := checkName(name); err != nil {
 			return fmt.Errorf("staged %q: %w: %w", name, ErrUnsafe, err)
+		}
+		if !hash {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, File{Path: name, Size: fi.Size()})
+			return nil
 		}
 		size, sum, err := hashFile(p)
 		if err != nil {

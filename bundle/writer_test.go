@@ -41,7 +41,7 @@ func TestWriterLeavesOnlyTheBundle(t *testing.T) {
 func TestWriterArchiveLayout(t *testing.T) {
 	path := writeTestBundle(t, t.TempDir(), "run.tar.zst")
 	var names []string
-	s, err := Reader{}.open(path)
+	s, err := Reader{}.open(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +215,9 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 	if err := w.AddBytes("a.txt", []byte("a")); err != nil {
 		t.Fatal(err)
 	}
+	if want := filepath.Join(dir, "run-3.tar.zst"); w.NextPath() != want {
+		t.Errorf("NextPath() = %s before Close, want %s", w.NextPath(), want)
+	}
 	if err := w.Close(Manifest{}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +231,58 @@ func TestWriterCloseTakesAFreeName(t *testing.T) {
 		t.Error(err)
 	}
 	assertNoTemp(t, dir)
+}
+
+// After Redact, Staged lists exactly the files and sizes Close packs, and
+// a file staged with AddRedacted is packed as it is: what report.md says
+// the bundle holds is what it holds.
+func TestWriterStagedIsWhatClosePacks(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriterWith(filepath.Join(dir, "run.tar.zst"), WriterOptions{Redactor: testRedactor{}, Skip: func(name string) bool { return name == "lock" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"z.txt": "a SECRET", "perf/flame.svg": "<svg/>", "a.txt": "", "lock": "123"} {
+		if err := w.AddBytes(name, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Redact(); err != nil {
+		t.Fatal(err)
+	}
+	staged, err := w.Staged()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.NextPath() != w.Path() {
+		t.Errorf("NextPath() = %s with the name free, want %s", w.NextPath(), w.Path())
+	}
+	if b, err := w.RedactBytes("report.md", []byte("SECRET")); err != nil || string(b) != "[redacted]" {
+		t.Errorf("RedactBytes = %q, %v", b, err)
+	}
+	if err := w.AddRedacted("report.md", []byte("SECRET")); err != nil {
+		t.Fatal(err)
+	}
+	m := Manifest{Command: []string{"run", "--token=SECRET"}}
+	if got := w.RedactManifest(m); got.Command[1] != "--token=[redacted]" || m.Command[1] != "--token=SECRET" {
+		t.Errorf("RedactManifest gives %q and leaves %q", got.Command, m.Command)
+	}
+	if err := w.Close(m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadManifest(w.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var packed []File
+	for _, f := range got.Files {
+		packed = append(packed, File{Path: f.Path, Size: f.Size})
+	}
+	want := []File{{Path: "a.txt"}, {Path: "perf/flame.svg", Size: 6}, {Path: "z.txt", Size: 12}}
+	wantPacked := []File{want[0], want[1], {Path: "report.md", Size: 10}, want[2]}
+	if !slices.Equal(staged, want) || !slices.Equal(packed, wantPacked) {
+		t.Errorf("Staged() = %v, Close packed %v; want %v, then %v", staged, packed, want, wantPacked)
+	}
 }
 
 func TestFreeName(t *testing.T) {

@@ -187,6 +187,17 @@ func (c *children) reapedCount() int {
 	return len(c.reaped)
 }
 
+// reapedPIDs lists the command and the tree processes perfcap reaped.
+func (c *children) reapedPIDs() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pids := []int{c.root}
+	for _, r := range c.reaped {
+		pids = append(pids, r.pid)
+	}
+	return pids
+}
+
 // totals sums the rusage of the root and of every reaped orphan.
 func (c *children) totals() treeUsage {
 	c.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
 )
@@ -40,6 +41,19 @@ type PerfResult struct {
 	// Data is the perf.data path, Log perf's own messages.
 	Data string `json:"-"`
 	Log  string `json:"-"`
+	// Binaries are the programs and code files of the tree's processes,
+	// held open since each process was seen (see symbolKeeper), for
+	// flame.PerfDataOptions.Binaries; Close releases them.
+	Binaries []flame.Binary `json:"-"`
+}
+
+// Close releases the files of Binaries.
+func (r *PerfResult) Close() error {
+	for _, b := range r.Binaries {
+		b.File.Close()
+	}
+	r.Binaries = nil
+	return nil
 }
 
 // perfSession is a perf record attached to the command.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +47,15 @@ func CheckPerfOptions(ctx context.Context, opts *PerfOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// A file of its own: perf record renames an existing output file to
+	// NAME.old, which for -o /dev/null would replace the device.
+	dir, err := os.MkdirTemp("", "perfcap-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	var stderr bytes.Buffer
-	probe := exec.CommandContext(ctx, "perf", "record", "-q", "-e", opts.Event, "-o", "/dev/null", "--", "true")
+	probe := exec.CommandContext(ctx, "perf", "record", "-q", "-e", opts.Event, "-o", filepath.Join(dir, "probe.data"), "--", "true")
 	probe.Stderr = &stderr
 	if err := probe.Run(); err != nil {
 		why := strings.TrimSpace(firstLineOf(stderr.String()))

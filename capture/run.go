@@ -151,6 +151,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &selfBefore)
 	loadAvg, _ := load.AvgWithContext(ctx)
 
+	r.started.forks0, r.started.forksKnown = readForks()
 	proc, err := r.start(path)
 	if err != nil {
 		return nil, err
@@ -178,8 +179,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
+		r.started.countPerfTasks(r.perfRes)
 	}
 	res.Perf = r.perfRes
+	if r.symbols != nil {
+		res.Perf.Binaries = r.symbols.binaries()
+	}
 	_ = proc.Release()
 	probes.Wait()
 	reapedBefore := r.kids.reapedCount()
@@ -189,6 +194,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		// counts once, through their rusage.
 		r.take(time.Now(), time.Time{})
 	}
+	forks1, ok := readForks()
+	r.started.forks1, r.started.forksKnown = forks1, ok && r.started.forksKnown
 	defer r.sampler.Close()
 	r.restoreForeground()
 	for _, s := range r.streams {
@@ -216,6 +223,8 @@ type runner struct {
 	fg       bool // the command was given the terminal's foreground
 	perf     *perfSession
 	perfRes  *PerfResult
+	symbols  *symbolKeeper // with perf: the tree's programs, held open
+	started  startedCount
 
 	start0, end time.Time
 	interrupted bool
@@ -328,12 +337,17 @@ func (r *runner) start(path string) (*os.Process, error) {
 			return nil, fmt.Errorf("releasing the command: %w", err)
 		}
 	}
-	r.sampler = NewSampler(SamplerConfig{
+	cfg := SamplerConfig{
 		Self:    os.Getpid(),
 		Root:    proc.Pid,
 		Foreign: r.kids.isForeign,
 		Start:   cmpTime(r.opts.Epoch, r.start0),
-	})
+	}
+	if r.perf != nil {
+		r.symbols = newSymbolKeeper("")
+		cfg.OnExec = r.symbols.exec
+	}
+	r.sampler = NewSampler(cfg)
 	return proc, nil
 }
 
@@ -576,6 +590,8 @@ func (r *runner) summarize(s *format.Totals, selfBefore, selfAfter *unix.Rusage)
 	}
 	sort.Ints(s.LeftRunning)
 	s.ReapedOrphans = r.kids.reapedCount()
+	counted, exact := r.started.perf()
+	s.SetProcessesStarted(startedAtLeast(procs, r.kids.reapedPIDs()), r.started.atMost(), counted, exact)
 
 	sampledPeak := s.PeakRSSBytes
 	r.tally.Fill(s)

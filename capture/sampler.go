@@ -26,6 +26,9 @@ type SamplerConfig struct {
 	Start time.Time
 	// Proc is where procfs is mounted; "" means /proc.
 	Proc string
+	// OnExec, when set, is called with the pid of each tree process when
+	// it is first read and when it runs a new program (its name changed).
+	OnExec func(pid int)
 }
 
 // Sampler measures a process tree, at most one pass over /proc per Sample.
@@ -326,6 +329,9 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 		// empty.
 		tp.info.Name = string(st.Comm)
 		tp.info.Argv = s.readArgv(pid)
+		if s.cfg.OnExec != nil && !st.dead() {
+			s.cfg.OnExec(pid)
+		}
 	}
 	tp.ppid = st.PPID
 	tp.utime, tp.stime, tp.waited, tp.waitedSys = st.UTime, st.STime, st.CUTime+st.CSTime, st.CSTime

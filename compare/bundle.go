@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/bundle/assemble"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/flame"
 )
@@ -105,9 +104,17 @@ func WriteBundle(path string, d *Diff, runs []*Run, opts BundleOptions) (w *bund
 	last := runs[len(runs)-1]
 	rd := report.NewData(last.Manifest, last.Summary, last.Facts, nil, opts.Lang)
 	rd.Comparison = d.ReportComparison(archives)
-	rd.Bundle = report.Archive{Name: filepath.Base(w.Path())}
-	// The report's attachments are this bundle's files.
-	for _, f := range assemble.StagedFiles(w.Dir()) {
+	rd.Bundle = report.Archive{Name: filepath.Base(w.NextPath())}
+	// The report's attachments are this bundle's files, as Close will
+	// pack them (redacted).
+	if err := w.Redact(); err != nil {
+		return nil, err
+	}
+	staged, err := w.Staged()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range staged {
 		rd.Attachments = append(rd.Attachments, report.Attachment{Path: f.Path, Size: f.Size, Description: describe(f.Path, opts.Lang)})
 	}
 	var md bytes.Buffer

@@ -63,7 +63,25 @@ type FoldStats struct {
 	Warnings []error
 	// Events counts the samples seen of each event, folded or not.
 	Events map[string]int
+	// Frames counts the frames of the folded samples; Unsymbolized those
+	// perf could not name ("[unknown]"), and UnsymbolizedDSOs them by the
+	// file they are in ("[unknown]" when perf knew none either).
+	Frames, Unsymbolized int64
+	UnsymbolizedDSOs     map[string]int64
 }
+
+// UnsymbolizedShare returns the share (0 to 1) of the frames that perf
+// could not name; 0 without frames.
+func (s *FoldStats) UnsymbolizedShare() float64 {
+	if s.Frames == 0 {
+		return 0
+	}
+	return float64(s.Unsymbolized) / float64(s.Frames)
+}
+
+// maxUnsymbolizedDSOs bounds FoldStats.UnsymbolizedDSOs; frames of files
+// past it count under "".
+const maxUnsymbolizedDSOs = 256
 
 // Folder aggregates Samples into folded Stacks, one per distinct stack.
 // Its memory grows with the number of distinct stacks, not of samples.
@@ -78,7 +96,7 @@ type Folder struct {
 func NewFolder(opts FoldOptions) *Folder {
 	return &Folder{
 		opts:  opts,
-		stats: FoldStats{Events: make(map[string]int)},
+		stats: FoldStats{Events: make(map[string]int), UnsymbolizedDSOs: make(map[string]int64)},
 	}
 }
 
@@ -94,12 +112,30 @@ func (f *Folder) Add(s *Sample) {
 		return
 	}
 	f.stats.Samples++
+	f.stats.Frames += int64(len(s.Frames))
+	for i := range s.Frames {
+		if s.Frames[i].Symbol == "[unknown]" {
+			f.unsymbolized(s.Frames[i].DSO)
+		}
+	}
 	f.key = appendFoldedStack(f.key[:0], s, &f.opts)
 	w := int64(1)
 	if f.opts.ByPeriod && s.Period > 0 {
 		w = int64(min(s.Period, maxWeight))
 	}
 	f.counts.add(f.key, w)
+}
+
+// unsymbolized counts a frame of dso that perf could not name.
+func (f *Folder) unsymbolized(dso string) {
+	f.stats.Unsymbolized++
+	if dso == "" {
+		dso = "[unknown]"
+	}
+	if _, ok := f.stats.UnsymbolizedDSOs[dso]; !ok && len(f.stats.UnsymbolizedDSOs) >= maxUnsymbolizedDSOs {
+		dso = ""
+	}
+	f.stats.UnsymbolizedDSOs[dso]++
 }
 
 // Event returns the event being folded: FoldOptions.Event, or else the

@@ -156,6 +156,12 @@ func parseNonNegative(b []byte) (float64, bool) {
 	return v, err == nil && v >= 0 && !math.IsInf(v, 0)
 }
 
+// parseFinite parses a number that is neither infinite nor NaN.
+func parseFinite(b []byte) (float64, bool) {
+	v, err := strconv.ParseFloat(string(b), 64)
+	return v, err == nil && !math.IsInf(v, 0) && !math.IsNaN(v)
+}
+
 // parseCount parses a whole number ≥ 0 that fits an int32.
 func parseCount(b []byte) (int, bool) {
 	v, err := strconv.ParseUint(string(b), 10, 31)

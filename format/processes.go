@@ -15,7 +15,8 @@ type Process struct {
 	Name      string
 	// Argv is the redacted command line, shell-quoted as one string.
 	Argv string
-	// Start and End are seconds since the command started; End is -1 for
+	// Start and End are seconds since the command started (Start is below
+	// 0 for a command perf attached to before it started); End is -1 for
 	// a process still alive when the run ended.
 	Start, End float64
 	CPUSeconds float64
@@ -65,8 +66,10 @@ func parseProcess(rec []string) (Process, string) {
 		return p, "expected ppid, a process id, found " + quoteField([]byte(rec[1]))
 	}
 	p.Name, p.Argv = rec[2], rec[3]
-	if p.Start, ok = parseNonNegative([]byte(rec[4])); !ok {
-		return p, "expected start_seconds, a number of seconds ≥ 0, found " + quoteField([]byte(rec[4]))
+	// The command's own start is slightly before 0 when perf records: it
+	// existed (as perfcap's shim) while perf attached.
+	if p.Start, ok = parseFinite([]byte(rec[4])); !ok {
+		return p, "expected start_seconds, a number of seconds, found " + quoteField([]byte(rec[4]))
 	}
 	p.End = -1
 	if rec[5] != "" {

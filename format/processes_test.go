@@ -8,7 +8,7 @@ import (
 func TestReadProcesses(t *testing.T) {
 	in := ProcessesHeader + "\n" +
 		"20,10,b,\"sh -c 'echo \"\"a, b\"\"'\",1.500,,0.100,4096\n" +
-		"10,1,a,/bin/a,0.000,2.000,1.000,8192\n" +
+		"10,1,a,/bin/a,-0.518,2.000,1.000,8192\n" +
 		"x,1,c,/bin/c,0.000,2.000,1.000,8192\n" +
 		"30,1,d,/bin/d,0.5\n"
 	procs, err := ReadProcesses(strings.NewReader(in))
@@ -20,7 +20,8 @@ func TestReadProcesses(t *testing.T) {
 		t.Fatalf("read %d processes, want 2: %+v", len(procs), procs)
 	}
 	a, b := procs[0], procs[1]
-	if a.PID != 10 || a.End != 2 || a.PeakRSS != 8192 {
+	// The command perf attached to started before 0: it is still read.
+	if a.PID != 10 || a.Start != -0.518 || a.End != 2 || a.PeakRSS != 8192 {
 		t.Errorf("first process %+v", a)
 	}
 	if b.PID != 20 || b.Argv != `sh -c 'echo "a, b"'` || b.End != -1 || b.Start != 1.5 {

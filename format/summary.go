@@ -86,6 +86,15 @@ type Perf struct {
 	Hot *flame.HotSpots `json:"hot,omitempty"`
 	// Truncated is set when perf stopped early at its size limit.
 	Truncated bool `json:"truncated,omitempty"`
+	// Frames counts the frames of all stacks, UnsymbolizedFrames those
+	// without a function name (perf's "[unknown]"); UnsymbolizedShare is
+	// their share, 0 to 1, set whenever stacks were read.
+	Frames             int64    `json:"frames,omitempty"`
+	UnsymbolizedFrames int64    `json:"unsymbolized_frames,omitempty"`
+	UnsymbolizedShare  *float64 `json:"unsymbolized_share,omitempty"`
+	// NoInline is set when the stacks leave inlined functions out
+	// (--no-inline).
+	NoInline bool `json:"no_inline,omitempty"`
 }
 
 // Watch is the watch part of summary.json.
@@ -196,11 +205,32 @@ type Totals struct {
 	// MaxLatenessSeconds is the largest delay of a sample behind its slot.
 	MaxLatenessSeconds float64 `json:"max_lateness_seconds"`
 
-	// Processes counts every process of the tree seen in a sample; reaped
-	// orphans that lived between two samples are counted in ReapedOrphans.
-	Processes     int `json:"processes"`
-	MaxProcesses  int `json:"max_processes"`
-	MaxThreads    int `json:"max_threads"`
+	// Processes counts the processes of the tree seen in a sample: a
+	// sampled count, which misses every process that lived and died
+	// between two samples (a shell loop's thousand short commands).
+	// ProcessesStarted and its bounds say how many the run started.
+	Processes int `json:"processes"`
+	// ProcessesStarted is how many processes the run started, the command
+	// included, where the machine can tell exactly; 0 when it cannot.
+	// ProcessesStartedSource says how it was counted: "perf" (the
+	// kernel's fork events in perf.data, none lost), or "bounds" (the
+	// bounds below met).
+	ProcessesStarted       int    `json:"processes_started,omitempty"`
+	ProcessesStartedSource string `json:"processes_started_source,omitempty"`
+	// ProcessesStartedMin and ProcessesStartedMax bound the processes
+	// the run started: at least those seen in a sample or reaped by
+	// perfcap (or counted by perf, when perf lost events or stopped
+	// early); at most the tasks, processes and threads, the whole
+	// machine created meanwhile (/proc/stat's processes counter). Both
+	// equal ProcessesStarted when it is known; 0 when not measured (a
+	// watch, a bundle of an older perfcap).
+	ProcessesStartedMin int `json:"processes_started_min,omitempty"`
+	ProcessesStartedMax int `json:"processes_started_max,omitempty"`
+
+	MaxProcesses int `json:"max_processes"`
+	MaxThreads   int `json:"max_threads"`
+	// ReapedOrphans counts the tree processes perfcap reaped itself,
+	// the command aside: orphans reparented to it.
 	ReapedOrphans int `json:"reaped_orphans"`
 	// LeftRunning lists tree processes still alive when the command exited.
 	LeftRunning []int `json:"left_running,omitempty"`
@@ -221,4 +251,50 @@ type Totals struct {
 	PerfRecordCPUSeconds float64 `json:"perf_record_cpu_seconds,omitempty"`
 
 	Warnings []string `json:"warnings"`
+}
+
+// SetProcessesStarted sets ProcessesStarted and its bounds from what the
+// machine could tell: at least processes were seen or reaped, at most
+// the machine created that many tasks meanwhile (0: unknown), and perf
+// counted counted (0: it did not), exactly when perf lost no event and
+// ran to the end. A count below what was seen is not believed exact.
+func (s *Totals) SetProcessesStarted(atLeast, atMost, counted int, exact bool) {
+	s.ProcessesStarted, s.ProcessesStartedSource = 0, ""
+	if exact && counted > 0 && counted >= atLeast {
+		s.ProcessesStarted, s.ProcessesStartedSource = counted, "perf"
+		s.ProcessesStartedMin, s.ProcessesStartedMax = counted, counted
+		return
+	}
+	atLeast = max(atLeast, counted)
+	if atMost != 0 {
+		atMost = max(atMost, atLeast)
+	}
+	s.ProcessesStartedMin, s.ProcessesStartedMax = atLeast, atMost
+	if atLeast > 0 && atLeast == atMost {
+		s.ProcessesStarted, s.ProcessesStartedSource = atLeast, "bounds"
+	}
+}
+
+// ProcessesText says in English how many processes the run started and
+// how many were seen in samples, labelling the sampled count as such:
+// "1501 processes started (perf), 4 seen in samples",
+// "4 processes seen in samples, 4 to 1532 started".
+func (s *Totals) ProcessesText() string {
+	noun := func(n int) string {
+		if n == 1 {
+			return "1 process"
+		}
+		return fmt.Sprintf("%d processes", n)
+	}
+	switch {
+	case s.ProcessesStarted > 0:
+		how := ""
+		if s.ProcessesStartedSource == "perf" {
+			how = " (perf)"
+		}
+		return fmt.Sprintf("%s started%s, %d seen in samples", noun(s.ProcessesStarted), how, s.Processes)
+	case s.ProcessesStartedMax > 0:
+		return fmt.Sprintf("%s seen in samples, %d to %d started", noun(s.Processes), s.ProcessesStartedMin, s.ProcessesStartedMax)
+	}
+	return noun(s.Processes) + " seen in samples"
 }

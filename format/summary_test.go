@@ -23,6 +23,7 @@ func TestSummaryRoundTrip(t *testing.T) {
 		Perf: &Perf{
 			PerfRecording: PerfRecording{Recorded: true, Event: "cpu-clock", Freq: 99, CallGraph: "fp", Notes: []string{"n"}},
 			Samples:       100, MedianDepth: 12, Truncated: true,
+			Frames: 400, UnsymbolizedFrames: 40, UnsymbolizedShare: ptrTo(0.1), NoInline: true,
 			Hot: &flame.HotSpots{Weight: 100, BySelf: []flame.HotFunction{{Name: "main", Self: 50, Total: 100, SelfShare: 0.5, TotalShare: 1}}},
 		},
 		Benchmarks:  []bench.Result{{Tool: "criterion", ID: "fib 20", Estimate: 1, Low: 0.5, High: 2}},
@@ -40,7 +41,7 @@ func TestSummaryRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The names of the format's version 1, as users' scripts read them.
-	for _, key := range []string{`"wall_seconds"`, `"peak_rss_bytes"`, `"perf": {`, `"frequency_hz"`, `"benchmarks"`, `"watch": {`, `"growth"`, `"t_seconds"`} {
+	for _, key := range []string{`"wall_seconds"`, `"peak_rss_bytes"`, `"perf": {`, `"frequency_hz"`, `"unsymbolized_share": 0.1`, `"benchmarks"`, `"watch": {`, `"growth"`, `"t_seconds"`} {
 		if !strings.Contains(buf.String(), key) {
 			t.Errorf("summary.json lacks %s:\n%s", key, buf.String())
 		}
@@ -53,6 +54,8 @@ func TestSummaryRoundTrip(t *testing.T) {
 		t.Errorf("read back\n%+v\nwant\n%+v", out, in)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func TestReadSummaryRefuses(t *testing.T) {
 	for name, in := range map[string]string{

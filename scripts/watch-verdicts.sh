@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # watch-verdicts.sh runs perfcap watch in real time with its defaults (1 s
-# samples, 5 min warm-up, 30 s fit buckets) on three real processes for
-# MINUTES (default 10) and prints each verdict, for the README's figures:
+# samples, automatic warm-up and fit buckets: 5 min and 30 s for a 10-minute
+# watch) on three real processes for MINUTES (default 10) and prints each
+# verdict, for the README's figures:
 #
 #   a steady leak of 1 MiB a minute      (want: growing, ~60 MiB/h)
 #   a 50 MiB GC sawtooth every 10 s      (want: flat)

@@ -59,13 +59,28 @@ type spoolBundle struct {
 	warnings   []string
 }
 
-// trendOptions turns the spool's settings into trend.Options.
+// trendOptions turns the spool's settings into trend.Options, for the
+// verdict on the samples as they are (a bundle's).
 func trendOptions(m spool.Meta) trend.Options {
 	return trend.Options{
 		Warmup:      time.Duration(m.WarmupSeconds * float64(time.Second)),
 		BucketWidth: time.Duration(m.BucketSeconds * float64(time.Second)),
 		MinRate:     m.MinGrowthBytesPerSec,
 	}
+}
+
+// liveTrendOptions are trendOptions for the analyses a running watch
+// makes (growth alerts, progress lines): the automatic settings follow the
+// planned length of the watch (--duration), or that of a long watch when
+// there is none, not the minutes seen so far, so that a warm-up ramp or
+// the first half of a slow GC cycle never pages anyone.
+func liveTrendOptions(m spool.Meta) trend.Options {
+	o := trendOptions(m)
+	o.Length = trend.LongWatch
+	if m.DurationSeconds > 0 {
+		o.Length = time.Duration(m.DurationSeconds * float64(time.Second))
+	}
+	return o
 }
 
 // write makes the bundle. It streams through the spool's files, so its
@@ -160,7 +175,7 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 		sum.Warnings = append(sum.Warnings, watchWarnings(ws)...)
 	}
 	sum.Warnings = append(sum.Warnings, wb.warnings...)
-	if err := assemble.TimelineSVG(w, title, decorate); err != nil {
+	if err := assemble.TimelineSVG(w, title, decorate, assemble.CountProcesses(&sum.Totals)); err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
 	}
 	if err := w.AddJSON("summary.json", sum); err != nil {
@@ -176,7 +191,7 @@ func (wb *spoolBundle) write() (sum *format.Summary, sha string, size int64, err
 		Exit:           wb.exit,
 		Interrupted:    sum.Interrupted,
 	}
-	if _, err := assemble.Report(w, assemble.ReportInput{Manifest: m, Summary: sum, Facts: env, Lang: wb.lang, BundleName: filepath.Base(wb.out)}); err != nil {
+	if _, err := assemble.Report(w, assemble.ReportInput{Manifest: m, Summary: sum, Facts: env, Lang: wb.lang}); err != nil {
 		return nil, "", 0, err
 	}
 	if err := w.Close(m); err != nil {
@@ -385,7 +400,8 @@ func firstError(err error) error {
 // fillProcesses fills the summary's process figures.
 func (wb *spoolBundle) fillProcesses(sum *format.Summary, procs []capture.Process) {
 	s := &sum.Totals
-	s.Processes = len(procs)
+	// Seen in samples: those listed, and those left out of the list.
+	s.Processes = len(procs) + sum.Watch.ProcessesDropped
 	for _, p := range procs {
 		if p.PeakRSS > s.MaxProcessRSSBytes {
 			s.MaxProcessRSSBytes, s.MaxProcessRSSPID = p.PeakRSS, p.PID

@@ -69,7 +69,7 @@ func feedWeek(dir string) (weekResult, error) {
 		}
 		rules = append(rules, r)
 	}
-	w := newWatcher(sp, rules, trendOptions(m), time.Second, false)
+	w := newWatcher(sp, rules, liveTrendOptions(m), time.Second, false)
 	w.extra = func(capture.Sample) (format.WatchRow, error) { return format.WatchRow{FDs: 40}, nil }
 	procs := []format.ProcSample{
 		{PID: 4242, PPID: 1, Name: "vm-server", Threads: 16},

@@ -35,10 +35,11 @@ type watcher struct {
 
 	rules []alertState
 	// analyzeEvery is how often, in sample time, growth rules re-run the
-	// trend analysis; lastAnalyze is when it last ran.
-	analyzeEvery, lastAnalyze float64
-	growth                    trend.Result
-	growingRuns               int // consecutive analyses that said growing
+	// trend analysis: once per fit bucket, and never more often than a
+	// sample (interval); lastAnalyze is when it last ran.
+	analyzeEvery, interval, lastAnalyze float64
+	growth                              trend.Result
+	growingRuns                         int // consecutive analyses that said growing
 
 	// extra measures what a Sample lacks (fds, PSS); tests replace it.
 	extra func(capture.Sample) (format.WatchRow, error)
@@ -55,7 +56,13 @@ type watcher struct {
 	lastX    format.WatchRow
 	peakRSS  uint64
 	samples  int
+	restarts int
 	spoolErr error
+	// shown is the verdict status last gave and shownAt the sample time
+	// it was analysed at; shownOK is set once it has been.
+	shown   trend.Result
+	shownAt float64
+	shownOK bool
 
 	// fire receives a fired alert; it must not block.
 	fire func(a format.Alert)
@@ -75,15 +82,19 @@ type alertState struct {
 }
 
 func newWatcher(sp *spool.Writer, rules []alert.Rule, topts trend.Options, interval time.Duration, pss bool) *watcher {
-	w := &watcher{spool: sp, topts: topts, analyzeEvery: 30, series: trend.NewSeries(interval)}
+	w := &watcher{spool: sp, topts: topts, series: trend.NewSeries(interval), interval: interval.Seconds()}
 	for _, r := range rules {
 		w.rules = append(w.rules, alertState{rule: r})
 	}
-	if bw := topts.BucketWidth; bw > 0 {
-		// A fit bucket completes once per width: analysing more often
-		// would find nothing new.
-		w.analyzeEvery = max(bw.Seconds(), interval.Seconds())
+	// A fit bucket completes once per width: analysing more often would
+	// find nothing new. An automatic width is known after the first
+	// analysis that fits; until then, the width the watch's length (its
+	// second half) suggests.
+	bw := topts.BucketWidth
+	if bw == 0 {
+		bw = trend.AutoBucket(topts.Length/2, 0)
 	}
+	w.analyzeEvery = max(bw.Seconds(), w.interval)
 	w.extra = func(s capture.Sample) (format.WatchRow, error) { return measureExtra(s, pss) }
 	return w
 }
@@ -192,11 +203,15 @@ func (w *watcher) checkAlerts(s capture.Sample, x format.WatchRow) {
 		CPUPercent: s.TreeCPUPercent,
 	}
 	// The analysis costs up to ~10 ms (Theil–Sen over 512 buckets): it
-	// runs once per fit bucket (30 s by default), and no more often than
-	// every 1 % of the watch so far, so a week costs some hundreds of runs.
+	// runs once per fit bucket (30 s from a 10-minute watch on, by
+	// default), and no more often than every 1 % of the watch so far, so a
+	// week costs some hundreds of runs.
 	if w.needGrowth() && s.T-w.lastAnalyze >= max(w.analyzeEvery, s.T/100) {
 		w.lastAnalyze = s.T
 		w.growth = w.series.Analyze(w.topts)
+		if w.topts.BucketWidth == 0 && w.growth.BucketWidth > 0 {
+			w.analyzeEvery = max(w.growth.BucketWidth.Seconds(), w.interval)
+		}
 		if w.growth.Verdict == trend.Growing {
 			w.growingRuns++
 		} else {
@@ -287,6 +302,9 @@ func (w *watcher) flush() error {
 func (w *watcher) event(e spool.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if e.Kind == "restart" {
+		w.restarts++
+	}
 	if err := w.spool.Event(e); err != nil && w.warn != nil {
 		fmt.Fprintf(w.warn, "perfcap: %v\n", err)
 	}
@@ -297,4 +315,23 @@ func (w *watcher) lastProcs() []format.ProcSample {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]format.ProcSample(nil), w.last.Procs...)
+}
+
+// status returns the watch so far. The verdict is analysed again at most
+// once per fit bucket (as growth alerts are), so a caller asking every
+// second costs the sampling goroutine no more than the alerts do.
+func (w *watcher) status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := Status{Last: w.last.TimelineRow, Extra: w.lastX, Samples: w.samples, Restarts: w.restarts}
+	for _, a := range w.rules {
+		if a.fired {
+			st.AlertsFired++
+		}
+	}
+	if !w.shownOK || w.last.T-w.shownAt >= w.analyzeEvery {
+		w.shown, w.shownAt, w.shownOK = w.series.Analyze(w.topts), w.last.T, true
+	}
+	st.Growth = w.shown
+	return st
 }

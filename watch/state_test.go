@@ -137,3 +137,56 @@ func TestWatcherStatusSuffix(t *testing.T) {
 		t.Errorf("suffix %q, want %q", got, want)
 	}
 }
+
+// status gives the last sample with its open files, the counts, and a
+// verdict analysed again only once a fit bucket has passed: a linear
+// climb is growing once the warm-up and eight buckets are behind it.
+func TestWatcherStatus(t *testing.T) {
+	m := spool.Meta{Mode: "pid", PID: 1, Started: time.Now(), IntervalSeconds: 1, WarmupSeconds: 10, BucketSeconds: 5}
+	sp, err := spool.Create(filepath.Join(t.TempDir(), "s"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	rule, err := alert.Parse("rss>100MiB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWatcher(sp, []alert.Rule{rule}, trendOptions(m), time.Second, false)
+	w.extra = func(s capture.Sample) (format.WatchRow, error) {
+		return format.WatchRow{T: s.T, FDs: int(s.T) + 3}, nil
+	}
+	if st := w.status(); st.Samples != 0 || st.Growth.Verdict != "inconclusive" {
+		t.Errorf("before any sample: %+v", st)
+	}
+	at := func(i int) {
+		rss := uint64(64<<20 + i<<20) // 1 MiB a second: 3.5 GiB/h
+		w.sample(capture.Sample{TimelineRow: format.TimelineRow{T: float64(i), TreeRSS: rss, Processes: 1, Threads: 2}})
+	}
+	for i := range 5 {
+		at(i)
+	}
+	st := w.status()
+	if st.Last.T != 4 || st.Last.TreeRSS != 68<<20 || st.Extra.FDs != 7 || st.Samples != 5 || st.AlertsFired != 0 {
+		t.Errorf("after 5 samples: %+v", st)
+	}
+	if st.Growth.Verdict != "inconclusive" {
+		t.Errorf("verdict %q inside the warm-up", st.Growth.Verdict)
+	}
+	w.event(spool.Event{T: 4, Kind: "restart"})
+	for i := 5; i < 61; i++ {
+		at(i)
+	}
+	st = w.status()
+	if st.Restarts != 1 || st.AlertsFired != 1 || st.Samples != 61 {
+		t.Errorf("restarts %d, alerts %d, samples %d; want 1, 1, 61", st.Restarts, st.AlertsFired, st.Samples)
+	}
+	if st.Growth.Verdict != "growing" || st.Growth.MiBPerHour < 3000 || st.Growth.MiBPerHour > 4000 {
+		t.Errorf("growth %+v, want growing at ~3600 MiB/h", st.Growth)
+	}
+	cached := st.Growth
+	at(61) // less than a fit bucket later: the same analysis
+	if st = w.status(); st.Growth != cached {
+		t.Errorf("analysed again after 1 s of a 5 s bucket")
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 )
@@ -108,6 +109,23 @@ type Result struct {
 	Ended string
 }
 
+// Status is a watch so far, for a caller that reports it while the watch
+// runs (perfcap watch --metrics-addr).
+type Status struct {
+	// Epoch is the watch's start: sample times count from it.
+	Epoch time.Time
+	// Last is the last sample (zero before the first) and Extra its open
+	// files and, with PSS, its PSS and USS.
+	Last  format.TimelineRow
+	Extra format.WatchRow
+	// Samples counts the samples taken, Restarts the command's restarts,
+	// AlertsFired the --alert rules that fired.
+	Samples, Restarts, AlertsFired int
+	// Growth is the verdict on the tree's RSS so far, analysed again at
+	// most once per fit bucket.
+	Growth trend.Result
+}
+
 // Watch is one watch, from New to the end of Run.
 type Watch struct {
 	cfg    Config
@@ -183,7 +201,7 @@ func New(cfg Config) (*Watch, error) {
 		return nil, err
 	}
 	wt.sp = sp
-	wt.w = newWatcher(sp, cfg.Alerts, trendOptions(wt.meta), cfg.Interval, cfg.PSS)
+	wt.w = newWatcher(sp, cfg.Alerts, liveTrendOptions(wt.meta), cfg.Interval, cfg.PSS)
 	wt.w.warn = cfg.Messages
 	wt.w.argv = func(pid int) []string {
 		info, err := capture.ReadProcessInfo("", pid)
@@ -263,6 +281,13 @@ func (wt *Watch) Target() capture.ProcessInfo { return wt.target }
 
 // Command returns the watched command line, redacted.
 func (wt *Watch) Command() []string { return wt.meta.Command }
+
+// Status returns the watch so far; it is safe to call from any goroutine.
+func (wt *Watch) Status() Status {
+	st := wt.w.status()
+	st.Epoch = wt.epoch
+	return st
+}
 
 // StatusSuffix is the watch's part of a live status line: open files and
 // the RSS change over the last 600 samples.

@@ -53,13 +53,18 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 	if read.Comment == "" {
 		read.Comment = in.Data
 	}
-	stacks, prof, err := flame.FoldPerfData(ctx, in.Data, read)
-	if err == nil && len(stacks) == 0 {
+	pd, err := flame.FoldPerfData(ctx, in.Data, read)
+	if err == nil && len(pd.Stacks) == 0 {
 		err = flame.ErrEmpty
 	}
 	if err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
 		return
+	}
+	stacks, prof := pd.Stacks, pd.Profile
+	ps.NoInline = read.NoInline
+	if w := symbolCoverage(ps, &pd.Stats); w != "" {
+		sum.Warnings = append(sum.Warnings, w)
 	}
 	steps := []struct {
 		name  string

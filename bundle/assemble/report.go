@@ -3,8 +3,9 @@ package assemble
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
@@ -12,61 +13,92 @@ import (
 	"github.com/perfcap/perfcap/format"
 )
 
+// ReportFile is the report's name in a bundle.
+const ReportFile = "report.md"
+
 // ReportInput is what report.md is rendered from.
 type ReportInput struct {
+	// Manifest is the bundle's manifest as the caller will pass it to
+	// Close; its Files are filled here from what is staged.
 	Manifest bundle.Manifest
 	Summary  *format.Summary
 	Facts    *facts.Facts
 	// Lang is zh or en; Template, when set, is the user's template file.
 	Lang, Template string
-	// BundleName is the archive's file name, as the report names it.
-	BundleName string
 	// Comparison, when set, fills the regression sections (run
 	// --baseline).
 	Comparison *report.Comparison
 }
 
-// Report renders report.md from what w holds so far (the report lists the
-// files as they will be in the bundle, report.md included) and adds it.
-// A failing user template falls back to the built-in one: the returned
-// error then says so, and report.md is still written.
+// Report renders report.md from what w holds so far and adds it. It must
+// be the last file staged: the report is what `perfcap report` renders
+// from the finished bundle — the same files, redacted as Close packs them
+// (report.md itself with its own size), the redacted command, the name
+// Close will take — except the bundle's own size and SHA-256, which no
+// file inside the bundle can hold; the report says where to find them
+// instead. A failing user template falls back to the built-in one: the
+// returned error then says so, and report.md is still written.
 func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
-	files := append(StagedFiles(w.Dir()), bundle.File{Path: "report.md"})
-	d := report.NewData(in.Manifest, in.Summary, in.Facts, files, in.Lang)
-	d.Bundle.Name = in.BundleName
-	d.Comparison = in.Comparison
-	var b bytes.Buffer
-	tmplErr := report.RenderFile(&b, d, in.Lang, in.Template)
-	if tmplErr != nil {
-		if in.Template == "" {
-			return d, fmt.Errorf("report.md: %w", tmplErr)
-		}
-		b.Reset()
-		if err := report.RenderFile(&b, d, in.Lang, ""); err != nil {
-			return d, fmt.Errorf("report.md: %w", err)
-		}
-		tmplErr = fmt.Errorf("%w; report.md uses the built-in template instead", tmplErr)
+	if err := w.Redact(); err != nil {
+		return nil, fmt.Errorf("%s: %w", ReportFile, err)
 	}
-	if err := w.AddBytes("report.md", b.Bytes()); err != nil {
+	staged, err := w.Staged()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ReportFile, err)
+	}
+	files := slices.DeleteFunc(staged, func(f bundle.File) bool { return f.Path == ReportFile })
+	self := bundle.File{Path: ReportFile}
+	at, _ := slices.BinarySearchFunc(files, self, func(a, b bundle.File) int { return strings.Compare(a.Path, b.Path) })
+	files = slices.Insert(files, at, self)
+	name := filepath.Base(w.NextPath())
+
+	// The report lists its own size, which depends on the text: render
+	// until the size it states is its size. The size is printed rounded
+	// (12.4 KiB), so this settles in two or three renderings.
+	var (
+		d       *report.Data
+		text    []byte
+		tmplErr error
+	)
+	m := w.RedactManifest(in.Manifest)
+	for range 8 {
+		m.Files = files
+		d = report.NewData(m, in.Summary, in.Facts, files, in.Lang)
+		d.Bundle.Name = name
+		d.Comparison = in.Comparison
+		if text, tmplErr, err = render(d, in.Lang, in.Template); err != nil {
+			return d, fmt.Errorf("%s: %w", ReportFile, err)
+		}
+		packed, err := w.RedactBytes(ReportFile, text)
+		if err != nil {
+			return d, err
+		}
+		if int64(len(packed)) == files[at].Size {
+			break
+		}
+		files = slices.Clone(files)
+		files[at].Size = int64(len(packed))
+	}
+	if err := w.AddRedacted(ReportFile, text); err != nil {
 		return d, err
 	}
 	return d, tmplErr
 }
 
-// StagedFiles lists what the bundle being written in dir holds so far.
-func StagedFiles(dir string) []bundle.File {
-	var files []bundle.File
-	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, bundle.File{Path: filepath.ToSlash(rel), Size: fi.Size()})
-		return nil
-	})
-	return files
+// render renders d with the user's template, or the built-in one when
+// there is none or it fails (tmplErr then says so).
+func render(d *report.Data, lang, template string) (text []byte, tmplErr, err error) {
+	var b bytes.Buffer
+	tmplErr = report.RenderFile(&b, d, lang, template)
+	if tmplErr == nil {
+		return b.Bytes(), nil, nil
+	}
+	if template == "" {
+		return nil, nil, tmplErr
+	}
+	b.Reset()
+	if err := report.RenderFile(&b, d, lang, ""); err != nil {
+		return nil, nil, err
+	}
+	return b.Bytes(), fmt.Errorf("%s: %w; report.md uses the built-in template instead", ReportFile, tmplErr), nil
 }

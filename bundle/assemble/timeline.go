@@ -28,8 +28,10 @@ func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Opti
 		return fmt.Errorf("timeline.csv: %w", err)
 	}
 	opts := timeline.Options{Title: title, NumCPU: runtime.NumCPU(), SystemCPU: true}
+	// Bad rows of processes.csv are left off the chart, and said.
+	var procErr error
 	if pf, err := open("processes.csv"); err == nil {
-		opts.Processes, _ = format.ReadProcesses(pf)
+		opts.Processes, procErr = format.ReadProcesses(pf)
 		pf.Close()
 	}
 	for _, d := range decorate {
@@ -39,5 +41,17 @@ func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Opti
 	if err := timeline.WriteSVG(&b, tl, opts); err != nil {
 		return err
 	}
-	return w.AddBytes("timeline.svg", b.Bytes())
+	if err := w.AddBytes("timeline.svg", b.Bytes()); err != nil {
+		return err
+	}
+	if procErr != nil {
+		return fmt.Errorf("drawn without some processes: %w", procErr)
+	}
+	return nil
+}
+
+// CountProcesses has timeline.svg's subtitle count the processes as s
+// does: how many the run started, and how many samples saw.
+func CountProcesses(s *format.Totals) func(*timeline.Options) {
+	return func(o *timeline.Options) { o.ProcessCount = s.ProcessesText() }
 }

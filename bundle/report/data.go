@@ -44,7 +44,9 @@ type Data struct {
 	// Attachments are the files of the bundle worth naming in the issue.
 	Attachments []Attachment
 	// Bundle is the archive itself, to be attached to the issue: its
-	// name and SHA-256 let a reader check they hold the right file.
+	// name and SHA-256 let a reader check they hold the right file. In
+	// the report.md inside the bundle, SHA256 and Size are empty (a file
+	// cannot hold its own hash) and the templates say where to find them.
 	Bundle Archive
 	// GitHubZip is the optional .zip copy made for GitHub's attachment
 	// rules; nil when none was made.

@@ -51,6 +51,7 @@ func fixture() *Data {
 			PeakRSSBytes: 120 << 20, MaxProcessRSSBytes: 100 << 20, MaxProcessRSSPID: 42, MaxProcessRSSSource: "vmhwm",
 			FirstOutputSeconds: 0.35, IntervalSeconds: 0.1, Samples: 125, ExpectedSamples: 125, OnSchedule: 124,
 			LoadAverage: [3]float64{0.5, 0.4, 0.3}, OtherCPUPercent: 1.5, MinAvailableBytes: 20 << 30,
+			Processes: 9, ProcessesStarted: 1501, ProcessesStartedSource: "perf", ProcessesStartedMin: 1501, ProcessesStartedMax: 1501, MaxProcesses: 3,
 			Warnings: []string{"kernel symbols are hidden (kernel.kptr_restrict=1)"},
 		},
 		Perf: &format.Perf{
@@ -128,7 +129,9 @@ func realBundle(t *testing.T) *Data {
 	for _, f := range d.Manifest.Files {
 		d.Attachments = append(d.Attachments, Attachment{Path: f.Path, Size: f.Size})
 	}
-	d.Bundle = Archive{Name: "perfcap-criterion-demo.tar.zst", SHA256: strings.Repeat("5a", 32), Size: 1010054}
+	// As the report.md inside the bundle sees it: the bundle's name, but
+	// not its size and hash, which the report says where to find.
+	d.Bundle = Archive{Name: "perfcap-criterion-demo.tar.zst"}
 	return d
 }
 
@@ -482,5 +485,37 @@ func TestFrontMatterMatchesTemplate(t *testing.T) {
 	}
 	if !bytes.HasPrefix(b, fm) {
 		t.Errorf("templates/frontmatter.yaml is not the front matter of testdata/perf-issue-template.zh.md: copy it again")
+	}
+}
+
+// A process count is labelled: exact where perf counted the forks,
+// otherwise as seen in samples, with the bounds when they were measured.
+func TestProcessCountsAreLabelled(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		totals format.Totals
+		want   map[string]string
+	}{
+		{"perf", format.Totals{Processes: 9, ProcessesStarted: 1501, ProcessesStartedSource: "perf", ProcessesStartedMin: 1501, ProcessesStartedMax: 1501, MaxProcesses: 3}, map[string]string{
+			"en": "- processes: 1501 started (counted from the kernel's fork events that perf recorded), 9 seen in samples taken every 100 ms; at most 3 at once\n",
+			"zh": "- 进程：共启动 1501 个（由 perf 记录的内核 fork 事件计数），每 100 ms 一次的采样中见到 9 个；同时最多 3 个\n",
+		}},
+		{"bounds", format.Totals{Processes: 9, ProcessesStartedMin: 11, ProcessesStartedMax: 1546, MaxProcesses: 2}, map[string]string{
+			"en": "- processes: 9 seen in samples taken every 100 ms (a sampled count: processes that started and ended between two samples are not in it); 11 to 1546 started (at least those known to have run, at most every task the machine created meanwhile); at most 2 at once\n",
+			"zh": "- 进程：每 100 ms 一次的采样中见到 9 个（采样计数：两次采样之间启动又结束的进程不在其中）；实际启动 11 至 1546 个（下界：确知运行过的进程；上界：期间整台机器创建的任务数）；同时最多 2 个\n",
+		}},
+		{"sampled only", format.Totals{Processes: 1, MaxProcesses: 1}, map[string]string{
+			"en": "- processes: 1 seen in samples taken every 100 ms (a sampled count: processes that started and ended between two samples are not in it); at most 1 at once\n",
+			"zh": "- 进程：每 100 ms 一次的采样中见到 1 个（采样计数：两次采样之间启动又结束的进程不在其中）；同时最多 1 个\n",
+		}},
+	} {
+		for _, lang := range Langs {
+			d := fixture()
+			tc.totals.IntervalSeconds = 0.1
+			d.Summary = tc.totals
+			if got := renderString(t, d, lang); !strings.Contains(got, tc.want[lang]) {
+				t.Errorf("%s, %s: the report lacks %q", tc.name, lang, tc.want[lang])
+			}
+		}
 	}
 }

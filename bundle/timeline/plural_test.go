@@ -7,8 +7,9 @@ import (
 )
 
 // TestSubtitleCounts renders the recorded demo run with one, two and all
-// of its processes: the subtitle counts them in correct English, and a
-// single-sample bucket's tooltip says "1 sample".
+// of its processes: the subtitle counts them in correct English, labelled
+// as seen in samples, and a single-sample bucket's tooltip says "1
+// sample". Given the summary's count, the subtitle shows that instead.
 func TestSubtitleCounts(t *testing.T) {
 	opts := demoOptions(t)
 	all := opts.Processes
@@ -18,9 +19,9 @@ func TestSubtitleCounts(t *testing.T) {
 	for _, n := range []int{1, 2, len(all)} {
 		opts.Processes = all[:n]
 		svg := string(render(t, readFile(t, "testdata/demo-timeline.csv", DefaultBuckets), opts))
-		want := ", 1 process, "
+		want := ", 1 process seen in samples, "
 		if n > 1 {
-			want = ", " + strconv.Itoa(n) + " processes, "
+			want = ", " + strconv.Itoa(n) + " processes seen in samples, "
 		}
 		if !strings.Contains(svg, want) {
 			t.Errorf("%d processes: subtitle without %q", n, want)
@@ -31,5 +32,14 @@ func TestSubtitleCounts(t *testing.T) {
 		if !strings.Contains(svg, "(1 sample)") {
 			t.Errorf("no single-sample tooltip says \"(1 sample)\"")
 		}
+	}
+}
+
+func TestSubtitleTakesTheSummarysCount(t *testing.T) {
+	opts := demoOptions(t)
+	opts.ProcessCount = "1501 processes started (perf), 4 seen in samples"
+	svg := string(render(t, readFile(t, "testdata/demo-timeline.csv", DefaultBuckets), opts))
+	if !strings.Contains(svg, ", 1501 processes started (perf), 4 seen in samples, peak CPU") {
+		t.Errorf("the subtitle does not give the summary's count:\n%.600s", svg)
 	}
 }

@@ -28,6 +28,10 @@ type Options struct {
 	SystemCPU bool
 	// Processes, from ReadProcesses, are marked by their start times.
 	Processes []format.Process
+	// ProcessCount is the subtitle's count of processes, as summary.json
+	// has it (format.Totals.ProcessesText); empty, the subtitle counts
+	// Processes, which are those seen in samples, and says so.
+	ProcessCount string
 	// Trend, when not nil, draws a fitted memory trend over the RSS panel
 	// and shades the warm-up before it.
 	Trend *Trend
@@ -196,8 +200,12 @@ func (c *chart) downsampled() bool {
 
 func (c *chart) subtitle() {
 	tl := c.tl
+	procs := c.opts.ProcessCount
+	if procs == "" {
+		procs = plural(len(c.opts.Processes), "process", "processes") + " seen in samples"
+	}
 	s := fmt.Sprintf("%s, %s, %s, peak CPU %s%% at %s, peak RSS %s at %s",
-		formatSeconds(c.end), plural(tl.Rows, "sample", "samples"), plural(len(c.opts.Processes), "process", "processes"), num(tl.PeakCPU), formatSeconds(tl.PeakCPUAt),
+		formatSeconds(c.end), plural(tl.Rows, "sample", "samples"), procs, num(tl.PeakCPU), formatSeconds(tl.PeakCPUAt),
 		formatBytes(float64(tl.PeakRSS)), formatSeconds(tl.PeakRSSAt))
 	if c.downsampled() {
 		s += fmt.Sprintf("; each point averages %s (shaded: min to max)", formatSpan(tl.Width))

@@ -28,13 +28,18 @@ const mib = 1 << 20
 // Warmup, WarmupFraction, MinRate or MinRelRate means none.
 type Options struct {
 	// Warmup is the shortest stretch at the start of the watch left out of
-	// the fit, while the process fills its caches and heap (default 5 min).
+	// the fit, while the process fills its caches and heap. Zero chooses
+	// it from the watch's length (AutoWarmup): half of a watch shorter
+	// than 10 minutes, else 5 minutes.
 	Warmup time.Duration
 	// WarmupFraction is the share of the watch left out when that is longer
 	// than Warmup (default 0.10).
 	WarmupFraction float64
 	// BucketWidth is the narrowest fit bucket; it must exceed the longest GC
-	// cycle for the minimum to see the floor in every bucket (default 30 s).
+	// cycle for the minimum to see the floor in every bucket. Zero chooses
+	// it from the window after the warm-up and the data (AutoBucket): a
+	// tenth of the window, at most 30 s, and at least the longest cycle
+	// of the RSS seen in the window.
 	BucketWidth time.Duration
 	// MinRate is the slowest growth, in bytes per second, worth calling
 	// growing (default 1 MiB/h).
@@ -52,28 +57,66 @@ type Options struct {
 	// MinBuckets is the fewest fit buckets a verdict other than
 	// inconclusive needs (default 8).
 	MinBuckets int
+	// Length is the length of watch the automatic warm-up and fit bucket
+	// are chosen for, when longer than the samples so far: a watch
+	// analysed while it runs passes its planned length (--duration), or
+	// 10 minutes when it has none, so that it does not judge its first
+	// minutes by the settings of a short watch (an alert would fire on a
+	// warm-up ramp or the first half of a slow GC cycle). 0: the samples'
+	// span, as for the verdict at the end.
+	Length time.Duration
+}
+
+// The automatic warm-up and fit bucket (Options.Warmup and BucketWidth
+// left zero) follow the length of the watch. From a 10-minute watch on they
+// are the fixed defaults they replace (5 minutes, 30 s), so long watches
+// are judged as before; a shorter watch leaves out its first half and fits
+// ten buckets on the second, so a 40-second watch of an obvious leak is
+// already judged, on ten 2-second buckets. A bucket never spans less than
+// the longest cycle of RSS seen in the window (a GC sawtooth, whose
+// period a short watch cannot know in advance).
+const (
+	// LongWatch is the length from which the automatic settings are the
+	// fixed defaults they replace.
+	LongWatch       = 10 * time.Minute
+	autoWarmup      = 5 * time.Minute
+	autoBucket      = 30 * time.Second
+	autoFitBuckets  = 10 // fit buckets a short watch aims at
+	autoWarmupShare = 2  // a short watch leaves out 1/autoWarmupShare of itself
+)
+
+// AutoWarmup is the warm-up Analyze leaves out of a watch span long when
+// Options.Warmup is zero: half of a watch shorter than 10 minutes, else
+// the longer of 5 minutes and fraction of the watch.
+func AutoWarmup(span time.Duration, fraction float64) time.Duration {
+	if span < LongWatch {
+		return span / autoWarmupShare
+	}
+	return max(autoWarmup, time.Duration(fraction*float64(span)))
+}
+
+// AutoBucket is the fit bucket Analyze uses over a window (the watch
+// after its warm-up) when Options.BucketWidth is zero: a tenth of the
+// window, at most 30 s, and at least cycle, the longest RSS cycle seen.
+func AutoBucket(window, cycle time.Duration) time.Duration {
+	return max(min(autoBucket, window/autoFitBuckets), cycle)
 }
 
 // withDefaults fills zero fields with defaults and negative ones with zero.
+// A zero Warmup or BucketWidth stays zero: automatic.
 func (o Options) withDefaults() Options {
-	dur := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-		*v = max(*v, 0)
-	}
 	num := func(v *float64, def float64) {
 		if *v == 0 || math.IsNaN(*v) {
 			*v = def
 		}
 		*v = max(*v, 0)
 	}
-	dur(&o.Warmup, 5*time.Minute)
+	if o.Warmup < 0 {
+		o.Warmup = -1 // none; 0 is automatic
+	}
 	num(&o.WarmupFraction, 0.10)
 	o.WarmupFraction = min(o.WarmupFraction, 1)
-	if o.BucketWidth <= 0 {
-		o.BucketWidth = 30 * time.Second
-	}
+	o.BucketWidth = max(o.BucketWidth, 0)
 	num(&o.MinRate, mib/3600.0)
 	num(&o.MinRelRate, 0.005)
 	if !(o.Alpha > 0 && o.Alpha < 1) {
@@ -112,6 +155,10 @@ type Result struct {
 	Buckets int `json:"buckets"`
 	// BucketWidth is the width of a fit bucket.
 	BucketWidth time.Duration `json:"bucket_width_ns"`
+	// Cycle is the longest cycle of RSS (a GC sawtooth) seen, which an
+	// automatic fit bucket spans; 0 when the bucket was set
+	// (Options.BucketWidth) or RSS never fell much.
+	Cycle time.Duration `json:"cycle_ns,omitempty"`
 	// Since is the start of the analysed window, after the warm-up.
 	Since time.Duration `json:"since_ns"`
 	// Until is the end of the analysed window: the end of the last fit
@@ -148,7 +195,14 @@ func (s *Series) Analyze(opts Options) Result {
 		return r
 	}
 	span := s.last - s.t0
-	warm := max(o.Warmup, time.Duration(o.WarmupFraction*float64(span)))
+	length := max(span, o.Length)
+	var warm time.Duration
+	switch {
+	case o.Warmup == 0:
+		warm = AutoWarmup(length, o.WarmupFraction)
+	case o.Warmup > 0:
+		warm = max(o.Warmup, time.Duration(o.WarmupFraction*float64(span)))
+	}
 	first := ceilDiv(warm, s.width)
 	if first >= time.Duration(len(s.buckets)) {
 		r.Reason = fmt.Sprintf("watch of %v is not longer than the warm-up of %v", span.Round(10*time.Millisecond), warm.Round(10*time.Millisecond))
@@ -156,13 +210,21 @@ func (s *Series) Analyze(opts Options) Result {
 	}
 	r.Since = s.t0 + first*s.width
 	window := s.t0 + time.Duration(len(s.buckets))*s.width - r.Since
-	per := ceilDiv(max(o.BucketWidth, window/time.Duration(o.MaxBuckets)), s.width)
+	width := o.BucketWidth
+	if width == 0 {
+		r.Cycle = s.cycle()
+		width = AutoBucket(window, r.Cycle)
+	}
+	per := ceilDiv(max(width, window/time.Duration(o.MaxBuckets), 1), s.width)
 	r.BucketWidth = per * s.width
 
 	x, y, at, mean, used := s.fitPoints(int(first), int(per))
 	r.Buckets = len(y)
 	if len(y) < o.MinBuckets {
 		r.Reason = fmt.Sprintf("%d buckets of %v after the warm-up; need %d", len(y), r.BucketWidth, o.MinBuckets)
+		if r.Cycle > 0 && r.BucketWidth == per*s.width && ceilDiv(r.Cycle, s.width) == per {
+			r.Reason += fmt.Sprintf(" (RSS cycles every %v or so: a bucket spans the longest cycle)", r.Cycle)
+		}
 		return r
 	}
 

@@ -50,6 +50,8 @@ func TestAnalyze(t *testing.T) {
 		dur  time.Duration
 		f    shape
 		want string
+		// opts are the settings; zero, the automatic ones.
+		opts Options
 		// lsFlags says a least-squares line over the whole watch is above
 		// the threshold, i.e. mprof --slope would raise a false alarm.
 		lsFlags bool
@@ -124,22 +126,82 @@ func TestAnalyze(t *testing.T) {
 			want: Inconclusive,
 		},
 		{
-			name: "too short: 4 min",
+			name: "steady 1 MiB/min, 4 min",
 			dur:  4 * time.Minute,
 			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			want: Growing,
+		},
+		{
+			name: "steady 1 MiB/min, 4 min, --warmup 5m --trend-bucket 30s: too short",
+			dur:  4 * time.Minute,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			opts: Options{Warmup: 5 * time.Minute, BucketWidth: 30 * time.Second},
 			want: Inconclusive,
 		},
 		{
-			name: "just past the warm-up: 7 min",
+			name: "steady 1 MiB/min, 7 min, --warmup 5m --trend-bucket 30s: just past the warm-up",
 			dur:  7 * time.Minute,
 			f:    func(t float64, r *rand.Rand) float64 { return 100 + t/60 + r.NormFloat64() },
+			opts: Options{Warmup: 5 * time.Minute, BucketWidth: 30 * time.Second},
+			want: Inconclusive,
+		},
+		// Short watches, judged with the automatic warm-up (half the
+		// watch) and fit bucket (a tenth of the rest, or the cycle).
+		{
+			name: "leak 1 MiB/s, 40 s",
+			dur:  40 * time.Second,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t + r.NormFloat64() },
+			want: Growing,
+		},
+		{
+			name: "flat with noise, 40 s",
+			dur:  40 * time.Second,
+			f:    func(t float64, r *rand.Rand) float64 { return 300 + 2*r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name: "flat, constant, 40 s",
+			dur:  40 * time.Second,
+			f:    func(float64, *rand.Rand) float64 { return 30 },
+			want: Flat,
+		},
+		{
+			name: "GC sawtooth 0-50 MiB every 2 s, 40 s",
+			dur:  40 * time.Second,
+			f:    func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 2, 50) + 0.1*r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name: "GC sawtooth 0-50 MiB every 5 s, 90 s",
+			dur:  90 * time.Second,
+			f:    func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 5, 50) + 0.1*r.NormFloat64() },
+			want: Flat,
+		},
+		{
+			name:    "GC sawtooth 0-50 MiB every 10 s, 60 s: too few cycles",
+			dur:     60 * time.Second,
+			f:       func(t float64, r *rand.Rand) float64 { return 50 + sawtooth(t, 10, 50) + 0.1*r.NormFloat64() },
+			want:    Inconclusive,
+			lsFlags: true,
+		},
+		{
+			name:    "plateau after a 20 s ramp, 60 s",
+			dur:     60 * time.Second,
+			f:       func(t float64, r *rand.Rand) float64 { return 20 + 80*min(t/20, 1) + 0.5*r.NormFloat64() },
+			want:    Flat,
+			lsFlags: true,
+		},
+		{
+			name: "too short: 10 s",
+			dur:  10 * time.Second,
+			f:    func(t float64, r *rand.Rand) float64 { return 100 + t + r.NormFloat64() },
 			want: Inconclusive,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, raw := sample(tt.dur, tt.f)
-			got := s.Analyze(Options{})
+			got := s.Analyze(tt.opts)
 			ls := leastSquaresMiBPerHour(raw)
 			t.Logf("%s: %s; %.3g MiB/h [%.3g, %.3g], p=%.2g, %d buckets of %v since %v; least squares %.3g MiB/h",
 				got.Verdict, got.Reason, got.MiBPerHour, got.LowMiBPerHour, got.HighMiBPerHour,
@@ -256,7 +318,7 @@ func TestAnalyzeLine(t *testing.T) {
 }
 
 func TestAnalyzeLineTooShort(t *testing.T) {
-	s, _ := sample(4*time.Minute, func(t float64, _ *rand.Rand) float64 { return 100 + t/60 })
+	s, _ := sample(10*time.Second, func(t float64, _ *rand.Rand) float64 { return 100 + t/60 })
 	got := s.Analyze(Options{})
 	if got.Verdict != Inconclusive || got.InterceptBytes != 0 || got.Until != 0 || got.MeanBytes != 0 {
 		t.Errorf("too short a watch: %+v, want inconclusive with no line", got)

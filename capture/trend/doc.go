@@ -7,10 +7,19 @@
 //     would need a 1025th bucket, neighbours are merged and the width doubles,
 //     so a week at one sample a second costs the same few tens of KiB as an
 //     hour.
-//  2. Analyze drops the warm-up (by default the first 10 % of the watch or
-//     5 minutes, whichever is longer), then regroups the remaining stored
-//     buckets into fit buckets at least Options.BucketWidth wide (30 s by
-//     default) and at most Options.MaxBuckets (512) in number.
+//  2. Analyze drops the warm-up, then regroups the remaining stored
+//     buckets into fit buckets at least Options.BucketWidth wide and at
+//     most Options.MaxBuckets (512) in number. Unless the caller sets
+//     them, both follow the length of the watch: from 10 minutes on, a
+//     warm-up of 5 minutes or 10 % of the watch, whichever is longer, and
+//     30 s buckets; a shorter watch leaves out its first half and fits ten
+//     buckets on the second (2 s each for a 40-second watch). Either way an
+//     automatic bucket spans the longest cycle of RSS seen (Series.cycle:
+//     the longest stretch between two big falls, told from noise by
+//     their size against the median absolute deviation of the steps), so
+//     a GC sawtooth never splits across buckets. A watch still running
+//     passes Options.Length, its planned length, so that its warm-up is
+//     not that of the few minutes seen so far.
 //  3. Each fit bucket is reduced to its minimum RSS. The minimum is the
 //     post-GC floor: a garbage-collected sawtooth whose period is shorter
 //     than a fit bucket has the same minimum in every bucket, so the
@@ -35,10 +44,13 @@
 //     shrink); else "inconclusive" (significant, but the interval straddles
 //     m).
 //
-// Limits. A sawtooth whose period is longer than BucketWidth leaks through
-// as correlated noise, which Mann–Kendall assumes away, and a cycle longer
-// than the whole window is indistinguishable from growth: raise BucketWidth
-// for slow GC cycles. A plateau still approaching its level after the
+// Limits. A sawtooth whose period is longer than a set BucketWidth leaks
+// through as correlated noise, which Mann–Kendall assumes away, and a
+// cycle longer than the whole window is indistinguishable from growth:
+// a short watch that has not seen RSS fall twice cannot tell the rise of a
+// slow GC cycle from a leak. A single big fall of RSS followed by a climb
+// back towards it counts as a cycle in progress and keeps a short watch
+// inconclusive. A plateau still approaching its level after the
 // warm-up reads as growth until it settles. Not significant is reported
 // "flat" even when the interval is wide, so a very noisy short watch can
 // hide a real leak; the interval says how much could be hidden. Theil–Sen

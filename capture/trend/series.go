@@ -1,6 +1,10 @@
 package trend
 
-import "time"
+import (
+	"math"
+	"slices"
+	"time"
+)
 
 // storeBuckets bounds the buckets a Series keeps; a sample that needs more
 // makes the Series merge neighbours and double the width.
@@ -115,4 +119,85 @@ func (s *Series) coarsen() {
 	clear(s.buckets[half:])
 	s.buckets = s.buckets[:half]
 	s.width *= 2
+}
+
+// minCycleDrop is the smallest fall of RSS that can end a cycle: the
+// allocator returning a few pages now and then is jitter, not a GC cycle.
+const minCycleDrop = 64 << 10
+
+// cycleNoise is how many times the spread of the steps between
+// neighbouring buckets a fall must exceed to end a cycle: Gaussian noise
+// over a thousand steps stays under 5 times.
+const cycleNoise = 8
+
+// cycle estimates the longest cycle of a sawtooth, the shape a garbage
+// collector draws, in the stored buckets. A cycle ends with a big fall
+// from one bucket to the next, a bucket's minimum below the previous
+// one's maximum (so a fall inside a stored bucket shows too), measured
+// from the median step: at least half the largest fall, cycleNoise times
+// the median absolute deviation of the steps (so noise, whose falls are
+// as frequent and as large as its rises, ends none) and minCycleDrop, by
+// which RSS itself must fall too.
+//
+// The result is the longest stretch between two such falls, and the
+// stretch after the last one when RSS is climbing back (it rose beyond
+// the noise, but not much above where it fell from: a cycle in
+// progress, which a short window would take for growth, rather than a
+// leak going on after a one-off release). The stretch before the first
+// fall is the process starting, not a cycle. 0 when no fall qualifies.
+func (s *Series) cycle() time.Duration {
+	var at []int        // bucket index after each step
+	var steps []float64 // a bucket's minimum less the previous one's maximum
+	var prev uint64
+	have := false
+	for i, b := range s.buckets {
+		if b.n == 0 {
+			continue
+		}
+		if have {
+			steps = append(steps, float64(b.min)-float64(prev))
+			at = append(at, i)
+		}
+		prev, have = b.max, true
+	}
+	if len(steps) < 2 {
+		return 0
+	}
+	// Falls are measured from the typical step (the median), so a rising
+	// floor's steps, or the extremes of noisy buckets, count as none.
+	sorted := slices.Clone(steps)
+	slices.Sort(sorted)
+	med := median(sorted)
+	largest := med - sorted[0]
+	for i, d := range sorted {
+		sorted[i] = math.Abs(d - med)
+	}
+	slices.Sort(sorted)
+	noise := median(sorted)
+	big := max(largest/2, cycleNoise*noise, minCycleDrop)
+	// A fall is also a fall of RSS itself: under a leak read at uneven
+	// times, a small rise is far below the median step but ends nothing.
+	fall := func(d float64) bool { return med-d >= big && -d >= minCycleDrop }
+	if !slices.ContainsFunc(steps, fall) {
+		return 0
+	}
+	longest, last, lastFall := 0, -1, 0.0
+	for k, d := range steps {
+		if fall(d) {
+			if last >= 0 {
+				longest = max(longest, at[k]-last)
+			}
+			last, lastFall = at[k], med-d
+		}
+	}
+	var top uint64
+	for _, b := range s.buckets[last:] {
+		if b.n > 0 {
+			top = max(top, b.max)
+		}
+	}
+	if rise := float64(top) - float64(s.buckets[last].min); rise >= max(cycleNoise*noise/2, minCycleDrop) && rise <= 1.5*lastFall {
+		longest = max(longest, len(s.buckets)-last)
+	}
+	return time.Duration(longest) * s.width
 }

@@ -32,9 +32,10 @@ func TestCargoBenchUnderPerfcap(t *testing.T) {
 	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
 		t.Fatal(err)
 	}
-	target := filepath.Join(t.TempDir(), "target")
+	// The build is kept between runs, shared with TestCargoBenchInline.
+	target := filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target")
 	t.Setenv("CARGO_TARGET_DIR", target)
-	t.Setenv("CRITERION_HOME", filepath.Join(target, "criterion"))
+	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
 	build := exec.Command("cargo", "bench", "--bench", "fib", "--no-run")
 	build.Dir = project
 	if out, err := build.CombinedOutput(); err != nil {

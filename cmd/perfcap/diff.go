@@ -15,6 +15,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 	"github.com/perfcap/perfcap/internal/units"
 )
 
@@ -113,9 +114,11 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	d.Violations = d.Check(rules)
 	switch {
 	case opts.asJSON:
-		enc := json.NewEncoder(opts.io.Out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(d)
+		var b []byte
+		if b, err = json.MarshalIndent(d, "", "  "); err == nil {
+			// Names from the bundles may hold escapes for a terminal.
+			_, err = opts.io.Out.Write(append(termsafe.JSON(b), '\n'))
+		}
 	case opts.markdown:
 		err = compare.WriteMarkdown(opts.io.Out, d)
 	default:

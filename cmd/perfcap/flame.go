@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/internal/atomicfile"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 )
 
 type flameOptions struct {
@@ -31,7 +31,7 @@ type flameOptions struct {
 	tid      bool
 	addrs    bool
 	byPeriod bool
-	inline   bool
+	noInline bool
 	top      int
 	// collapse, when set, folds the text perf script gives as
 	// stackcollapse-perf.pl does, for --folded.
@@ -40,6 +40,7 @@ type flameOptions struct {
 
 func newFlameCmd(io *iostreams.IOStreams) *cobra.Command {
 	opts := &flameOptions{io: io}
+	inline := true // the deprecated --inline; --inline=false is --no-inline
 	cmd := &cobra.Command{
 		Use:   "flame INPUT [-o out.svg] [--folded F] [--pprof F]",
 		Short: "Turn perf.data, perf script text, folded stacks or a pprof profile into a flamegraph",
@@ -52,12 +53,16 @@ request the folded stacks and a pprof profile. It prints the hot functions.
 script text (--pid, --tid and --addrs as its options), so the two merge;
 the flamegraph, the hot list and the pprof profile keep full names.
 
-perf.data is read with "perf script --no-inline" unless --inline is given:
-resolving inlined frames made perf script 3-4x slower on dwarf recordings here,
-and 30x on a cargo bench (24.5 s against 0.77 s).`,
+Of perf.data, the stacks include the functions inlined into others, which
+perfcap reads from the binaries' DWARF itself (perf script's own inline
+resolution took 24.5 s against 0.77 s on a cargo bench); --no-inline leaves
+them out. Code of binaries deleted since the recording shows unnamed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.input = args[0]
+			if !inline {
+				opts.noInline = true
+			}
 			return runFlame(cmd.Context(), opts)
 		},
 	}
@@ -71,44 +76,11 @@ and 30x on a cargo bench (24.5 s against 0.77 s).`,
 	f.BoolVar(&opts.tid, "tid", false, "group stacks by thread: comm-PID/TID")
 	f.BoolVar(&opts.addrs, "addrs", false, "name unresolved frames with their address: [dso <addr>]")
 	f.BoolVar(&opts.byPeriod, "by-period", false, "weigh samples by their period instead of counting them")
-	f.BoolVar(&opts.inline, "inline", false, "let perf script resolve inlined frames in perf.data (slow)")
+	f.BoolVar(&opts.noInline, "no-inline", false, "leave the functions inlined into others out of the stacks of perf.data")
+	f.BoolVar(&inline, "inline", true, "resolve inlined functions (the default)")
+	_ = f.MarkDeprecated("inline", "inlined functions are resolved by default; --no-inline leaves them out")
 	f.IntVar(&opts.top, "top", 10, "print the `N` hottest functions (0: none)")
 	return cmd
-}
-
-// inputKind is what flame was given.
-type inputKind int
-
-const (
-	inputPerfData inputKind = iota
-	inputScript
-	inputFolded
-	inputPprof
-)
-
-// sniff tells the input's kind from its first bytes.
-func sniff(head []byte) inputKind {
-	switch {
-	case bytes.HasPrefix(head, []byte("PERFILE2")):
-		return inputPerfData
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return inputPprof
-	}
-	line, _, _ := bytes.Cut(bytes.TrimLeft(head, "\n"), []byte("\n"))
-	line = bytes.TrimRight(line, "\r ")
-	if i := bytes.LastIndexByte(line, ' '); i > 0 && len(line) > i+1 && isDigits(line[i+1:]) {
-		return inputFolded
-	}
-	return inputScript
-}
-
-func isDigits(b []byte) bool {
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func runFlame(ctx context.Context, opts *flameOptions) error {
@@ -117,39 +89,51 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(4096)
-	kind := sniff(head)
-	if opts.pprof != "" && kind == inputFolded {
+	br := bufio.NewReaderSize(f, flame.SniffSize)
+	head, err := br.Peek(flame.SniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return err
+	}
+	// Told apart before anything is written: an input that is no profile
+	// is an error, not a flamegraph of one garbage frame.
+	kind, err := flame.DetectInput(head)
+	if err != nil {
+		return &codeError{code: exitError, err: fmt.Errorf("%s: %w", termsafe.Text(opts.input), err)}
+	}
+	if opts.pprof != "" && kind == flame.InputFolded {
 		return &codeError{code: exitError, err: errors.New("--pprof needs addresses and DSOs, which folded stacks do not carry; give perf.data or perf script text")}
 	}
 
-	if opts.folded != "" && (kind == inputScript || kind == inputPerfData) {
+	if opts.folded != "" && (kind == flame.InputScript || kind == flame.InputPerfData) {
 		opts.collapse = flame.NewCollapser(flame.CollapseOptions{PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, Kernel: true, JIT: true})
 	}
 	var (
 		stacks []flame.Stack
 		prof   *profile.Profile
+		pd     *flame.PerfData
 	)
 	switch kind {
-	case inputFolded:
+	case flame.InputFolded:
 		stacks, err = flame.ReadFolded(br)
 		if err != nil {
 			err = fmt.Errorf("%s:%w", opts.input, err)
 		}
-	case inputPprof:
+	case flame.InputPprof:
 		prof, err = profile.Parse(br)
 		if err != nil {
 			return fmt.Errorf("%s: not a pprof profile: %w", opts.input, err)
 		}
 		stacks = flame.StacksFromProfile(prof, 0)
-	case inputScript:
-		stacks, prof, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
-	case inputPerfData:
-		stacks, prof, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
+	case flame.InputScript:
+		pd, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
+	case flame.InputPerfData:
+		pd, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
 	}
 	if err != nil {
 		return err
+	}
+	if pd != nil {
+		stacks, prof = pd.Stacks, pd.Profile
 	}
 	if len(stacks) == 0 {
 		return fmt.Errorf("%s: %w", opts.input, flame.ErrEmpty)
@@ -196,7 +180,7 @@ func (opts *flameOptions) dataOptions() flame.PerfDataOptions {
 		Collapse: opts.collapse,
 		Profile:  opts.pprof != "",
 		Comment:  opts.input,
-		Inline:   opts.inline,
+		NoInline: opts.noInline,
 		Warn:     warnTo(opts.io.ErrOut),
 	}
 }

@@ -33,8 +33,9 @@ func TestFlameFromPerfData(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("perfcap flame: exit %d: %s", code, stderr)
 			}
-			// The workload's spinning goroutine is the hot function.
-			const hot = "main.onThreads.func1"
+			// The workload's spin loop is the hot function, inlined into
+			// its goroutine's function.
+			const hot = "main.spin"
 			lines := strings.Split(strings.TrimSpace(out), "\n")
 			if len(lines) < 2 || !strings.HasSuffix(lines[1], hot) {
 				t.Errorf("hot spots do not start with %s:\n%s", hot, out)
@@ -55,6 +56,29 @@ func TestFlameFromPerfData(t *testing.T) {
 				t.Errorf("go tool pprof -top lists %q first, want %s:\n%s", row, hot, top)
 			}
 		})
+	}
+}
+
+// TestFlameNoInline: without inlined functions, the samples of the
+// workload's inlined spin loop are its goroutine function's.
+func TestFlameNoInline(t *testing.T) {
+	data := recordWorkload(t, "fp")
+	dir := t.TempDir()
+	folded := filepath.Join(dir, "f.folded")
+	code, out, stderr := cli("flame", data, "--no-inline", "-o", filepath.Join(dir, "f.svg"), "--folded", folded, "--top", "3")
+	if code != 0 {
+		t.Fatalf("perfcap flame --no-inline: exit %d: %s", code, stderr)
+	}
+	const hot = "main.onThreads.func1"
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) < 2 || !strings.HasSuffix(lines[1], hot) {
+		t.Errorf("hot spots do not start with %s:\n%s", hot, out)
+	}
+	if share := foldedShare(t, folded, hot); share < 0.5 {
+		t.Errorf("%s has %.0f%% of the folded samples, want ≥ 50%%", hot, share*100)
+	}
+	b, err := os.ReadFile(folded)
+	if err != nil || strings.Contains(string(b), "main.spin") {
+		t.Errorf("--no-inline folded stacks name the inlined main.spin (%v)", err)
 	}
 }
 
@@ -81,11 +105,13 @@ func foldedShare(t *testing.T, path, fn string) float64 {
 }
 
 // firstPprofRow is the first row of go tool pprof -top's table.
+// firstPprofRow returns the first row of `go tool pprof -top`, without
+// the " (inline)" pprof adds to a function that only appears inlined.
 func firstPprofRow(out string) string {
 	lines := strings.Split(out, "\n")
 	for i, l := range lines {
 		if strings.Contains(l, "flat%") && i+1 < len(lines) {
-			return strings.TrimSpace(lines[i+1])
+			return strings.TrimSuffix(strings.TrimSpace(lines[i+1]), " (inline)")
 		}
 	}
 	return ""

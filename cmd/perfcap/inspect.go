@@ -1,19 +1,27 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
+	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 	"github.com/perfcap/perfcap/internal/units"
 )
 
@@ -38,69 +46,137 @@ func newInspectCmd(io *iostreams.IOStreams) *cobra.Command {
 	return cmd
 }
 
+// readBundle reads a bundle's manifest and summary.json, and env.json
+// with withEnv, in one pass, each bounded in size and in what decoding it
+// may allocate.
+func readBundle(path string, withEnv bool) (bundle.Manifest, *format.Summary, map[string][]byte, error) {
+	want := map[string]int64{"summary.json": format.MaxSummarySize}
+	if withEnv {
+		want["env.json"] = facts.MaxJSONSize
+	}
+	m, files, err := bundle.ReadJSONFiles(path, want)
+	if err != nil {
+		return bundle.Manifest{}, nil, nil, err
+	}
+	sum, err := format.ReadSummary(bytes.NewReader(files["summary.json"]))
+	if err != nil {
+		return bundle.Manifest{}, nil, nil, fmt.Errorf("%s: %w", termsafe.Text(path), err)
+	}
+	return m, sum, files, nil
+}
+
+// runInspect prints a bundle's manifest and summary. Every string in them
+// came from the bundle, so each is escaped (termsafe), and every figure
+// outside its range (see validBytes) reads "invalid" rather than "-8.0 EiB".
 func runInspect(opts *inspectOptions) error {
-	m, err := bundle.ReadManifest(opts.path)
+	m, sum, files, err := readBundle(opts.path, false)
 	if err != nil {
 		return err
 	}
-	raw, err := bundle.ReadFile(opts.path, "summary.json")
-	if err != nil {
-		return err
-	}
-	var sum format.Summary
-	if err := json.Unmarshal(raw, &sum); err != nil {
-		return fmt.Errorf("%s: summary.json: %w", opts.path, err)
-	}
-	s := sum.Totals
 	if opts.asJSON {
-		enc := json.NewEncoder(opts.io.Out)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		if err := enc.Encode(struct {
 			Manifest bundle.Manifest `json:"manifest"`
 			Summary  json.RawMessage `json:"summary"`
-		}{m, raw})
+		}{m, files["summary.json"]}); err != nil {
+			return err
+		}
+		_, err := opts.io.Out.Write(termsafe.JSON(b.Bytes()))
+		return err
 	}
+	s := sum.Totals
 	tw := tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', 0)
 	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s:\t%s\n", k, fmt.Sprintf(format, a...)) }
-	row("command", "%s", strings.Join(m.Command, " "))
-	row("directory", "%s", m.Cwd)
+	row("command", "%s", showArgv(m.Command))
+	row("directory", "%s", show(m.Cwd))
 	row("started", "%s", m.Started.Local().Format(time.RFC3339))
 	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
-	row("wall", "%.3f s", s.WallSeconds)
-	if report.CPUPercentMeasurable(s) {
-		row("cpu", "%.3f s user, %.3f s sys (%.0f%% of one core)", s.UserSeconds, s.SysSeconds, s.CPUPercent)
+	row("wall", "%s", showSeconds(s.WallSeconds))
+	if report.CPUPercentMeasurable(s) || !validSeconds(s.WallSeconds) {
+		row("cpu", "%s user, %s sys (%s of one core)", showSeconds(s.UserSeconds), showSeconds(s.SysSeconds), showPercent(s.CPUPercent))
 	} else {
-		row("cpu", "%.4f s user, %.4f s sys (no %% of a core: the run was under %.0f ms)", s.UserSeconds, s.SysSeconds, report.MinWallForCPUPercent*1000)
+		row("cpu", "%s user, %s sys (no %% of a core: the run was under %.0f ms)", showSecs(s.UserSeconds, 4), showSecs(s.SysSeconds, 4), report.MinWallForCPUPercent*1000)
 	}
-	row("peak rss", "%s tree, %s largest process (pid %d)", units.FormatSize(int64(s.PeakRSSBytes)), units.FormatSize(int64(s.MaxProcessRSSBytes)), s.MaxProcessRSSPID)
-	row("processes", "%d seen, at most %d at once, %s", s.Processes, s.MaxProcesses, report.Plural(int64(s.MaxThreads), "thread", "threads"))
-	if s.FirstOutputSeconds >= 0 {
-		row("first output", "%.3f s", s.FirstOutputSeconds)
+	row("peak rss", "%s tree, %s largest process (pid %s)", showBytes(s.PeakRSSBytes), showBytes(s.MaxProcessRSSBytes), showCount(s.MaxProcessRSSPID))
+	row("processes", "%s, at most %s at once, %s", showProcesses(s), showCount(s.MaxProcesses), showPlural(s.MaxThreads, "thread", "threads"))
+	if s.FirstOutputSeconds != -1 {
+		row("first output", "%s", showSeconds(s.FirstOutputSeconds))
 	}
-	row("samples", "%d every %v (%d of %d on schedule)", s.Samples, time.Duration(s.IntervalSeconds*float64(time.Second)), s.OnSchedule, s.ExpectedSamples)
+	interval := showSeconds(s.IntervalSeconds)
+	if validSeconds(s.IntervalSeconds) {
+		interval = time.Duration(s.IntervalSeconds * float64(time.Second)).String()
+	}
+	row("samples", "%s every %s (%s of %s on schedule)", showCount(s.Samples), interval, showCount(s.OnSchedule), showCount(s.ExpectedSamples))
 	if ws := sum.Watch; ws != nil {
 		g := ws.Growth
-		row("watch", "%s, ended: %s; %s, %s, %s; fds %d (max %d)", ws.Mode, ws.Ended, report.Plural(int64(ws.Restarts), "restart", "restarts"),
-			report.Plural(int64(len(ws.Alerts)), "alert", "alerts"), report.Plural(int64(len(ws.Snapshots)), "snapshot", "snapshots"), ws.LastFDs, ws.MaxFDs)
-		row("memory", "%s %+.3g MiB/h (%.3g to %.3g) since %s; RSS %s → %s", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour,
-			units.FormatElapsed(g.Since.Seconds()), units.FormatSize(int64(ws.FirstRSSBytes)), units.FormatSize(int64(ws.LastRSSBytes)))
+		row("watch", "%s, ended: %s; %s, %s, %s; fds %s (max %s)", show(ws.Mode), show(ws.Ended), showPlural(ws.Restarts, "restart", "restarts"),
+			report.Plural(int64(len(ws.Alerts)), "alert", "alerts"), report.Plural(int64(len(ws.Snapshots)), "snapshot", "snapshots"), showCount(ws.LastFDs), showCount(ws.MaxFDs))
+		row("memory", "%s %s MiB/h (%s to %s) since %s; RSS %s → %s", show(g.Verdict), showRate(g.MiBPerHour, "%+.3g"), showRate(g.LowMiBPerHour, "%.3g"), showRate(g.HighMiBPerHour, "%.3g"),
+			showElapsed(g.Since.Seconds()), showBytes(ws.FirstRSSBytes), showBytes(ws.LastRSSBytes))
 		for _, a := range ws.Alerts {
-			row("alert", "%s at %s: %s (snapshot %s)", a.Rule, units.FormatElapsed(a.T), a.Message, filepath.Base(a.Snapshot))
+			row("alert", "%s at %s: %s (snapshot %s)", show(a.Rule), showElapsed(a.T), show(a.Message), show(filepath.Base(a.Snapshot)))
 		}
 	}
-	row("perfcap", "%s", m.PerfcapVersion)
+	row("perfcap", "%s", show(m.PerfcapVersion))
 	for _, w := range s.Warnings {
-		row("warning", "%s", w)
+		row("warning", "%s", show(w))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.io.Out, "\n%s:\n", report.Plural(int64(len(m.Files)), "file", "files"))
-	tw = tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	for _, f := range m.Files {
-		fmt.Fprintf(tw, "  %s\t  %s\t\n", units.FormatSize(f.Size), f.Path)
+	return printFiles(opts.io.Out, m.Files)
+}
+
+// printFiles lists files with their sizes right-aligned, row by row: a
+// tabwriter would hold all of a manifest's 100,000 paths until the end.
+func printFiles(w io.Writer, files []bundle.File) error {
+	width := 0
+	for _, f := range files {
+		width = max(width, len(units.FormatSize(f.Size)))
 	}
-	return tw.Flush()
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "\n%s:\n", report.Plural(int64(len(files)), "file", "files"))
+	for _, f := range files {
+		fmt.Fprintf(bw, "  %*s  %s\n", width, units.FormatSize(f.Size), show(f.Path))
+	}
+	return bw.Flush()
+}
+
+// maxShown is how much of one string inspect shows: a summary view has
+// no use for more, and a hostile bundle's megabytes would be copied at
+// every step of printing them.
+const maxShown = 4096
+
+// show returns s escaped for the terminal, cut after maxShown bytes.
+func show(s string) string {
+	if len(s) <= maxShown {
+		return termsafe.Text(s)
+	}
+	cut := maxShown
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", termsafe.Text(s[:cut]), len(s)-cut)
+}
+
+// showArgv writes a command line with each word escaped on its own, so a
+// word holding a newline or an escape sequence cannot fake another line;
+// it is cut as show cuts a string.
+func showArgv(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if b.Len() > maxShown {
+			fmt.Fprintf(&b, " … (%d more words)", len(argv)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(show(a))
+	}
+	return b.String()
 }
 
 // describeExit says how the command ended, in words.
@@ -110,10 +186,150 @@ func describeExit(e bundle.Exit, interrupted bool) string {
 	}
 	s := fmt.Sprintf("code %d", e.Code)
 	if e.Signal != "" {
-		s += " (killed by " + e.Signal + ")"
+		s += " (killed by " + termsafe.Text(e.Signal) + ")"
 	}
 	if interrupted {
 		s += ", interrupted"
 	}
 	return s
+}
+
+func showBytes(v uint64) string {
+	if !validBytes(v) {
+		return invalid(v)
+	}
+	return units.FormatSize(int64(v))
+}
+
+func showSeconds(v float64) string { return showSecs(v, 3) }
+
+// showSecs writes seconds with digits decimals.
+func showSecs(v float64, digits int) string {
+	if !validSeconds(v) {
+		return invalid(v)
+	}
+	return fmt.Sprintf("%.*f s", digits, v)
+}
+
+func showElapsed(v float64) string {
+	if !validSeconds(v) {
+		return invalid(v)
+	}
+	return units.FormatElapsed(v)
+}
+
+func showPercent(v float64) string {
+	if !validPercent(v) {
+		return invalid(v)
+	}
+	return fmt.Sprintf("%.0f%%", v)
+}
+
+func showCount(v int) string {
+	if !validCount(v) {
+		return invalid(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// showProcesses is Totals.ProcessesText (how many processes the run
+// started, how many samples saw) with every count range-checked.
+func showProcesses(s format.Totals) string {
+	for _, v := range []int{s.Processes, s.ProcessesStarted, s.ProcessesStartedMin, s.ProcessesStartedMax} {
+		if !validCount(v) {
+			return showCount(s.Processes) + " seen in samples"
+		}
+	}
+	return s.ProcessesText()
+}
+
+// showPlural is report.Plural for a count from a bundle.
+func showPlural(v int, one, many string) string {
+	if !validCount(v) {
+		return invalid(v) + " " + many
+	}
+	return report.Plural(int64(v), one, many)
+}
+
+// showRate writes a rate that may be negative, as long as it is finite.
+func showRate(v float64, format string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return invalid(v)
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func invalid(v any) string { return fmt.Sprintf("invalid (%v)", v) }
+
+// The ranges a figure of summary.json must lie in. perfcap never writes
+// one outside them; a damaged or hostile bundle can, and its figures would
+// otherwise print as "-8.0 EiB" (2^63 bytes), a negative duration or a
+// process count below zero. inspect shows such a figure as invalid;
+// report refuses the bundle (summaryProblems).
+const (
+	maxBytes   = 1 << 60 // 1 EiB
+	maxSeconds = 1e9     // 31 years
+	maxPercent = 1e7     // 100,000 cores
+	maxCount   = 1 << 31
+)
+
+func validBytes(v uint64) bool    { return v <= maxBytes }
+func validSeconds(v float64) bool { return v >= 0 && v <= maxSeconds } // false for NaN
+func validPercent(v float64) bool { return v >= 0 && v <= maxPercent }
+func validCount(v int) bool       { return v >= 0 && v <= maxCount }
+
+// summaryProblems lists the figures of s outside their range, as
+// "name = value".
+func summaryProblems(s *format.Summary) []string {
+	var bad []string
+	check := func(name string, ok bool, v any) {
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%s = %v", name, v))
+		}
+	}
+	t := &s.Totals
+	for name, v := range map[string]float64{
+		"wall_seconds": t.WallSeconds, "user_seconds": t.UserSeconds, "sys_seconds": t.SysSeconds,
+		"interval_seconds": t.IntervalSeconds, "max_lateness_seconds": t.MaxLatenessSeconds,
+		"perfcap_cpu_seconds": t.PerfcapCPUSeconds, "perf_record_cpu_seconds": t.PerfRecordCPUSeconds,
+	} {
+		check(name, validSeconds(v), v)
+	}
+	check("first_output_seconds", t.FirstOutputSeconds == -1 || validSeconds(t.FirstOutputSeconds), t.FirstOutputSeconds)
+	for name, v := range map[string]float64{"cpu_percent": t.CPUPercent, "system_cpu_percent": t.SystemCPUPercent, "other_cpu_percent": t.OtherCPUPercent} {
+		check(name, validPercent(v), v)
+	}
+	for name, v := range map[string]uint64{"peak_rss_bytes": t.PeakRSSBytes, "max_process_rss_bytes": t.MaxProcessRSSBytes, "min_available_bytes": t.MinAvailableBytes} {
+		check(name, validBytes(v), v)
+	}
+	for name, v := range map[string]int{
+		"max_process_rss_pid": t.MaxProcessRSSPID, "samples": t.Samples, "expected_samples": t.ExpectedSamples,
+		"on_schedule": t.OnSchedule, "processes": t.Processes, "max_processes": t.MaxProcesses,
+		"max_threads": t.MaxThreads, "reaped_orphans": t.ReapedOrphans,
+		"processes_started": t.ProcessesStarted, "processes_started_min": t.ProcessesStartedMin,
+		"processes_started_max": t.ProcessesStartedMax,
+	} {
+		check(name, validCount(v), v)
+	}
+	for name, v := range map[string]int64{"stdout_bytes": t.StdoutBytes, "stderr_bytes": t.StderrBytes} {
+		check(name, v >= 0 && v <= maxBytes, v)
+	}
+	if w := s.Watch; w != nil {
+		for name, v := range map[string]uint64{"watch.first_rss_bytes": w.FirstRSSBytes, "watch.last_rss_bytes": w.LastRSSBytes,
+			"watch.peak_pss_bytes": w.PeakPSSBytes, "watch.peak_uss_bytes": w.PeakUSSBytes} {
+			check(name, validBytes(v), v)
+		}
+		for name, v := range map[string]int{"watch.max_fds": w.MaxFDs, "watch.last_fds": w.LastFDs, "watch.restarts": w.Restarts} {
+			check(name, validCount(v), v)
+		}
+		check("watch.growth.since_ns", w.Growth.Since >= 0, int64(w.Growth.Since))
+		for i, a := range w.Alerts {
+			check(fmt.Sprintf("watch.alerts[%d].t_seconds", i), validSeconds(a.T), a.T)
+		}
+	}
+	for i, b := range s.Benchmarks {
+		check(fmt.Sprintf("benchmarks[%d].estimate_ns", i), b.Estimate >= 0, b.Estimate)
+	}
+	slices.Sort(bad)
+	return bad
 }

@@ -319,26 +319,25 @@ func TestKilledWhilePackingIsRecoverable(t *testing.T) {
 		tmp, _ = filepath.Glob(filepath.Join(dir, ".pack.tar.zst.tmp-*"))
 		return len(tmp) > 0
 	})
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	_ = cmd.Wait()
-	if _, err := os.Stat(out); err == nil {
-		t.Skip("perfcap finished packing before the kill; nothing to recover")
-	}
-	staging, _ := filepath.Glob(filepath.Join(dir, ".pack.tar.zst.spool-*"))
-	if len(staging) != 1 {
-		t.Fatalf("staging directories %v", staging)
-	}
-	io, _, stderr := iostreams.Test()
-	if code := Main([]string{"bundle", "-q", staging[0]}, io); code != 0 {
-		t.Fatalf("perfcap bundle: exit %d\n%s", code, stderr.String())
-	}
+	killAndRecover(t, cmd, out, filepath.Join(dir, ".pack.tar.zst.spool-*"))
 	s := summaryOf(t, out)
 	if s.ExitCode != 0 || s.Watch != nil {
 		t.Errorf("exit %d watch %v", s.ExitCode, s.Watch)
 	}
-	files := readBundleFiles(t, out)
-	if len(files["attach/big.bin"]) != 300<<20 || !strings.Contains(files["stdout.log"], "done") {
-		t.Errorf("files %v", keys(files))
+	// Sizes from the verified manifest: reading 300 MiB back would grow
+	// this test binary, whose peak RSS the perfcap processes later tests
+	// fork inherit in their ru_maxrss.
+	m, err := bundle.Verify(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int64{}
+	for _, f := range m.Files {
+		sizes[f.Path] = f.Size
+	}
+	stdout, _ := bundle.ReadFile(out, "stdout.log")
+	if sizes["attach/big.bin"] != 300<<20 || !strings.Contains(string(stdout), "done") {
+		t.Errorf("files %v", sizes)
 	}
 }
 
@@ -353,6 +352,26 @@ func perfScriptOf(dir string) bool {
 		}
 	}
 	return false
+}
+
+// killAndRecover SIGKILLs the perfcap of cmd and packs the staging
+// directory matching glob with perfcap bundle into out, where the run
+// would have written it; it skips when perfcap had finished already.
+func killAndRecover(t *testing.T, cmd *exec.Cmd, out, glob string) {
+	t.Helper()
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if _, err := os.Stat(out); err == nil {
+		t.Skip("perfcap finished before the kill; nothing to recover")
+	}
+	staging, _ := filepath.Glob(glob)
+	if len(staging) != 1 {
+		t.Fatalf("staging directories %v", staging)
+	}
+	io, _, stderr := iostreams.Test()
+	if code := Main([]string{"bundle", "-q", staging[0]}, io); code != 0 {
+		t.Fatalf("perfcap bundle: exit %d\n%s", code, stderr.String())
+	}
 }
 
 // Everything measured is on disk before post-processing: a perfcap killed
@@ -375,19 +394,7 @@ func TestKilledAfterTheCommandKeepsEverySample(t *testing.T) {
 		}
 		return perfScriptOf(dir)
 	})
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	_ = cmd.Wait()
-	if _, err := os.Stat(out); err == nil {
-		t.Skip("perfcap finished before the kill; nothing to recover")
-	}
-	staging, _ := filepath.Glob(filepath.Join(dir, ".post.tar.zst.spool-*"))
-	if len(staging) != 1 {
-		t.Fatalf("staging directories %v", staging)
-	}
-	io, _, stderr := iostreams.Test()
-	if code := Main([]string{"bundle", "-q", staging[0]}, io); code != 0 {
-		t.Fatalf("perfcap bundle: exit %d\n%s", code, stderr.String())
-	}
+	killAndRecover(t, cmd, out, filepath.Join(dir, ".post.tar.zst.spool-*"))
 	s := summaryOf(t, out)
 	// The rows reach to the command's end (the final sample at its exit),
 	// not to the last periodic flush, up to 2 s earlier.

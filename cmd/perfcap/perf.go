@@ -17,6 +17,7 @@ type perfFlags struct {
 	event     string
 	maxSize   string
 	keepData  bool
+	noInline  bool
 }
 
 func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
@@ -27,6 +28,7 @@ func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
 	f.StringVar(&p.event, "perf-event", "", "perf event (default: cycles with a hardware PMU, cpu-clock without)")
 	f.StringVar(&p.maxSize, "perf-max-size", "512M", "stop recording when perf.data reaches `SIZE`")
 	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data)")
+	f.BoolVar(&p.noInline, "no-inline", false, "leave the functions inlined into others out of the CPU stacks")
 }
 
 // perfDir is where perf.data lives during a run: beside the bundle, not in

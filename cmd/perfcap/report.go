@@ -2,13 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,8 +18,8 @@ import (
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/facts"
-	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 	"github.com/perfcap/perfcap/internal/units"
 )
 
@@ -50,20 +52,31 @@ and SHA-256 are filled in, so a reader can check they hold the right file.`,
 	return cmd
 }
 
+// runReport renders the report of a bundle. The summary's figures must be
+// in range (summaryProblems), and the rendered text is printed with its
+// control characters escaped: every string in it came from the bundle.
 func runReport(opts *reportOptions) error {
-	m, err := bundle.ReadManifest(opts.path)
+	listed, err := bundle.ReadManifest(opts.path)
 	if err != nil {
 		return err
 	}
-	var sum format.Summary
-	if err := readBundleJSON(opts.path, "summary.json", &sum); err != nil {
+	_, withEnv := listed.File("env.json")
+	m, sum, files, err := readBundle(opts.path, withEnv)
+	if err != nil {
 		return err
 	}
-	env := &facts.Facts{}
-	if err := readBundleJSON(opts.path, "env.json", env); err != nil {
-		return err
+	if bad := summaryProblems(sum); len(bad) > 0 {
+		return fmt.Errorf("%s: summary.json: figures out of range, the bundle is damaged or was not written by perfcap: %s",
+			termsafe.Text(opts.path), strings.Join(bad, ", "))
 	}
-	d := report.NewData(m, &sum, env, m.Files, opts.lang)
+	// A watch with --no-facts has no env.json: the facts are unknown.
+	var env *facts.Facts
+	if withEnv {
+		if env, err = facts.Read(bytes.NewReader(files["env.json"])); err != nil {
+			return fmt.Errorf("%s: %w", termsafe.Text(opts.path), err)
+		}
+	}
+	d := report.NewData(m, sum, env, m.Files, opts.lang)
 	a, err := archiveOf(opts.path)
 	if err != nil {
 		return err
@@ -79,7 +92,7 @@ func runReport(opts *reportOptions) error {
 	if err := report.RenderFile(&b, d, opts.lang, opts.template); err != nil {
 		return err
 	}
-	_, err = opts.io.Out.Write(b.Bytes())
+	_, err = opts.io.Out.Write(termsafe.Document(b.Bytes()))
 	return err
 }
 
@@ -94,17 +107,6 @@ func baselineComparison(baseline, path string) (*report.Comparison, error) {
 		return nil, err
 	}
 	return compare.Baseline(base, cur, compare.Options{})
-}
-
-func readBundleJSON(path, name string, v any) error {
-	raw, err := bundle.ReadFile(path, name)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%s: %s: %w", path, name, err)
-	}
-	return nil
 }
 
 // archiveOf names a file and gives its size and SHA-256.
@@ -158,9 +160,42 @@ func exportGitHub(io *iostreams.IOStreams, bundlePath, zipPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", rep.Path, units.FormatSize(rep.Size), rep.SHA256)
-	for _, f := range rep.Dropped {
-		fmt.Fprintf(io.ErrOut, "perfcap: left out of the .zip to stay under 25 MB: %s (%s)\n", f.Path, units.FormatSize(f.Size))
+	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", termsafe.Text(rep.Path), units.FormatSize(rep.Size), rep.SHA256)
+	if len(rep.Dropped) > 0 {
+		fmt.Fprintf(io.ErrOut, "perfcap: %s\n", describeDropped(rep.Dropped))
 	}
 	return nil
+}
+
+// maxNamedDropped is how many of the files left out of a zip its one
+// line names.
+const maxNamedDropped = 3
+
+// describeDropped says in one line what an export left out, naming the
+// largest files: a bundle of 100,000 files must not print 100,000 lines.
+func describeDropped(dropped []bundle.File) string {
+	bySize := slices.Clone(dropped)
+	slices.SortStableFunc(bySize, func(a, b bundle.File) int { return cmp.Compare(b.Size, a.Size) })
+	var total int64
+	for _, f := range dropped {
+		total += f.Size
+	}
+	var b strings.Builder
+	if len(dropped) == 1 {
+		fmt.Fprintf(&b, "left out of the .zip to stay under 25 MB: %s (%s)", termsafe.Text(dropped[0].Path), units.FormatSize(total))
+	} else {
+		fmt.Fprintf(&b, "left out of the .zip to stay under 25 MB: %d files, %s in all (", len(dropped), units.FormatSize(total))
+		for i, f := range bySize[:min(len(bySize), maxNamedDropped)] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %s", termsafe.Text(f.Path), units.FormatSize(f.Size))
+		}
+		if len(dropped) > maxNamedDropped {
+			fmt.Fprintf(&b, ", and %d more", len(dropped)-maxNamedDropped)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("; the zip's manifest.json lists them under \"dropped\"")
+	return b.String()
 }

@@ -109,6 +109,7 @@ It exits with the command's exit code (128+N when signal N killed it), or
 	cmd.AddCommand(
 		newRunCmd(io),
 		newInspectCmd(io),
+		newPushCmd(io),
 		newVerifyCmd(io),
 		newExtractCmd(io),
 		newEnvCmd(io),

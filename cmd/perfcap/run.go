@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -181,11 +177,11 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 			_ = w.Abort()
 		}
 	}()
-	rec, err := newRecorder(w, plan.red, plan.head, plan.tail)
+	rec, err := assemble.NewRecorder(w, plan.red, plan.head, plan.tail)
 	if err != nil {
 		return err
 	}
-	defer rec.close()
+	defer rec.Close()
 	// If perfcap dies (SIGKILL, the OOM killer) or cannot pack, the
 	// staging directory is a spool `perfcap bundle` turns into the bundle.
 	unmark, unlock := func() error { return nil }, func() error { return nil }
@@ -262,7 +258,7 @@ type runState struct {
 	opts      *runOptions
 	plan      *runPlan
 	w         *bundle.Writer
-	rec       *recorder
+	rec       *assemble.Recorder
 	path, cwd string
 	machine   *facts.Facts
 	benches   *assemble.Bench
@@ -288,12 +284,12 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 	rs.benches = assemble.NewBench(rs.plan.rules, rs.plan.red.String)
 	copts := capture.Options{
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
-		StdoutLog: rs.benches.Stdout(rs.rec.stdoutLog),
-		StderrLog: rs.benches.Stderr(rs.rec.stderrLog),
+		StdoutLog: rs.benches.Stdout(rs.rec.StdoutLog),
+		StderrLog: rs.benches.Stderr(rs.rec.StderrLog),
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
-			rs.rec.sample(s)
+			rs.rec.Sample(s)
 			if status != nil {
 				status.update(s)
 			}
@@ -328,7 +324,7 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 // on disk, before any post-processing (stopping perf, perf script).
 func (rs *runState) run(ctx context.Context, copts capture.Options, status *statusLine) (*capture.Result, error) {
 	copts.OnExit = func() {
-		if err := rs.rec.syncRows(); err != nil {
+		if err := rs.rec.SyncRows(); err != nil {
 			fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", err)
 		}
 	}
@@ -336,7 +332,7 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 	if status != nil {
 		status.stop()
 	}
-	if serr := rs.rec.settle(); err == nil && serr != nil {
+	if serr := rs.rec.Settle(); err == nil && serr != nil {
 		fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", serr)
 	}
 	return res, err
@@ -344,12 +340,14 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 
 // foldPerf turns perf.data into the bundle's perf/ files.
 func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
+	defer res.Perf.Close()
 	rs.perfSum = &format.Summary{} // its Warnings are perf's alone
 	assemble.Perf(ctx, rs.w, assemble.PerfInput{
 		Recording: res.Perf.PerfRecording, Data: res.Perf.Data, Log: res.Perf.Log, Keep: rs.opts.perf.keepData,
 		Title:      "perfcap -- " + strings.Join(rs.plan.red.Argv(rs.opts.argv), " "),
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
-		Read:       flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut)},
+		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),
+			NoInline: rs.opts.perf.noInline, Binaries: res.Perf.Binaries},
 	}, rs.perfSum)
 }
 
@@ -369,7 +367,7 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 	}
 	sum := format.Summary{Totals: res.Summary}
 	var benchWarnings []string
-	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.Finish(w, opts.argv, res.Started, rs.machine, rs.rec.stdoutKept())
+	sum.Benchmarks, sum.Metrics, benchWarnings = rs.benches.Finish(w, opts.argv, res.Started, rs.machine, rs.rec.StdoutKept())
 	sum.Warnings = append(sum.Warnings, benchWarnings...)
 	attached, attachErr := assemble.Attachments(w, opts.attach)
 	sum.Attachments = attached
@@ -381,14 +379,12 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 		sum.Warnings = append(sum.Warnings, rs.perfSum.Warnings...)
 	}
 	title := "perfcap -- " + strings.Join(m.Command, " ")
-	if err := rs.rec.finish(res, &sum, rs.machine, rs.plan.red, title); err != nil {
+	if err := rs.rec.Finish(res, &sum, rs.machine, rs.plan.red, title); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
-	in := assemble.ReportInput{
-		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template, BundleName: filepath.Base(rs.path),
-	}
+	in := assemble.ReportInput{Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template}
 	if base := rs.plan.baseline; base != nil {
-		cur := &compare.Run{Path: rs.path, Manifest: m, Summary: &sum, Facts: rs.machine, Stacks: stagedStacks(w)}
+		cur := &compare.Run{Path: w.NextPath(), Manifest: m, Summary: &sum, Facts: rs.machine, Stacks: stagedStacks(w)}
 		comparison, err := compare.Baseline(base, cur, compare.Options{})
 		if err != nil {
 			// The run's bundle matters more than the comparison.
@@ -432,188 +428,6 @@ func noteSignals(sigs <-chan os.Signal, done <-chan struct{}, w io.Writer) {
 			fmt.Fprintf(w, "perfcap: %v received; finishing the bundle so nothing is lost (a moment)\n", sig)
 		}
 	}
-}
-
-// recorder streams a run's samples and output into the bundle's staging
-// area, which is also a spool: rows reach the files every
-// spool.FlushEvery and the output goes to head and tail files as it comes,
-// so a perfcap killed mid-run leaves all of it for `perfcap bundle`.
-type recorder struct {
-	w            *bundle.Writer
-	timelineFile *os.File
-	timelineBuf  *bufio.Writer
-	timeline     *format.TimelineWriter
-	procFile     *os.File
-	procBuf      *bufio.Writer
-	procSamples  *format.ProcessSampleWriter
-	// The logs are spooled raw and redacted when written out: redacting
-	// only the bytes kept costs far less than redacting a gigabyte stream.
-	stdoutLog, stderrLog *spool.LogSpool
-	red                  *redact.Redactor
-	tail                 int64     // the bytes of each stream's end kept
-	flushed              time.Time // when the rows were last written out
-	mu                   sync.Mutex
-	err                  error
-}
-
-func newRecorder(w *bundle.Writer, red *redact.Redactor, head, tail int64) (*recorder, error) {
-	r := &recorder{w: w}
-	var err error
-	if r.timelineFile, err = w.Create(format.TimelineFile); err != nil {
-		return nil, err
-	}
-	r.timelineBuf = bufio.NewWriter(r.timelineFile)
-	r.timeline = format.NewTimelineWriter(r.timelineBuf)
-	if r.procFile, err = w.Create(format.ProcessSamplesFile); err != nil {
-		r.timelineFile.Close()
-		return nil, err
-	}
-	r.procBuf = bufio.NewWriter(r.procFile)
-	r.procSamples = format.NewProcessSampleWriter(r.procBuf)
-	// Tail chunks of the whole tail size: at least tail bytes of the end
-	// are on disk at any time, and writeLog keeps exactly tail.
-	r.stdoutLog = spool.NewLog(w.Dir(), "stdout", head, 2*tail)
-	r.stderrLog = spool.NewLog(w.Dir(), "stderr", head, 2*tail)
-	r.tail = tail
-	r.red = red
-	return r, nil
-}
-
-// sample appends one sample to the CSV files; the first error sticks.
-func (r *recorder) sample(s capture.Sample) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return
-	}
-	if err := r.timeline.Write(s.Row()); err != nil {
-		r.err = err
-		return
-	}
-	if r.err = r.procSamples.Write(s.T, s.Procs); r.err != nil {
-		return
-	}
-	if now := time.Now(); now.Sub(r.flushed) >= spool.FlushEvery {
-		r.flushed = now
-		r.err = r.flushLocked(false)
-	}
-}
-
-// flushLocked writes the buffered rows out; with sync, to the disk.
-func (r *recorder) flushLocked(sync bool) error {
-	for _, flush := range []func() error{r.timeline.Flush, r.timelineBuf.Flush, r.procSamples.Flush, r.procBuf.Flush} {
-		if err := flush(); err != nil {
-			return err
-		}
-	}
-	if sync {
-		for _, f := range []*os.File{r.timelineFile, r.procFile} {
-			if err := f.Sync(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// syncRows puts the rows on disk, the moment the command has ended.
-func (r *recorder) syncRows() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil {
-		r.err = r.flushLocked(true)
-	}
-	return r.err
-}
-
-// settle puts everything measured on disk once the output is drained,
-// before any post-processing (perf script, packing): the rows synced
-// again (the last sample), the output streams closed with their totals.
-func (r *recorder) settle() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil {
-		r.err = r.flushLocked(true)
-	}
-	for _, l := range []*spool.LogSpool{r.stdoutLog, r.stderrLog} {
-		if err := cmp.Or(l.Err(), l.Close()); err != nil && r.err == nil {
-			r.err = fmt.Errorf("spooling the command's output: %w", err)
-		}
-	}
-	return r.err
-}
-
-// finish writes everything the run produced into the staging area.
-func (r *recorder) finish(res *capture.Result, sum *format.Summary, machine *facts.Facts, red *redact.Redactor, title string) error {
-	if r.err != nil {
-		return r.err
-	}
-	for _, step := range []func() error{
-		r.timelineFile.Close, r.procFile.Close,
-		func() error { return r.writeLog("stdout") },
-		func() error { return r.writeLog("stderr") },
-		func() error { return r.w.AddJSON("env.json", machine) },
-		func() error {
-			f, err := r.w.Create(format.ProcessesFile)
-			if err != nil {
-				return err
-			}
-			if err := format.WriteProcesses(f, capture.ProcessRows(res.Processes, red.Argv)); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		},
-		func() error {
-			if err := assemble.TimelineSVG(r.w, title); err != nil {
-				sum.Warnings = append(sum.Warnings, fmt.Sprintf("timeline.svg: %v", err))
-			}
-			res.Summary = sum.Totals
-			return r.w.AddJSON(format.SummaryFile, sum)
-		},
-	} {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// stdoutKept is the part of stdout the run kept, for the parsers that
-// read the whole log (Go benchmark lines).
-func (r *recorder) stdoutKept() []byte {
-	lc, ok, err := spool.ReadLogTail(r.w.Dir(), "stdout", r.tail)
-	if !ok || err != nil {
-		return nil
-	}
-	var b bytes.Buffer
-	_, _ = lc.WriteTo(&b)
-	return b.Bytes()
-}
-
-// writeLog writes NAME.log, redacted, from the spooled stream.
-func (r *recorder) writeLog(stream string) error {
-	lc, ok, err := spool.ReadLogTail(r.w.Dir(), stream, r.tail)
-	if err != nil {
-		return fmt.Errorf("%s.log: %w", stream, err)
-	}
-	if !ok {
-		lc = capture.NewLogCapture(0, 0)
-	}
-	f, err := r.w.Create(stream + ".log")
-	if err != nil {
-		return err
-	}
-	if _, err := lc.WriteFiltered(f, r.red.String); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func (r *recorder) close() {
-	r.timelineFile.Close()
-	r.procFile.Close()
 }
 
 // stagedStacks reads the folded stacks the run staged, nil without.

@@ -20,6 +20,7 @@ import (
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
+	"github.com/perfcap/perfcap/metrics"
 	"github.com/perfcap/perfcap/watch"
 )
 
@@ -53,6 +54,8 @@ type watchOptions struct {
 	lang          string
 	quiet         bool
 	noFacts       bool
+	metricsAddr   string
+	labels        []string
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -94,8 +97,8 @@ failed.`,
 	f.DurationVar(&opts.duration, "duration", 0, "stop after `DURATION` (default: until the process ends or Ctrl-C)")
 	f.BoolVar(&opts.pss, "pss", false, "also read PSS and USS from /proc/PID/smaps_rollup (costs more per sample)")
 	f.BoolVar(&opts.restart, "restart", false, "start COMMAND again when it exits (not when perfcap stops it)")
-	f.DurationVar(&opts.warmup, "warmup", 0, "leave the first `DURATION` out of the growth verdict (default: the longer of 5m and 10% of the watch)")
-	f.DurationVar(&opts.bucket, "trend-bucket", 0, "fit the growth on the minimum RSS of buckets this wide, longer than a GC cycle (default 30s)")
+	f.DurationVar(&opts.warmup, "warmup", 0, "leave the first `DURATION` out of the growth verdict (default: half of a watch under 10m, else the longer of 5m and 10% of the watch)")
+	f.DurationVar(&opts.bucket, "trend-bucket", 0, "fit the growth on the minimum RSS of buckets this wide, longer than a GC cycle (default: a tenth of the watch after its warm-up, at most 30s, and at least the longest RSS cycle seen)")
 	f.StringVar(&opts.minGrowth, "min-growth", "", "the slowest growth worth calling growing, as a `RATE` like 1MiB/h (default: the larger of 1MiB/h and 0.5%/h of the mean RSS)")
 	f.StringArrayVar(&opts.alerts, "alert", nil, "fire once when `RULE` holds: rss>2GiB, growth>50MiB/h, fds>1000, pss>..., threads>..., cpu>150 (repeatable)")
 	f.StringVar(&opts.onAlert, "on-alert", "", "run `CMD` with sh when an alert fires; $1 and $PERFCAP_SNAPSHOT are the snapshot bundle, $PERFCAP_ALERT the alert")
@@ -108,11 +111,17 @@ failed.`,
 	f.StringVar(&opts.lang, "lang", "zh", "language of report.md: zh or en")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "no live status line and no summary on stderr")
 	f.BoolVar(&opts.noFacts, "no-facts", false, "do not collect the machine's facts (env.json)")
+	f.StringVar(&opts.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the watch on http://`HOST:PORT`/metrics (a port alone: 127.0.0.1)")
+	f.StringArrayVar(&opts.labels, "label", nil, "add the label `NAME=VALUE` to the --metrics-addr series (repeatable)")
 	return cmd
 }
 
 func runWatch(ctx context.Context, opts *watchOptions) error {
 	cfg, err := opts.config()
+	if err != nil {
+		return &codeError{code: exitError, err: err}
+	}
+	mopts, err := opts.metricsConfig()
 	if err != nil {
 		return &codeError{code: exitError, err: err}
 	}
@@ -136,6 +145,17 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 		}
 		cfg.OnSample = status.update
 	}
+	// exp is set before Run starts sampling, so the hook sees it.
+	var exp *metrics.WatchExporter
+	if mopts != nil {
+		onSample := cfg.OnSample
+		cfg.OnSample = func(s capture.Sample) {
+			exp.Observe(s)
+			if onSample != nil {
+				onSample(s)
+			}
+		}
+	}
 	w, err := watch.New(cfg)
 	if errors.Is(err, watch.ErrNoProcess) {
 		return &codeError{code: exitInvalid, err: err}
@@ -153,6 +173,14 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 		}
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: watching %s every %v; spool %s\nperfcap: Ctrl-C (or SIGTERM) ends the watch and writes %s; kill -USR1 %d writes a snapshot\n",
 			what, cfg.Interval, w.SpoolDir(), w.Bundle(), os.Getpid())
+	}
+	if mopts != nil {
+		mopts.Command = w.Command()
+		exp = metrics.NewWatchExporter(*mopts)
+		exp.Attach(w)
+		if srv := serveMetrics(opts, exp, cfg.Messages); srv != nil {
+			defer srv.Close()
+		}
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -241,6 +269,43 @@ func (opts *watchOptions) config() (watch.Config, error) {
 		cfg.Bundle = bundlePath(opts.output, "watch", now(), name)
 	}
 	return cfg, nil
+}
+
+// metricsConfig checks --metrics-addr and --label; nil without
+// --metrics-addr.
+func (opts *watchOptions) metricsConfig() (*metrics.WatchOptions, error) {
+	if opts.metricsAddr == "" {
+		if len(opts.labels) > 0 {
+			return nil, errors.New("--label labels the --metrics-addr series: give --metrics-addr too")
+		}
+		return nil, nil
+	}
+	addr, err := metrics.ListenAddr(opts.metricsAddr)
+	if err != nil {
+		return nil, err
+	}
+	opts.metricsAddr = addr
+	labels, err := metrics.ParseLabels(opts.labels, metrics.WatchLabels...)
+	if err != nil {
+		return nil, err
+	}
+	return &metrics.WatchOptions{PID: opts.pid, PSS: opts.pss, Labels: labels}, nil
+}
+
+// serveMetrics serves exp on --metrics-addr. A port that is taken, or any
+// later failure to serve, is a warning: the watch is what matters, and it
+// goes on without its metrics.
+func serveMetrics(opts *watchOptions, exp *metrics.WatchExporter, messages io.Writer) *metrics.Server {
+	warn := func(err error) { fmt.Fprintf(messages, "perfcap: %v; the watch goes on without it\n", err) }
+	srv, err := metrics.Serve(opts.metricsAddr, exp, warn)
+	if err != nil {
+		warn(err)
+		return nil
+	}
+	if !opts.quiet {
+		fmt.Fprintf(messages, "perfcap: Prometheus metrics on http://%s/metrics\n", srv.Addr())
+	}
+	return srv
 }
 
 // printProgress prints a progress line with the verdict so far every

@@ -91,7 +91,27 @@ func (f *File) Abort() error {
 }
 
 // Write writes path with what write produces, buffered, through a File.
+// A path that exists and is not a regular file (/dev/null, /dev/stdout, a
+// FIFO) is written to directly: renaming over it would replace it.
 func Write(path string, perm os.FileMode, sync bool, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 256<<10)
+		err = write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	f, err := Create(path, perm)
 	if err != nil {
 		return err

@@ -137,3 +137,14 @@ func TestCommitNewNeverReplaces(t *testing.T) {
 		t.Errorf("left behind after a failed CommitNew: %v", names)
 	}
 }
+
+// Writing to a device writes through it; it is never replaced.
+func TestWriteToADevice(t *testing.T) {
+	if err := WriteFile(os.DevNull, []byte("gone"), 0o644, false); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(os.DevNull)
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
+	}
+}
