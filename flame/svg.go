@@ -101,11 +101,15 @@ func WriteSVG(w io.Writer, stacks []Stack, opts SVGOptions) error {
 	if opts.Kind == nil {
 		opts.Kind = svgDefaultKind
 	}
-	nodes := svgTree(stacks)
+	nodes, _ := svgTree(stacks, nil)
 	if nodes == nil {
 		return fmt.Errorf("%w: no stack to draw; %s", ErrEmpty, emptyHint)
 	}
-	r := svgRenderer{opts: opts, stacks: stacks, nodes: nodes}
+	return svgRender(w, svgRenderer{opts: opts, stacks: stacks, nodes: nodes})
+}
+
+// svgRender lays out and writes a renderer's tree.
+func svgRender(w io.Writer, r svgRenderer) error {
 	r.layout()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	r.write(bw)
@@ -116,23 +120,32 @@ func WriteSVG(w io.Writer, stacks []Stack, opts SVGOptions) error {
 // or returns nil if no stack has samples. Sorting the stacks first makes
 // equal prefixes adjacent, so merging is one comparison with the previous
 // stack and the children come out sorted.
-func svgTree(stacks []Stack) []svgNode {
+//
+// other, when not nil, weighs each stack in a second profile (the base of
+// a differential graph): stacks with weight only there are merged too,
+// their nodes with a total of 0 (never drawn), and the second result holds
+// each node's total in other.
+func svgTree(stacks []Stack, other []int64) ([]svgNode, []int64) {
 	order := make([]int32, 0, len(stacks))
 	size := 1 // an upper bound on the nodes, to allocate once
 	for i, s := range stacks {
-		if s.Count > 0 && len(s.Frames) > 0 {
+		if (s.Count > 0 || other != nil && other[i] > 0) && len(s.Frames) > 0 {
 			order = append(order, int32(i))
 			size += len(s.Frames)
 		}
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		return slices.Compare(stacks[a].Frames, stacks[b].Frames)
 	})
 	nodes := make([]svgNode, 1, size)
 	nodes[0].stack = -1
+	var otherTotals []int64
+	if other != nil {
+		otherTotals = make([]int64, 1, size)
+	}
 	path := []int32{0} // path[d] is the node at depth d of the previous stack
 	var prev []string
 	for _, si := range order {
@@ -145,13 +158,22 @@ func svgTree(stacks []Stack) []svgNode {
 		for d := common; d < len(frames); d++ {
 			path = append(path, int32(len(nodes)))
 			nodes = append(nodes, svgNode{stack: si, depth: int32(d + 1)})
+			if other != nil {
+				otherTotals = append(otherTotals, 0)
+			}
 		}
 		for _, n := range path {
-			nodes[n].total += stacks[si].Count
+			nodes[n].total += max(stacks[si].Count, 0)
+			if other != nil {
+				otherTotals[n] += max(other[si], 0)
+			}
 		}
 		prev = frames
 	}
-	return nodes
+	if nodes[0].total == 0 {
+		return nil, nil
+	}
+	return nodes, otherTotals
 }
 
 // svgRenderer holds one WriteSVG call's state.
@@ -163,6 +185,9 @@ type svgRenderer struct {
 	maxDepth int32   // deepest visible node
 	height   int
 	buf      []byte // scratch for one element
+	// diff, when set, titles and colours the frames of a differential
+	// graph (WriteDiffSVG).
+	diff *svgDiff
 }
 
 // layout places every node and decides which are wide enough to draw.
@@ -237,7 +262,7 @@ func (r *svgRenderer) write(w *bufio.Writer) {
 		for ; open >= n.depth; open-- {
 			w.WriteString("</g>")
 		}
-		r.frame(w, n)
+		r.frame(w, i)
 		open = n.depth
 	}
 	for ; open >= 0; open-- {
@@ -246,8 +271,9 @@ func (r *svgRenderer) write(w *bufio.Writer) {
 	w.WriteString("\n</g>\n<script><![CDATA[\n" + svgScript + "]]></script>\n</svg>\n")
 }
 
-// frame writes one node's opening <g>, title, rect and label.
-func (r *svgRenderer) frame(w *bufio.Writer, n *svgNode) {
+// frame writes the opening <g>, title, rect and label of node i.
+func (r *svgRenderer) frame(w *bufio.Writer, i int) {
+	n := &r.nodes[i]
 	name := "all"
 	kind := KindUser
 	if n.depth > 0 {
@@ -272,16 +298,23 @@ func (r *svgRenderer) frame(w *bufio.Writer, n *svgNode) {
 	b = svgEscape(b, r.opts.CountName)
 	b = append(b, ", "...)
 	b = strconv.AppendFloat(b, svgRound(100*float64(n.total)/float64(r.nodes[0].total)), 'f', -1, 64)
-	b = append(b, `%)</title><rect x="`...)
+	b = append(b, '%')
+	if r.diff != nil {
+		b = r.diff.appendTitle(b, i)
+	}
+	b = append(b, `)</title><rect x="`...)
 	b = strconv.AppendFloat(b, x, 'f', -1, 64)
 	b = append(b, `" y="`...)
 	b = strconv.AppendInt(b, int64(y), 10)
 	b = append(b, `" width="`...)
 	b = strconv.AppendFloat(b, width, 'f', -1, 64)
 	b = append(b, `" height="`+strconv.Itoa(svgFrameHeight-1)+`" fill="`...)
-	if n.depth == 0 {
+	switch {
+	case n.depth == 0:
 		b = append(b, svgRootFill...)
-	} else {
+	case r.diff != nil:
+		b = r.diff.appendFill(b, i)
+	default:
 		b = svgAppendFill(b, kind, svgStripKind(name))
 	}
 	b = append(b, `"/>`...)

@@ -25,6 +25,9 @@ type ReportInput struct {
 	Facts    *facts.Facts
 	// Lang is zh or en; Template, when set, is the user's template file.
 	Lang, Template string
+	// Comparison, when set, fills the regression sections (run
+	// --baseline).
+	Comparison *report.Comparison
 }
 
 // Report renders report.md from what w holds so far and adds it. It must
@@ -62,6 +65,7 @@ func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
 		m.Files = files
 		d = report.NewData(m, in.Summary, in.Facts, files, in.Lang)
 		d.Bundle.Name = name
+		d.Comparison = in.Comparison
 		if text, tmplErr, err = render(d, in.Lang, in.Template); err != nil {
 			return d, fmt.Errorf("%s: %w", ReportFile, err)
 		}

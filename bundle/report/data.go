@@ -37,6 +37,10 @@ type Data struct {
 	// by `perfcap watch`; nil means it was not analysed, and the report
 	// then never ticks 内存增长/memory growth.
 	MemoryGrowth *Growth
+	// Comparison is what a comparison with earlier bundles found (perfcap
+	// diff); nil for a single run, which leaves the regression sections
+	// blank.
+	Comparison *Comparison
 	// Attachments are the files of the bundle worth naming in the issue.
 	Attachments []Attachment
 	// Bundle is the archive itself, to be attached to the issue: its

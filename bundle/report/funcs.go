@@ -36,6 +36,10 @@ import (
 //	spread B      a benchmark's interval, labelled: "95% CI [1 µs, 2 µs]", "± 1 ms (σ); range …", or "—"
 //	plural N ONE MANY   "1 sample", "2 samples" (N and the word)
 //	minCPUWall    MinWallForCPUPercent, the shortest run given a CPU percentage
+//	pct C         a change given as a fraction or *float64: "+12.3%", unknown for nil
+//	slower C      a change of time in words: "12.3% slower" / "慢了 12.3%", "faster", "unchanged"
+//	higher C      a change of size in words: "12.3% higher" / "高了 12.3%", "lower", "unchanged"
+//	pp F          a change of share (a fraction) in percentage points: "+14.7 pp"
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -87,12 +91,64 @@ func Funcs(lang string) template.FuncMap {
 		// minCPUWall is MinWallForCPUPercent, for the sentences that say
 		// why a CPU percentage is missing.
 		"minCPUWall": func() float64 { return MinWallForCPUPercent },
+		"pct": func(v any) string {
+			f, ok := changeOf(v)
+			if !ok {
+				return unknown
+			}
+			return fmt.Sprintf("%+.1f%%", 100*f)
+		},
+		"pp": func(v any) string {
+			f := math.Round(1000*toFloat(v)) / 10
+			if f == 0 {
+				return "0.0 pp"
+			}
+			return fmt.Sprintf("%+.1f pp", f)
+		},
+		"slower": func(v any) string { return changeWords(v, lang, unknown, "slower", "faster", "慢了", "快了") },
+		"higher": func(v any) string { return changeWords(v, lang, unknown, "higher", "lower", "高了", "低了") },
 	}
 }
 
-// toFloat converts any Go number to float64; other values give NaN.
+// changeOf reads a change given as a float64 or a *float64; false for nil.
+func changeOf(v any) (float64, bool) {
+	switch c := v.(type) {
+	case *float64:
+		if c == nil {
+			return 0, false
+		}
+		return *c, true
+	case float64:
+		return c, true
+	}
+	return 0, false
+}
+
+// changeWords says a change in words: "12.3% slower", "慢了 12.3%".
+func changeWords(v any, lang, unknown, up, down, upZh, downZh string) string {
+	f, ok := changeOf(v)
+	switch {
+	case !ok:
+		return unknown
+	case math.Round(1000*f) == 0:
+		return pick(lang == "zh", "unchanged", "持平")
+	case lang == "zh" && f > 0:
+		return fmt.Sprintf("%s %.1f%%", upZh, 100*f)
+	case lang == "zh":
+		return fmt.Sprintf("%s %.1f%%", downZh, -100*f)
+	case f > 0:
+		return fmt.Sprintf("%.1f%% %s", 100*f, up)
+	}
+	return fmt.Sprintf("%.1f%% %s", -100*f, down)
+}
+
+// toFloat converts any Go number, or a non-nil pointer to one, to float64;
+// other values give NaN.
 func toFloat(v any) float64 {
 	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return float64(rv.Int())

@@ -147,9 +147,13 @@ func (d *Data) ProfilingData() bool {
 // BenchmarkOutput reports whether benchmark results were found.
 func (d *Data) BenchmarkOutput() bool { return len(d.Benchmarks) > 0 }
 
-// Regressed reports whether a benchmark's comparison with its baseline
-// says it regressed.
+// Regressed reports whether a benchmark regressed: with a Comparison,
+// whether it found a significant regression; without one, whether a
+// benchmark's own comparison with its baseline (Criterion's) says so.
 func (d *Data) Regressed() bool {
+	if d.Comparison != nil {
+		return d.Comparison.Regressed
+	}
 	for _, b := range d.Benchmarks {
 		if b.Change != nil && b.Change.Verdict == "regressed" {
 			return true

@@ -16,6 +16,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
+	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/termsafe"
@@ -27,6 +28,7 @@ type reportOptions struct {
 	path     string
 	lang     string
 	template string
+	baseline string
 }
 
 func newReportCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -46,6 +48,7 @@ and SHA-256 are filled in, so a reader can check they hold the right file.`,
 	}
 	cmd.Flags().StringVar(&opts.lang, "lang", "zh", "report language: zh or en")
 	cmd.Flags().StringVar(&opts.template, "template", "", "render your own Go text/template `FILE` instead")
+	cmd.Flags().StringVar(&opts.baseline, "baseline", "", "fill the regression sections by comparing with an earlier run's `BUNDLE` (as perfcap diff does)")
 	return cmd
 }
 
@@ -79,12 +82,31 @@ func runReport(opts *reportOptions) error {
 		return err
 	}
 	d.Bundle = a
+	if opts.baseline != "" {
+		if d.Comparison, err = baselineComparison(opts.baseline, opts.path); err != nil {
+			return err
+		}
+		d.Comparison.Bundles[len(d.Comparison.Bundles)-1].Archive = a
+	}
 	var b bytes.Buffer
 	if err := report.RenderFile(&b, d, opts.lang, opts.template); err != nil {
 		return err
 	}
 	_, err = opts.io.Out.Write(termsafe.Document(b.Bytes()))
 	return err
+}
+
+// baselineComparison compares the bundle at path with the baseline bundle.
+func baselineComparison(baseline, path string) (*report.Comparison, error) {
+	base, err := compare.Load(baseline)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	cur, err := compare.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return compare.Baseline(base, cur, compare.Options{})
 }
 
 // archiveOf names a file and gives its size and SHA-256.

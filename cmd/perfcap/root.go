@@ -118,6 +118,7 @@ It exits with the command's exit code (128+N when signal N killed it), or
 		newExportCmd(io),
 		newWatchCmd(io),
 		newBundleCmd(io),
+		newDiffCmd(io),
 	)
 	// cobra's `completion bash|zsh|fish|powershell`, made now so that an
 	// unknown shell is an error rather than the help and exit 0; its

@@ -21,6 +21,7 @@ import (
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
@@ -45,6 +46,7 @@ type runOptions struct {
 	template string
 	github   bool
 	force    bool
+	baseline string
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -61,6 +63,7 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringArrayVar(&opts.attach, "attach", nil, "add the files matching `GLOB` to the bundle under attach/ (repeatable)")
 	f.StringVar(&opts.lang, "lang", "zh", "language of report.md: zh or en")
 	f.StringVar(&opts.template, "template", "", "fill report.md from your own Go text/template `FILE`")
+	f.StringVar(&opts.baseline, "baseline", "", "compare with an earlier run's `BUNDLE` in report.md's regression sections (as perfcap diff does)")
 	f.BoolVar(&opts.github, "github", false, "also write a .zip beside the bundle that GitHub accepts as an attachment")
 	f.BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name, NAME-2.tar.zst)")
 	addPerfFlags(cmd, &opts.perf)
@@ -88,6 +91,8 @@ type runPlan struct {
 	head, tail int64
 	red        *redact.Redactor
 	rules      []bench.MetricRule
+	// baseline is --baseline's bundle, read before the command runs.
+	baseline *compare.Run
 }
 
 // check validates the flags before anything runs.
@@ -123,6 +128,11 @@ func (opts *runOptions) check(ctx context.Context) (*runPlan, error) {
 		p.perf = capture.PerfOptions{Freq: opts.perf.freq, CallGraph: opts.perf.callGraph, Event: opts.perf.event, MaxSize: opts.perf.maxSize}
 		if err := capture.CheckPerfOptions(ctx, &p.perf); err != nil {
 			return nil, bad(err)
+		}
+	}
+	if opts.baseline != "" {
+		if p.baseline, err = compare.Load(opts.baseline); err != nil {
+			return nil, bad(fmt.Errorf("--baseline: %w", err))
 		}
 	}
 	return p, nil
@@ -372,9 +382,17 @@ func (rs *runState) finish(ctx context.Context, res *capture.Result) error {
 	if err := rs.rec.Finish(res, &sum, rs.machine, rs.plan.red, title); err != nil {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
-	d, err := assemble.Report(w, assemble.ReportInput{
-		Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template,
-	})
+	in := assemble.ReportInput{Manifest: m, Summary: &sum, Facts: rs.machine, Lang: opts.lang, Template: opts.template}
+	if base := rs.plan.baseline; base != nil {
+		cur := &compare.Run{Path: w.NextPath(), Manifest: m, Summary: &sum, Facts: rs.machine, Stacks: stagedStacks(w)}
+		comparison, err := compare.Baseline(base, cur, compare.Options{})
+		if err != nil {
+			// The run's bundle matters more than the comparison.
+			fmt.Fprintf(opts.io.ErrOut, "perfcap: --baseline: %v; report.md leaves the regression sections blank\n", err)
+		}
+		in.Comparison = comparison
+	}
+	d, err := assemble.Report(w, in)
 	if err != nil && opts.template == "" {
 		return fmt.Errorf("writing the bundle: %w", err)
 	}
@@ -410,4 +428,18 @@ func noteSignals(sigs <-chan os.Signal, done <-chan struct{}, w io.Writer) {
 			fmt.Fprintf(w, "perfcap: %v received; finishing the bundle so nothing is lost (a moment)\n", sig)
 		}
 	}
+}
+
+// stagedStacks reads the folded stacks the run staged, nil without.
+func stagedStacks(w *bundle.Writer) []flame.Stack {
+	f, err := os.Open(filepath.Join(w.Dir(), "perf", "folded.txt"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	stacks, err := flame.ReadFolded(f)
+	if err != nil {
+		return nil
+	}
+	return stacks
 }

@@ -1,0 +1,3 @@
+module example.com/goslow
+
+go 1.22
