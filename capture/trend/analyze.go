@@ -210,12 +210,17 @@ func (s *Series) Analyze(opts Options) Result {
 	}
 	r.Since = s.t0 + first*s.width
 	window := s.t0 + time.Duration(len(s.buckets))*s.width - r.Since
-	width := o.BucketWidth
-	if width == 0 {
+	var per time.Duration
+	if o.BucketWidth == 0 {
+		// The aim at ten buckets rounds down to whole stored buckets (up,
+		// a 21 s window of 1 s buckets would give seven 3 s buckets, too
+		// few for a verdict); only the cycle a bucket must span rounds up.
 		r.Cycle = s.cycle()
-		width = AutoBucket(window, r.Cycle)
+		per = max(AutoBucket(window, 0)/s.width, ceilDiv(r.Cycle, s.width))
+	} else {
+		per = ceilDiv(o.BucketWidth, s.width)
 	}
-	per := ceilDiv(max(width, window/time.Duration(o.MaxBuckets), 1), s.width)
+	per = max(per, ceilDiv(max(window/time.Duration(o.MaxBuckets), 1), s.width), 1)
 	r.BucketWidth = per * s.width
 
 	x, y, at, mean, used := s.fitPoints(int(first), int(per))

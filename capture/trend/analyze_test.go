@@ -324,3 +324,21 @@ func TestAnalyzeLineTooShort(t *testing.T) {
 		t.Errorf("too short a watch: %+v, want inconclusive with no line", got)
 	}
 }
+
+// TestAutoBucketWholeWindow checks that the automatic fit bucket gives a
+// short watch the ten buckets it aims at whatever its length: rounding the
+// tenth of the window up to whole stored buckets once gave a 41-second
+// watch seven 3 s buckets, one short of a verdict on an obvious leak.
+func TestAutoBucketWholeWindow(t *testing.T) {
+	for secs := 21; secs < int(LongWatch/time.Second); secs++ {
+		s, _ := sample(time.Duration(secs)*time.Second, func(t float64, _ *rand.Rand) float64 { return 100 + t })
+		got := s.Analyze(Options{})
+		if got.Buckets < autoFitBuckets || got.Verdict != Growing {
+			t.Fatalf("%d s of a 1 MiB/s leak: %d buckets of %v, %s (%s); want at least %d and growing",
+				secs, got.Buckets, got.BucketWidth, got.Verdict, got.Reason, autoFitBuckets)
+		}
+		if got.BucketWidth > autoBucket {
+			t.Fatalf("%d s: buckets of %v, wider than %v", secs, got.BucketWidth, autoBucket)
+		}
+	}
+}
