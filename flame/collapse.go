@@ -75,6 +75,10 @@ type Collapser struct {
 	lines  [2]map[string]collapsedLine // frame lines already tidied, by java
 	names  map[string]string           // process frames, interned
 	stats  CollapseStats
+	// srclines skips the source lines an InlineReader adds under frames,
+	// which the script's own input never holds: set for FoldPerfData's
+	// text.
+	srclines bool
 }
 
 // collapsedLine is what one frame line adds to a stack: n frames, joined
@@ -267,6 +271,11 @@ func (c *Collapser) header(line []byte) bool {
 
 // frameLine adds a frame line to the open record, if one is open.
 func (c *Collapser) frameLine(line []byte) {
+	if c.srclines {
+		if _, _, _, ok := parseSrcline(line); ok {
+			return
+		}
+	}
 	java := 0
 	if c.java {
 		java = 1

@@ -22,6 +22,11 @@ type HotFunction struct {
 	// the weight of all stacks.
 	SelfShare  float64 `json:"self_share"`
 	TotalShare float64 `json:"total_share"`
+	// File is the function's source file and Line its line with the
+	// most samples, from the debug information (see AddSourceLines);
+	// empty and 0 when unknown.
+	File string `json:"file,omitempty"`
+	Line uint32 `json:"line,omitempty"`
 }
 
 // HotSpots lists the functions that take the largest share of the samples.

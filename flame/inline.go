@@ -43,8 +43,9 @@ type InlineStats struct {
 	// addresses looked up in them.
 	Binaries, Addresses int
 	// Inlined counts the inlined frames added to stacks; Named the frames
-	// perf left unnamed ("[unknown]") that were named from a binary.
-	Inlined, Named int64
+	// perf left unnamed ("[unknown]") that were named from a binary;
+	// Lines the source lines added under frames.
+	Inlined, Named, Lines int64
 }
 
 // InlineReader adds inlined functions to `perf script --no-inline` text,
@@ -61,6 +62,13 @@ type InlineStats struct {
 //
 //	\t          10ee42 criterion_demo::interpret (inlined)
 //	\t          10ee42 criterion::bencher::Bencher<M>::iter+0x332 (/path/to/bench)
+//
+// Each such frame is followed by its source position, when the debug
+// information gives it, as perf script -F +srcline prints it (with full
+// paths):
+//
+//	\t          10ee42 criterion_demo::interpret (inlined)
+//	  /home/me/criterion-demo/src/lib.rs:42
 //
 // and a frame perf could not name ("[unknown]") is named from the binary
 // when it can be: from the files in Options.Binaries, told apart by device
@@ -106,8 +114,8 @@ type renderKey struct {
 
 // rendering is the output of one frame line.
 type rendering struct {
-	text           []byte
-	inlined, named int32
+	text                  []byte
+	inlined, named, lines int32
 }
 
 // maxRendered bounds the frame lines whose output is kept; past it they
@@ -251,14 +259,16 @@ func (r *InlineReader) frameLine(line, body []byte) {
 		r.out = append(r.out, rd.text...)
 		r.stats.Inlined += int64(rd.inlined)
 		r.stats.Named += int64(rd.named)
+		r.stats.Lines += int64(rd.lines)
 		return
 	}
-	inlined, named := r.stats.Inlined, r.stats.Named
+	inlined, named, lines := r.stats.Inlined, r.stats.Named, r.stats.Lines
 	r.render(line, body, idx)
 	r.cur[string(line)] = rendering{
 		text:    bytes.Clone(r.out),
 		inlined: int32(r.stats.Inlined - inlined),
 		named:   int32(r.stats.Named - named),
+		lines:   int32(r.stats.Lines - lines),
 	}
 	r.cached++
 }
@@ -302,6 +312,7 @@ func (r *InlineReader) render(line, body []byte, idx int) {
 		r.out = append(r.out, ' ')
 		r.out = append(r.out, f.name...)
 		r.out = append(r.out, " (inlined)\n"...)
+		r.srcline(f)
 		r.stats.Inlined++
 	}
 	outer := chain[len(chain)-1]
@@ -313,9 +324,22 @@ func (r *InlineReader) render(line, body []byte, idx int) {
 		r.out = append(r.out, rest[open:]...)
 		r.out = append(r.out, '\n')
 		r.stats.Named++
-		return
+	} else {
+		r.out = append(r.out, line...)
+		if line[len(line)-1] != '\n' {
+			r.out = append(r.out, '\n')
+		}
 	}
-	r.out = append(r.out, line...)
+	r.srcline(outer)
+}
+
+// srcline writes the source line of f, when its position is known, as
+// perf script -F +srcline does.
+func (r *InlineReader) srcline(f inlineFrame) {
+	if f.file != "" && f.line > 0 {
+		r.out = appendSrcline(r.out, f.file, f.line)
+		r.stats.Lines++
+	}
 }
 
 // chain returns the functions at addr, a frame of dso in the current

@@ -19,7 +19,7 @@ import (
 
 // dwarfSections are the sections the reader uses; missing ones are nil.
 type dwarfSections struct {
-	info, abbrev, str, lineStr, strOffsets, addr, ranges, rnglists []byte
+	info, abbrev, str, lineStr, strOffsets, addr, ranges, rnglists, line []byte
 }
 
 // dwarfIndex finds the compilation unit of an address and keeps the units
@@ -34,6 +34,10 @@ type dwarfIndex struct {
 	parsed  map[int]*unitScopes
 	unitErr map[int]error
 	names   map[uint64]string
+	// lines holds the line tables decoded, by unit (nil: none);
+	// lineErr why the last one that failed could not be read.
+	lines   map[int]*lineTable
+	lineErr error
 	// scanned counts the bytes of abbreviations parsed for the index,
 	// which stops past a budget: units that each point into a large
 	// table would otherwise make it quadratic.
@@ -50,6 +54,11 @@ type dwarfUnit struct {
 	// From the unit's first entry: its base address and the bases of its
 	// indexed attributes (DWARF 5).
 	base, addrBase, rnglistsBase, strOffsetsBase uint64
+	// stmtList is the offset of its line program in .debug_line, and
+	// compDir the directory its relative file names start from.
+	stmtList    uint64
+	hasStmtList bool
+	compDir     string
 }
 
 // unitSpan is one address range of a compilation unit.
@@ -72,6 +81,10 @@ type scope struct {
 	die         uint64 // the function's entry, which names it (through its abstract origin)
 	first, next int32  // the first inlined scope within, the next sibling; -1 for none
 	r0, r1      int32  // its ranges: unitScopes.ranges[r0:r1]
+	// callFile and callLine are where an inlined function was called
+	// from, in the function it was inlined into: a file number of the
+	// unit's line table, and a line (0: unknown).
+	callFile, callLine uint32
 	// read is set once the functions inlined into an out-of-line
 	// function have been read.
 	read bool
@@ -111,6 +124,10 @@ const (
 	atAddrBase          = 0x73
 	atRnglistsBase      = 0x74
 	atMIPSLinkageName   = 0x2007
+	atStmtList          = 0x10
+	atCompDir           = 0x1b
+	atCallFile          = 0x58
+	atCallLine          = 0x59
 	formAddr            = 0x01
 	formIndirect        = 0x16
 	formImplicitConst   = 0x21
@@ -132,6 +149,7 @@ func newDwarfIndex(sec dwarfSections) (*dwarfIndex, error) {
 		parsed:  make(map[int]*unitScopes),
 		unitErr: make(map[int]error),
 		names:   make(map[uint64]string),
+		lines:   make(map[int]*lineTable),
 	}
 	for off := uint64(0); off < uint64(len(sec.info)); {
 		u, err := readUnitHeader(sec.info, off)
@@ -248,6 +266,8 @@ func (x *dwarfIndex) unitEntry(idx int) ([][2]uint64, error) {
 		return nil, err
 	}
 	u.addrBase, u.rnglistsBase, u.strOffsetsBase = e.addrBase, e.rnglistsBase, e.strOffsetsBase
+	u.stmtList, u.hasStmtList = e.stmtList, e.hasStmtList
+	u.compDir = x.resolveString(u, e.compDir)
 	if e.hasLow {
 		if u.base, err = x.lowPC(u, &e); err != nil {
 			return nil, err
@@ -270,10 +290,15 @@ func (x *dwarfIndex) abbrevTable(off uint64) (*abbrevTable, error) {
 }
 
 // inlineFrame is one function at an address: inlined into the next one,
-// or the out-of-line function that holds the code.
+// or the out-of-line function that holds the code; file and line are
+// where in it the address is (for the innermost function, its code; for
+// the others, the call of the function inlined into them), "" and 0 when
+// the debug information does not say.
 type inlineFrame struct {
 	name    string
 	inlined bool
+	file    string
+	line    uint32
 }
 
 // frames appends the functions at pc to out, innermost first, ending with
@@ -312,8 +337,17 @@ func (x *dwarfIndex) frames(pc uint64, out []inlineFrame) ([]inlineFrame, error)
 		path[n] = next
 		n++
 	}
+	lt := x.lineTable(idx)
+	var file string
+	var line uint32
+	if lt != nil {
+		file, line = lt.find(pc)
+	}
 	for i := n - 1; i >= 0; i-- {
-		out = append(out, inlineFrame{name: x.name(u.scopes[path[i]].die), inlined: i > 0})
+		sc := &u.scopes[path[i]]
+		out = append(out, inlineFrame{name: x.name(sc.die), inlined: i > 0, file: file, line: line})
+		// The function this one was inlined into is at its call.
+		file, line = lt.file(uint64(sc.callFile)), sc.callLine
 	}
 	return out, err
 }
@@ -440,7 +474,8 @@ func (x *dwarfIndex) addScope(s *unitScopes, u *dwarfUnit, at uint64, e *dieAttr
 		return -1, fmt.Errorf("%w: unit at %#x: more than %d functions or %d ranges", errDWARF, u.off, maxUnitScopes, maxUnitRanges)
 	}
 	id := int32(len(s.scopes))
-	s.scopes = append(s.scopes, scope{die: at, first: -1, next: -1, r0: int32(r0), r1: int32(len(s.ranges))})
+	s.scopes = append(s.scopes, scope{die: at, first: -1, next: -1, r0: int32(r0), r1: int32(len(s.ranges)),
+		callFile: uint32(min(e.callFile, uint64(endSequence-1))), callLine: uint32(min(e.callLine, 1<<31))})
 	switch {
 	case encl < 0:
 		for _, rg := range s.ranges[r0:] {

@@ -298,6 +298,9 @@ type dieAttrs struct {
 	hasOrigin                              bool
 	addrBase, rnglistsBase, strOffsetsBase uint64
 	name, linkage                          string
+	stmtList, callFile, callLine           uint64
+	hasStmtList                            bool
+	compDir                                strRef
 }
 
 // skipAttrs moves c past the attributes of an entry of abbreviation a.
@@ -335,6 +338,14 @@ func (x *dwarfIndex) readAttrs(c *dcursor, u *dwarfUnit, a *abbrev, e *dieAttrs,
 			}
 			continue
 		}
+		if s.attr == atCompDir {
+			r, err := x.formString(c, u, s.form)
+			if err != nil {
+				return err
+			}
+			e.compDir = r
+			continue
+		}
 		v, form, err := x.formValue(c, u, s)
 		if err != nil {
 			return err
@@ -358,6 +369,12 @@ func (x *dwarfIndex) readAttrs(c *dcursor, u *dwarfUnit, a *abbrev, e *dieAttrs,
 			e.rnglistsBase = v
 		case atStrOffsetsBase:
 			e.strOffsetsBase = v
+		case atStmtList:
+			e.stmtList, e.hasStmtList = v, true
+		case atCallFile:
+			e.callFile = v
+		case atCallLine:
+			e.callLine = v
 		}
 	}
 	if c.err != nil {

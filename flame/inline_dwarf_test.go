@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	pathpkg "path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -49,8 +51,9 @@ func TestInlineSeeds(t *testing.T) {
 }
 
 // TestDwarfFramesMatchAddr2line looks up every address of the seeds'
-// code and compares the chain of inlined functions with what binutils'
-// addr2line -i says of the same address.
+// code and compares the chain of inlined functions, and the file and
+// line of each, with what binutils' addr2line -i says of the same
+// address.
 func TestDwarfFramesMatchAddr2line(t *testing.T) {
 	if _, err := exec.LookPath("addr2line"); err != nil {
 		t.Skip("addr2line (binutils) is not installed")
@@ -87,7 +90,7 @@ func TestDwarfFramesMatchAddr2line(t *testing.T) {
 				}
 				var got []string
 				for _, f := range frames {
-					got = append(got, f.name)
+					got = append(got, f.name+" "+pathpkg.Clean(f.file)+":"+strconv.Itoa(int(f.line)))
 				}
 				compared++
 				if len(got) > 1 {
@@ -109,7 +112,8 @@ func TestDwarfFramesMatchAddr2line(t *testing.T) {
 var dwarfLine = regexp.MustCompile(`:[0-9]+( \(discriminator [0-9]+\))?$`)
 
 // addr2line runs `addr2line -a -i -f` over pcs and returns, for each, the
-// functions its DWARF names, innermost first; nil where it has none.
+// functions its DWARF names with their "file:line", innermost first; nil
+// where it has none.
 func addr2line(t *testing.T, path string, pcs []uint64) [][]string {
 	t.Helper()
 	var in bytes.Buffer
@@ -140,8 +144,9 @@ func addr2line(t *testing.T, path string, pcs []uint64) [][]string {
 		if !sc.Scan() {
 			break
 		}
-		if line != "??" && dwarfLine.MatchString(sc.Text()) {
-			cur = append(cur, line)
+		if pos := sc.Text(); line != "??" && dwarfLine.MatchString(pos) {
+			pos, _, _ = strings.Cut(pos, " (discriminator")
+			cur = append(cur, line+" "+pathpkg.Clean(pos))
 		}
 	}
 	if started {

@@ -197,7 +197,7 @@ func (b *elfBinary) readDWARF() (*dwarfIndex, error) {
 		data *[]byte
 	}{
 		{"info", &sec.info}, {"abbrev", &sec.abbrev}, {"str", &sec.str}, {"line_str", &sec.lineStr},
-		{"str_offsets", &sec.strOffsets}, {"addr", &sec.addr}, {"ranges", &sec.ranges}, {"rnglists", &sec.rnglists},
+		{"str_offsets", &sec.strOffsets}, {"addr", &sec.addr}, {"ranges", &sec.ranges}, {"rnglists", &sec.rnglists}, {"line", &sec.line},
 	} {
 		var err error
 		if *s.data, err = b.section(".debug_" + s.name); err != nil {

@@ -83,7 +83,8 @@ func FuzzInlineELF(f *testing.F) {
 // FuzzInlineReader feeds arbitrary perf script text to an InlineReader
 // whose only file is the seed ELF at "/seed": the side-band records must
 // be consumed, every other line come out once, in order, named or not,
-// with the inlined frames it counts added, and nothing panic.
+// with the inlined frames and source lines it counts added, and nothing
+// panic.
 func FuzzInlineReader(f *testing.F) {
 	seed := filepath.Join("testdata", "inline", "inl-dwarf5.elf")
 	f.Add("p 7/7 1.0: PERF_RECORD_MMAP2 7/7: [0x5555000(0x2000) @ 0 00:00 0 0]: r-xp /seed\n" +
@@ -117,8 +118,9 @@ func FuzzInlineReader(f *testing.F) {
 				in++
 			}
 		}
-		if got := lines(out) - int(r.Stats().Inlined); got != in && len(text) < scriptBufSize {
-			t.Errorf("%d lines in (side-band left out), %d out less %d inlined", in, lines(out), r.Stats().Inlined)
+		st := r.Stats()
+		if got := lines(out) - int(st.Inlined+st.Lines); got != in && len(text) < scriptBufSize {
+			t.Errorf("%d lines in (side-band left out), %d out less %d inlined and %d source lines", in, lines(out), st.Inlined, st.Lines)
 		}
 		if _, _, err := FoldScript(bytes.NewReader(out), FoldOptions{Annotate: true}); err != nil && !errors.Is(err, ErrEmpty) {
 			t.Errorf("folding the output: %v", err)

@@ -36,6 +36,7 @@ const (
 type goTable struct {
 	text                        uint64 // the address of the first function's code
 	funcnames, pctab, pclntable []byte
+	cutab, filetab              []byte
 	nfunc                       int
 	quantum                     uint64
 	// inl is the binary's content from moduledata.gofunc on, nil when it
@@ -69,6 +70,8 @@ func (b *elfBinary) goTable() (*goTable, error) {
 		funcnames: off(32),
 		pctab:     off(56),
 		pclntable: off(64),
+		cutab:     off(40),
+		filetab:   off(48),
 	}
 	if t.funcnames == nil || t.pctab == nil || t.pclntable == nil || len(t.pclntable) < 8*(t.nfunc+1) {
 		return nil, fmt.Errorf("%s: .gopclntab: offsets past its end", b.name)
@@ -160,25 +163,52 @@ func (t *goTable) frames(pc uint64, out []inlineFrame) []inlineFrame {
 	name := t.name(int32(binary.LittleEndian.Uint32(fn[4:])))
 	npcdata := uint64(binary.LittleEndian.Uint32(fn[28:]))
 	nfuncdata := uint64(fn[43])
+	at := pc
 	if t.inl != nil && npcdata > goPCDataInlIndex && nfuncdata > goFuncDataInlTree &&
 		uint64(len(fn)) >= goFuncHeaderSize+4*(npcdata+nfuncdata) {
 		table := binary.LittleEndian.Uint32(fn[goFuncHeaderSize+4*goPCDataInlIndex:])
 		tree := binary.LittleEndian.Uint32(fn[goFuncHeaderSize+4*npcdata+4*goFuncDataInlTree:])
 		if table != 0 && tree != goNoFuncData && uint64(tree) < uint64(len(t.inl)) {
 			inl := t.inl[tree:]
-			at := pc
 			for range 64 {
 				ix := t.pcvalue(table, entry, at)
 				if ix < 0 || uint64(ix+1)*goInlCallSize > uint64(len(inl)) {
 					break
 				}
 				call := inl[uint64(ix)*goInlCallSize:]
-				out = append(out, inlineFrame{name: t.name(int32(binary.LittleEndian.Uint32(call[4:]))), inlined: true})
+				file, line := t.position(fn, entry, at)
+				out = append(out, inlineFrame{name: t.name(int32(binary.LittleEndian.Uint32(call[4:]))), inlined: true, file: file, line: line})
 				at = entry + uint64(int64(int32(binary.LittleEndian.Uint32(call[8:]))))
 			}
 		}
 	}
-	return append(out, inlineFrame{name: name})
+	file, line := t.position(fn, entry, at)
+	return append(out, inlineFrame{name: name, file: file, line: line})
+}
+
+// position returns the file and line of pc in the function fn starting at
+// entry, from its pcfile and pcln tables, as the runtime's funcline does:
+// for an inlined call, pc is the call's own code; for the functions it
+// was inlined into, the address of the call (its parentPc).
+func (t *goTable) position(fn []byte, entry, pc uint64) (string, uint32) {
+	fileno := t.pcvalue(binary.LittleEndian.Uint32(fn[20:]), entry, pc)
+	line := t.pcvalue(binary.LittleEndian.Uint32(fn[24:]), entry, pc)
+	if fileno < 0 || line <= 0 {
+		return "", 0
+	}
+	at := uint64(binary.LittleEndian.Uint32(fn[32:])) + uint64(fileno)
+	if at >= uint64(len(t.cutab))/4 {
+		return "", 0
+	}
+	off := binary.LittleEndian.Uint32(t.cutab[4*at:])
+	if uint64(off) >= uint64(len(t.filetab)) {
+		return "", 0
+	}
+	s := t.filetab[off:]
+	if i := bytes.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	return string(s), uint32(line)
 }
 
 // name reads a function name from the name table.

@@ -110,6 +110,9 @@ func foldPerfScript(r io.Reader, name string, opts PerfDataOptions) (*PerfData, 
 		return FoldScriptProfile(r, name, opts)
 	}
 	ir := NewInlineReader(r, InlineOptions{Binaries: opts.Binaries, Warn: opts.Warn})
+	if opts.Collapse != nil {
+		opts.Collapse.srclines = true
+	}
 	defer ir.Close()
 	pd, err := FoldScriptProfile(ir, name, opts)
 	if pd != nil {

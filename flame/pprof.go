@@ -62,14 +62,18 @@ var pprofClockEvents = map[string]bool{"cpu-clock": true, "task-clock": true}
 //     just past the highest address seen in it (perf script does not print
 //     the real bounds, so offsets are unknown and left zero), and
 //     HasFunctions set so that pprof does not try to symbolize it again;
-//   - one Function per (symbol, DSO), without a file name (perf gives none);
+//   - one Function per (symbol, DSO, source file), its Filename the file
+//     of the frames' source lines (see Frame.File: an InlineReader reads
+//     it from the binary's debug information; empty without one);
 //     unresolved addresses all share the Function "[unknown]" of their DSO,
 //     as in the flamegraph, and stay apart as Locations;
 //   - one Location per (mapping, address, chain of functions). perf script
 //     prints an inlined chain as consecutive frames at the same address, the
 //     inlined ones (KindInlined) first; such a chain becomes one Location
 //     whose Lines run from the innermost inlined function to the function
-//     it was inlined into, the order profile.proto asks for.
+//     it was inlined into, the order profile.proto asks for. Each Line
+//     has its frame's line number (Frame.Line), so that `pprof -lines`
+//     and `-list` show where in a function the samples fall.
 //
 // Perf samples with the same Locations and labels (the "comm" string label,
 // and "pid" and "tid" with ThreadLabels) are merged into one profile sample,
@@ -91,7 +95,7 @@ type ProfileBuilder struct {
 	key  []byte
 }
 
-type pprofFunctionKey struct{ name, dso string }
+type pprofFunctionKey struct{ name, dso, file string }
 
 // NewProfileBuilder returns a ProfileBuilder for a recording made with opts.
 func NewProfileBuilder(opts ProfileOptions) *ProfileBuilder {
@@ -210,6 +214,7 @@ func (b *ProfileBuilder) location(chain []Frame) *profile.Location {
 	for i, f := range chain {
 		fns[i] = b.function(f, m.File)
 		key = binary.AppendUvarint(key, fns[i].ID)
+		key = binary.AppendUvarint(key, uint64(f.Line))
 	}
 	if l, ok := b.locations[string(key)]; ok {
 		return l
@@ -222,7 +227,7 @@ func (b *ProfileBuilder) location(chain []Frame) *profile.Location {
 		Line:    make([]profile.Line, len(fns)),
 	}
 	for i, fn := range fns {
-		l.Line[i] = profile.Line{Function: fn}
+		l.Line[i] = profile.Line{Function: fn, Line: int64(chain[i].Line)}
 	}
 	if len(chain) > 1 {
 		m.HasInlineFrames = true
@@ -263,7 +268,7 @@ func (b *ProfileBuilder) function(f Frame, dso string) *profile.Function {
 	if name == "" {
 		name = "[unknown]"
 	}
-	k := pprofFunctionKey{name, dso}
+	k := pprofFunctionKey{name, dso, f.File}
 	if fn, ok := b.functions[k]; ok {
 		return fn
 	}
@@ -271,6 +276,7 @@ func (b *ProfileBuilder) function(f Frame, dso string) *profile.Function {
 		ID:         uint64(len(b.p.Function) + 1),
 		Name:       name,
 		SystemName: name,
+		Filename:   f.File,
 	}
 	b.functions[k] = fn
 	b.p.Function = append(b.p.Function, fn)

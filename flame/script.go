@@ -42,7 +42,8 @@ func (e *SyntaxError) Error() string {
 //
 //	\t    7f1c2a3b4c5d func+0x1d (/usr/lib/libc.so.6)
 //
-// and a blank line. Comment lines ("# ...") between records are skipped.
+// each optionally followed by its source position, "  file:line", as
+// perf script -F +srcline and an InlineReader print it, and a blank line. Comment lines ("# ...") between records are skipped.
 // PID and TID are -1 when perf did not print them (its default prints the
 // TID only); Period is 0 when it printed none.
 //
@@ -220,8 +221,12 @@ func (r *ScriptReader) internBytes(b []byte) string {
 // parsing rather than growing without bound.
 const frameCacheSize = 1 << 16
 
-// frameLine adds one "addr sym (dso)" line to the open record.
+// frameLine adds one "addr sym (dso)" line to the open record, or the
+// source position under one to its last frame.
 func (r *ScriptReader) frameLine(line []byte) {
+	if r.srcline(line) {
+		return
+	}
 	if !r.inRecord {
 		r.inRecord = true
 		r.reject("stack frame without a record header before it")
@@ -245,6 +250,27 @@ func (r *ScriptReader) frameLine(line []byte) {
 	}
 	r.frames[string(line)] = f
 	r.sample.Frames = append(r.sample.Frames, f)
+}
+
+// srcline reports whether line is a source line (see parseSrcline) and
+// gives its position to the record's last frame.
+func (r *ScriptReader) srcline(line []byte) bool {
+	file, n, inlined, ok := parseSrcline(line)
+	if !ok {
+		return false
+	}
+	if !r.inRecord || r.bad || len(r.sample.Frames) == 0 {
+		return true
+	}
+	f := &r.sample.Frames[len(r.sample.Frames)-1]
+	if len(file) > 0 {
+		f.File, f.Line = r.internBytes(file), n
+	}
+	if inlined && f.DSO == "" {
+		// perf's own inlined frames with -F +srcline print no DSO.
+		f.DSO, f.Kind = "inlined", KindInlined
+	}
+	return true
 }
 
 // hexToken reports whether line starts with a hexadecimal number followed

@@ -29,6 +29,11 @@ type Frame struct {
 	// "/tmp/perf-123.map", or "[unknown]".
 	DSO  string
 	Kind Kind
+	// File and Line are the frame's source position, when the text gave
+	// one (a source line under the frame: see parseSrcline); "" and 0
+	// otherwise.
+	File string
+	Line uint32
 }
 
 // Sample is one perf record: a stack taken in one thread at one time.
