@@ -95,6 +95,10 @@ type Perf struct {
 	// NoInline is set when the stacks leave inlined functions out
 	// (--no-inline).
 	NoInline bool `json:"no_inline,omitempty"`
+	// Analysis is what the profile says for the report's analysis
+	// sections: the user's hottest code, the allocation, lock and system
+	// call shares.
+	Analysis *Analysis `json:"analysis,omitempty"`
 }
 
 // Watch is the watch part of summary.json.

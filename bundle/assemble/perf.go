@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/perfcap/perfcap/analysis"
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
@@ -26,6 +27,9 @@ type PerfInput struct {
 	// Read says how perf.data is read (Fold, Run, TempDir, Warn); the
 	// profile is always built.
 	Read flame.PerfDataOptions
+	// UserCode tells the user's code apart for the analysis (see
+	// UserCode); the zero value decides from the profile alone.
+	UserCode analysis.Options
 }
 
 // Perf turns in into perf/flame.svg, perf/folded.txt, perf/profile.pb.gz
@@ -90,7 +94,9 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 		}
 	}
 	hot := flame.Hot(stacks, 10)
+	hot.AddSourceLines(prof)
 	ps.Hot, ps.Samples = &hot, hot.Weight
+	ps.Analysis = analysis.Analyze(prof, in.UserCode)
 	ps.MedianDepth = flame.MedianDepth(stacks)
 	if ps.MedianDepth <= 2 && !ps.Truncated {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf(

@@ -168,7 +168,9 @@ func runFlame(ctx context.Context, opts *flameOptions) error {
 	}
 	fmt.Fprintf(opts.io.ErrOut, "perfcap: flamegraph %s\n", svg)
 	if opts.top > 0 {
-		printHot(opts.io.Out, flame.Hot(stacks, opts.top))
+		hot := flame.Hot(stacks, opts.top)
+		hot.AddSourceLines(prof)
+		printHot(opts.io.Out, hot)
 	}
 	return nil
 }
@@ -178,7 +180,7 @@ func (opts *flameOptions) dataOptions() flame.PerfDataOptions {
 	return flame.PerfDataOptions{
 		Fold:     flame.FoldOptions{PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, Annotate: true, ByPeriod: opts.byPeriod},
 		Collapse: opts.collapse,
-		Profile:  opts.pprof != "",
+		Profile:  opts.pprof != "" || opts.top > 0, // the hot list's source lines
 		Comment:  opts.input,
 		NoInline: opts.noInline,
 		Warn:     warnTo(opts.io.ErrOut),
@@ -202,7 +204,11 @@ func collapsed(opts *flameOptions) []flame.Stack {
 func printHot(w io.Writer, h flame.HotSpots) {
 	fmt.Fprintf(w, "%-7s %-7s %s\n", "self", "total", "function")
 	for _, f := range h.BySelf {
-		fmt.Fprintf(w, "%6.1f%% %6.1f%% %s\n", f.SelfShare*100, f.TotalShare*100, f.Name)
+		at := ""
+		if f.File != "" {
+			at = fmt.Sprintf("  (%s:%d)", termsafe.Text(f.File), f.Line)
+		}
+		fmt.Fprintf(w, "%6.1f%% %6.1f%% %s%s\n", f.SelfShare*100, f.TotalShare*100, f.Name, at)
 	}
 }
 

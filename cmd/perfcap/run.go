@@ -348,6 +348,7 @@ func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
 		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),
 			NoInline: rs.opts.perf.noInline, Binaries: res.Perf.Binaries},
+		UserCode: assemble.UserCode(rs.machine, rs.cwd, os.Getenv),
 	}, rs.perfSum)
 }
 
