@@ -108,9 +108,16 @@ func fixture() *Data {
 // summary.json and env.json kept in testdata/criterion-demo/; the rest of
 // the bundle is too large to keep). Benchmarks are left out: their parser
 // lives in capture/bench.
-func realBundle(t *testing.T) *Data {
+func realBundle(t *testing.T) *Data { return realBundleIn(t, "criterion-demo") }
+
+// realBundleIn is Data built from the JSON files a real bundle kept in
+// testdata/name: criterion-demo (above), criterion-analysis (the same
+// benchmark recorded with the analysis: source lines, the user's
+// bottleneck) and lock-analysis (analysis/testdata/src/lock.c: four
+// threads on one mutex).
+func realBundleIn(t *testing.T, name string) *Data {
 	t.Helper()
-	dir := filepath.Join("testdata", "criterion-demo")
+	dir := filepath.Join("testdata", name)
 	read := func(name string, v any) {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -151,6 +158,8 @@ func TestGolden(t *testing.T) {
 	}{
 		{"report", func(*testing.T) *Data { return fixture() }},
 		{"criterion-demo", realBundle},
+		{"criterion-analysis", func(t *testing.T) *Data { return realBundleIn(t, "criterion-analysis") }},
+		{"lock-analysis", func(t *testing.T) *Data { return realBundleIn(t, "lock-analysis") }},
 	} {
 		for _, lang := range Langs {
 			t.Run(tt.name+"."+lang, func(t *testing.T) {
