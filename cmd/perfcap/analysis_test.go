@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/format"
+)
+
+// analysisOf reads summary.json's perf.analysis of a bundle, skipping
+// the test when perf could not record.
+func analysisOf(t *testing.T, path string) *format.Analysis {
+	t.Helper()
+	raw, err := bundle.ReadFile(path, "summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := format.ReadSummary(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Perf == nil || !sum.Perf.Recorded {
+		t.Skipf("perf could not record here: %+v", sum.Perf)
+	}
+	if sum.Perf.Analysis == nil {
+		t.Fatalf("no perf.analysis in summary.json; warnings: %v", sum.Warnings)
+	}
+	return sum.Perf.Analysis
+}
+
+// buildC compiles one of analysis/testdata/src's programs, skipping the
+// test without a C compiler.
+func buildC(t *testing.T, name string, flags ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no C compiler (cc); Debian: apt-get install gcc")
+	}
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
+	}
+	src, err := filepath.Abs(filepath.Join("..", "..", "analysis", "testdata", "src", name+".c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), name)
+	args := append(append([]string{"-O2", "-g"}, flags...), "-o", bin, src)
+	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		t.Fatalf("cc %v: %v\n%s", args, err, out)
+	}
+	return bin
+}
+
+// reportSection returns the text of report.md from the heading that
+// holds title to the next heading of the same level.
+func reportSection(report, title string) string {
+	i := strings.Index(report, title)
+	if i < 0 {
+		return ""
+	}
+	rest := report[i:]
+	if j := strings.Index(rest[1:], "\n### "); j >= 0 {
+		return rest[:j+1]
+	}
+	return rest
+}
+
+// TestAnalysisAllocation runs a real program that spends most of its
+// time in malloc and free: summary.json gives the allocation share
+// (over 30 %) with malloc's functions, the report says it under 内存分配,
+// and go tool pprof -lines on the bundle's profile shows the program's
+// source lines.
+func TestAnalysisAllocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("records a program with perf")
+	}
+	bin := buildC(t, "alloc", "-fno-omit-frame-pointer")
+	r := perfcap(t, "--quiet", "--lang", "zh", "--", bin, "20000000")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	a := analysisOf(t, r.bundle)
+	c := a.Category(format.CategoryAlloc)
+	if c == nil || c.Share < 0.3 {
+		t.Fatalf("allocation share %+v, want over 30%%", c)
+	}
+	names := make([]string, 0, len(c.Functions))
+	for _, f := range c.Functions {
+		names = append(names, f.Name)
+	}
+	if !strings.Contains(strings.Join(names, " "), "malloc") {
+		t.Errorf("the allocation share names %v, want malloc's functions", names)
+	}
+	files := readBundleFiles(t, r.bundle)
+	causes := reportSection(files["report.md"], "### 可能的原因")
+	want := regexp.MustCompile(`内存分配\*\*\n   - 描述: _+\n   - 证据: 分配与释放函数出现在 ([0-9.]+)% 的样本栈上`)
+	m := want.FindStringSubmatch(causes)
+	if m == nil {
+		t.Fatalf("the report's 内存分配 gives no measured share:\n%s", causes)
+	}
+	if v, _ := strconv.ParseFloat(m[1], 64); v < 30 {
+		t.Errorf("the report gives %s%% for allocation, want over 30%%", m[1])
+	}
+
+	// pprof's own view of the profile: file:line per sample.
+	prof := filepath.Join(t.TempDir(), "profile.pb.gz")
+	if err := os.WriteFile(prof, []byte(files["perf/profile.pb.gz"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-lines", "-top", prof).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof -lines: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`churn .*alloc\.c:\d+`).Match(out) {
+		t.Errorf("go tool pprof -lines shows no alloc.c:LINE for churn:\n%s", out)
+	}
+	list, err := exec.Command("go", "tool", "pprof", "-list", "churn", prof).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof -list: %v\n%s", err, list)
+	}
+	if !strings.Contains(string(list), "p = malloc(n)") {
+		t.Errorf("go tool pprof -list churn does not show alloc.c's source:\n%s", list)
+	}
+}
+
+// TestAnalysisLock runs four real threads fighting for one mutex: the
+// lock share is over 30 % with pthread's functions, and the report says
+// it under 锁竞争; the system call share counts the futex calls.
+func TestAnalysisLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("records a program with perf")
+	}
+	bin := buildC(t, "lock", "-pthread")
+	r := perfcap(t, "--quiet", "--lang", "zh", "--call-graph", "dwarf", "--", bin, "30000000", "4")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	a := analysisOf(t, r.bundle)
+	c := a.Category(format.CategoryLock)
+	if c == nil || c.Share < 0.3 {
+		t.Fatalf("lock share %+v, want over 30%%", c)
+	}
+	if len(c.Functions) == 0 || !strings.Contains(c.Functions[0].Name, "pthread_mutex") && !strings.Contains(c.Functions[0].Name, "futex") {
+		t.Errorf("the lock share names %+v, want pthread's mutex or futex functions first", c.Functions)
+	}
+	report := readBundleFiles(t, r.bundle)["report.md"]
+	causes := reportSection(report, "### 可能的原因")
+	m := regexp.MustCompile(`锁竞争\*\*\n   - 描述: _+\n   - 证据: 锁与 futex 函数出现在 ([0-9.]+)% 的样本栈上`).FindStringSubmatch(causes)
+	if m == nil {
+		t.Fatalf("the report's 锁竞争 gives no measured share:\n%s", causes)
+	}
+	if v, _ := strconv.ParseFloat(m[1], 64); v < 30 {
+		t.Errorf("the report gives %s%% for locks, want over 30%%", m[1])
+	}
+	if !strings.Contains(causes, "系统态 CPU 时间") {
+		t.Errorf("the report does not give the system CPU time under 其他:\n%s", causes)
+	}
+	where := reportSection(report, "### 性能瓶颈位置")
+	if !regexp.MustCompile("`worker`").MatchString(where) || !regexp.MustCompile(`lock\.c:\d+`).MatchString(where) {
+		t.Errorf("性能瓶颈位置 does not name worker at lock.c:LINE:\n%s", where)
+	}
+}
+
+// TestAnalysisCargoBench runs a real Criterion benchmark whose body, the
+// user's interpreter loop, is inlined into Criterion's Bencher::iter: the
+// report's 性能瓶颈位置 names criterion_demo::interpret at a line of
+// src/lib.rs inside the function, not Criterion or the standard library.
+func TestAnalysisCargoBench(t *testing.T) {
+	project := criterionProject(t)
+	t.Chdir(project)
+	r := perfcap(t, "--quiet", "--lang", "zh", "--", "cargo", "bench", "--bench", "vm", "--",
+		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
+	if r.code != 0 {
+		t.Fatalf("perfcap -- cargo bench: exit %d\n%s", r.code, r.stderr)
+	}
+	a := analysisOf(t, r.bundle)
+	b := a.Bottleneck
+	if b == nil {
+		t.Fatalf("no bottleneck: %+v", a)
+	}
+	// interpret spans lines 60 to 103 of src/lib.rs.
+	if b.Name != "criterion_demo::interpret" || !strings.HasSuffix(b.File, "src/lib.rs") || b.Line < 60 || b.Line > 103 {
+		t.Errorf("bottleneck %s at %s:%d, want criterion_demo::interpret in src/lib.rs lines 60-103", b.Name, b.File, b.Line)
+	}
+	where := reportSection(readBundleFiles(t, r.bundle)["report.md"], "### 性能瓶颈位置")
+	m := regexp.MustCompile("文件位置\\*\\*: `([^`]*src/lib\\.rs):(\\d+)`").FindStringSubmatch(where)
+	if m == nil || !strings.Contains(where, "函数名称**: `criterion_demo::interpret`") {
+		t.Fatalf("性能瓶颈位置 does not name criterion_demo::interpret at src/lib.rs:LINE:\n%s", where)
+	}
+	if n, _ := strconv.Atoi(m[2]); n < 60 || n > 103 {
+		t.Errorf("the report's line %s is outside interpret (60-103)", m[2])
+	}
+	if !strings.Contains(where, "→ `criterion_demo::interpret`") {
+		t.Errorf("the call path does not lead to interpret:\n%s", where)
+	}
+}
+
+// criterionProject copies testdata/criterion-demo and builds its vm
+// benchmark in the target directory the tests share, skipping without
+// cargo, perf or Criterion 0.3.
+func criterionProject(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs a Criterion benchmark")
+	}
+	for _, tool := range []string{"cargo", "perf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
+		}
+	}
+	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
+		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
+	}
+	project := filepath.Join(t.TempDir(), "criterion-demo")
+	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CARGO_TARGET_DIR", filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target"))
+	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
+	build := exec.Command("cargo", "bench", "--bench", "vm", "--no-run")
+	build.Dir = project
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
+	}
+	return project
+}
