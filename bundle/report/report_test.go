@@ -477,3 +477,22 @@ func TestProcessCountsAreLabelled(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnArchive checks that filling a bundle's own size and hash into the
+// report rendered inside it gives the report rendered with them known, in
+// both languages, and that a report without the sentence is left alone.
+func TestOwnArchive(t *testing.T) {
+	a := Archive{Name: "diff.tar.zst", Size: 86321, SHA256: strings.Repeat("ab", 32)}
+	for _, lang := range Langs {
+		inside, known := fixture(), fixture()
+		inside.Bundle, known.Bundle = Archive{Name: a.Name}, a
+		got, in := OwnArchive([]byte(renderString(t, inside, lang)), a)
+		if want := renderString(t, known, lang); in != lang || string(got) != want {
+			t.Errorf("%s: found in %q, differs from the report rendered with the archive known:\n%s", lang, in, golden.Diff(want, string(got)))
+		}
+	}
+	other := []byte("# a report of someone's own template\n")
+	if got, in := OwnArchive(other, a); in != "" || !bytes.Equal(got, other) {
+		t.Errorf("OwnArchive changed a report without the sentence: %q %q", in, got)
+	}
+}

@@ -52,6 +52,9 @@ func Diff(want, got string) string {
 	}
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
 	var b strings.Builder
+	if len(w) != len(g) {
+		fmt.Fprintf(&b, "%d lines, want %d\n", len(g), len(w))
+	}
 	shown := 0
 	for i := 0; i < max(len(w), len(g)) && shown < 40; i++ {
 		var wl, gl string

@@ -25,6 +25,9 @@ func TestDiff(t *testing.T) {
 			t.Errorf("Diff = %q, want it to hold %q", d, want)
 		}
 	}
+	if d := Diff("a\n", "a\n\n"); d == "" {
+		t.Errorf("an extra empty line goes unseen")
+	}
 	if strings.Contains(d, "-a") || strings.Contains(d, "-c") {
 		t.Errorf("Diff lists equal lines: %q", d)
 	}
