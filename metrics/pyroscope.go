@@ -75,6 +75,9 @@ func AppName(name string) string {
 	return "perfcap"
 }
 
+// LabelValue is v as perfcap sends it to Pyroscope as a label value.
+func LabelValue(v string) string { return labelValue(v) }
+
 // labelValue makes v safe in Pyroscope's APP{k=v,...} key and in a
 // query's k="v": no separators, quotes, spaces or control characters, at
 // most maxLabelValue bytes.

@@ -42,11 +42,20 @@ func startServer(t *testing.T, bin, pkg, ready string, args ...string) {
 	if err != nil {
 		t.Skipf("%s is not installed: apt-get install %s (.ci/run does)", bin, pkg)
 	}
+	startServerEnv(t, nil, path, ready, args...)
+}
+
+// startServerEnv starts the server at path with args and env added to
+// perfcap's environment, as startServer does.
+func startServerEnv(t *testing.T, env []string, path, ready string, args ...string) {
+	t.Helper()
+	bin := filepath.Base(path)
 	logf, err := os.Create(filepath.Join(t.TempDir(), bin+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

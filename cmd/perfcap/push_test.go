@@ -107,6 +107,22 @@ type gatewayMetric struct {
 	Value  string            `json:"value"`
 }
 
+// value is the value of the series name with all the labels given.
+func (g *gatewayGroup) value(name string, labels ...map[string]string) (float64, bool) {
+	for _, m := range g.Metrics[name] {
+		ok := true
+		for _, set := range labels {
+			for k, v := range set {
+				ok = ok && m.Labels[k] == v
+			}
+		}
+		if v, err := strconv.ParseFloat(m.Value, 64); ok && err == nil {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
 // gatewayGroups reads every group the Pushgateway holds.
 func gatewayGroups(t *testing.T, base string) []gatewayGroup {
 	t.Helper()
@@ -167,36 +183,17 @@ func TestPushToPushgateway(t *testing.T) {
 	}
 	push("runner-1")
 	push("runner-2")
-	var group *gatewayGroup
-	groups := gatewayGroups(t, gw)
-	for i, g := range groups {
-		if g.Labels["job"] == "ci-bench" {
-			if group != nil {
-				t.Fatalf("two groups of job ci-bench: %v and %v", group.Labels, g.Labels)
-			}
-			group = &groups[i]
-		}
-	}
-	if group == nil || group.Labels["branch"] != "main" {
-		t.Fatalf("no group job=ci-bench branch=main among %d groups", len(groups))
+	group := gatewayGroupOf(t, gw, "ci-bench")
+	if group.Labels["branch"] != "main" {
+		t.Fatalf("the group of job ci-bench is labelled %v, want branch=main", group.Labels)
 	}
 	value := func(name string, labels map[string]string) float64 {
 		t.Helper()
-		for _, m := range group.Metrics[name] {
-			ok := m.Labels["host"] == "runner-2" && m.Labels["commit"] == commit
-			for k, v := range labels {
-				ok = ok && m.Labels[k] == v
-			}
-			if ok {
-				v, err := strconv.ParseFloat(m.Value, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
+		v, ok := group.value(name, map[string]string{"host": "runner-2", "commit": commit}, labels)
+		if !ok {
+			t.Fatalf("no %s%v with host runner-2 and commit %s in %v", name, labels, commit, group.Metrics[name])
 		}
-		t.Fatalf("no %s%v with host runner-2 and commit %s in %v", name, labels, commit, group.Metrics[name])
-		return 0
+		return v
 	}
 	for _, b := range sum.Benchmarks {
 		got := value("perfcap_run_benchmark_seconds", map[string]string{"benchmark": b.ID, "tool": "go", "package": b.Package})
