@@ -187,7 +187,7 @@ func UploadProfile(ctx context.Context, server string, u Upload, opts PyroscopeO
 		if resp.StatusCode/100 == 2 {
 			return resp.StatusCode, nil
 		}
-		return resp.StatusCode, fmt.Errorf("server answered %s: %s", resp.Status, termsafe.Escape(strings.TrimSpace(string(body))))
+		return resp.StatusCode, fmt.Errorf("status code %d (%s): %s", resp.StatusCode, http.StatusText(resp.StatusCode), termsafe.Escape(strings.TrimSpace(string(body))))
 	})
 }
 

@@ -14,8 +14,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/perfcap/perfcap/bundle"
-	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/bundle/bundletest"
 )
 
 // profileBundle writes a bundle with the whole run's profile, one
@@ -29,26 +28,14 @@ func profileBundle(t *testing.T) (string, *CPUProfile) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "run.tar.zst")
-	red, err := redact.New(nil)
-	if err != nil {
-		t.Fatal(err)
+	members := []bundletest.Member{
+		{Name: RunProfileFile, Data: data},
+		{Name: "perf/bench/fib_20/profile.pb.gz", Data: data},
+		{Name: "perf/bench/heap/profile.pb.gz", Data: heapData.Bytes()},
+		{Name: "perf/bench/fib_20/folded.txt", Data: []byte("main;fib 1\n")},
+		{Name: "snapshot/1/profile.pb.gz/ignored", Data: []byte("x")},
 	}
-	w, err := bundle.NewWriter(path, red)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, b := range map[string][]byte{
-		RunProfileFile:                     data,
-		"perf/bench/fib_20/profile.pb.gz":  data,
-		"perf/bench/heap/profile.pb.gz":    heapData.Bytes(),
-		"perf/bench/fib_20/folded.txt":     []byte("main;fib 1\n"),
-		"snapshot/1/profile.pb.gz/ignored": []byte("x"),
-	} {
-		if err := w.AddBytes(name, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(bundle.Manifest{Command: []string{"fib"}}); err != nil {
+	if err := bundletest.WriteTarZst(path, bundletest.Manifest(bundletest.Listing(members...), nil), members...); err != nil {
 		t.Fatal(err)
 	}
 	p, err := PrepareProfile(data)
