@@ -202,7 +202,7 @@ func TestRunPushCargoBench(t *testing.T) {
 	pyro := startPyroscope(t)
 	r := perfcap(t, "--quiet", "--push", gw, "--pyroscope", pyro, "--job", "ci-bench", "--label", "branch=main",
 		"--", "cargo", "bench", "--bench", "fib", "--", "--warm-up-time", "1", "--measurement-time", "2", "--noplot")
-	if r.code != 0 || strings.Contains(r.stderr, "warning") {
+	if r.code != 0 || strings.Contains(r.stderr, "perfcap: warning") {
 		t.Fatalf("perfcap run --push --pyroscope -- cargo bench: exit %d\n%s", r.code, r.stderr)
 	}
 	sum, err := readBundleSummary(r.bundle)
@@ -308,7 +308,7 @@ func TestWatchPyroscope(t *testing.T) {
 	start := time.Now()
 	r := snapRun(t, dir, "--interval", "100ms", "--snapshot-every", "1500ms", "--snapshot-perf", "1s",
 		"--pyroscope", pyro, "--label", "env=test", "--", workloadBin, "burn", "4s")
-	if r.code != 0 || strings.Contains(r.stderr, "warning") {
+	if r.code != 0 || strings.Contains(r.stderr, "perfcap: warning") {
 		t.Fatalf("watch --pyroscope: exit %d\n%s", r.code, r.stderr)
 	}
 	want := pyroFlame{self: map[string]int64{}}
