@@ -66,6 +66,9 @@ type PerfRecording struct {
 	Event     string `json:"event,omitempty"`
 	Freq      int    `json:"frequency_hz,omitempty"`
 	CallGraph string `json:"call_graph,omitempty"`
+	// Clock is the clock perf stamped its samples with (perf record -k),
+	// empty for perf's own, which cannot be placed on the run's timeline.
+	Clock string `json:"clock,omitempty"`
 	// Reason and Fix are set when nothing was recorded.
 	Reason string `json:"reason,omitempty"`
 	Fix    string `json:"fix,omitempty"`
