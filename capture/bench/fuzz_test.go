@@ -152,7 +152,7 @@ func FuzzPhaseSplitter(f *testing.F) {
 				s.Line(now, start, string(line))
 			}
 		}
-		s.Close(now)
+		s.Close(now, []float64{0, now / 2})
 		if len(s.Phases()) > MaxPhases {
 			t.Fatalf("%d phases", len(s.Phases()))
 		}

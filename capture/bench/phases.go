@@ -34,8 +34,9 @@ type Phase struct {
 	// Start and End are seconds since the command started.
 	Start, End float64
 	// Approximate is set when the harness did not say when the phase
-	// began (a Go or libtest result line that came whole): it then
-	// starts where the previous line of the same tool ended.
+	// began: a libtest line that came whole starts where the previous
+	// line of libtest ended, the first Go benchmark of a test binary
+	// when the binary started.
 	Approximate bool
 }
 
@@ -48,11 +49,13 @@ type Phase struct {
 //     X: Collecting N samples in estimated …" and "Benchmarking X:
 //     Analyzing" as each phase begins: each ends where the next begins,
 //     and the analysis at X's result line ("X time: […]").
-//   - Go's testing prints a benchmark's name when it starts and the rest
-//     of its result line when it ends, so a result line that came in two
-//     pieces spans the benchmark's run; with -v the name comes alone on a
-//     line first. A result line that came whole starts where the
-//     previous Go line (a result, or the goos:/pkg: header) ended.
+//   - Go's testing runs nothing between two benchmarks but the next
+//     one: a benchmark is measured from where the previous result line
+//     ended to where its own ends (its name is printed when it starts
+//     only for a classic b.N loop; with b.Loop its first call measures
+//     it before anything is printed). With -v, its name comes alone on a
+//     line before it starts. The first benchmark of a test binary starts
+//     where Close's starts say (when the binary started).
 //   - libtest prints "test NAME ... " when a bench starts and "bench: N
 //     ns/iter" when it ends, on the same line; a line that came whole
 //     starts where the previous libtest line ended.
@@ -62,7 +65,7 @@ type PhaseSplitter struct {
 
 	crit *Phase // Criterion's open phase
 
-	goAnchor   float64 // where the previous Go line ended; <0: none
+	goAnchor   float64 // where the previous Go result ended; <0: none
 	goName     string  // a name go test -v printed alone
 	goNameAt   float64
 	testAnchor float64 // where the previous libtest line ended; <0: none
@@ -153,18 +156,14 @@ func (s *PhaseSplitter) libtest(t string, start, end float64) {
 	}
 }
 
-// goLine reads what may be a line of Go's testing: the goos:/pkg:
-// header, a name alone (-v), a result.
+// goLine reads what may be a line of Go's testing: a name alone (-v), a
+// result, the end of a test binary's output.
 func (s *PhaseSplitter) goLine(t string, start, end float64) {
-	b := []byte(t)
-	if isGoConfigLine(b) {
-		for _, k := range []string{"goos:", "goarch:", "pkg:", "cpu:"} {
-			if strings.HasPrefix(t, k) {
-				s.goAnchor, s.goName = end, ""
-			}
-		}
+	if t == "PASS" || t == "FAIL" || strings.HasPrefix(t, "ok ") || strings.HasPrefix(t, "FAIL\t") {
+		s.goAnchor, s.goName = -1, "" // the next benchmark is another binary's
 		return
 	}
+	b := []byte(t)
 	if !isGoResultLine(b) {
 		return
 	}
@@ -176,17 +175,14 @@ func (s *PhaseSplitter) goLine(t string, start, end float64) {
 	if !isDigits([]byte(fields[1])) {
 		return
 	}
-	p := Phase{Tool: "go", Benchmark: phaseName(fields[0]), Kind: PhaseMeasure, Start: start, End: end}
+	p := Phase{Tool: "go", Benchmark: phaseName(fields[0]), Kind: PhaseMeasure, Start: s.goAnchor, End: end}
 	if s.goName != "" && goNameOf(fields[0], s.goName) {
-		p.Start = min(p.Start, s.goNameAt)
-	} else if start == end {
-		p.Approximate = true
-		p.Start = s.goAnchor
+		p.Start = s.goNameAt
+	} else if s.goAnchor < 0 {
+		p.Approximate = true // Close places it
 	}
 	s.goAnchor, s.goName = end, ""
-	if p.Start >= 0 {
-		s.add(p)
-	}
+	s.add(p)
 }
 
 // goNameOf reports whether the result name full ("BenchmarkX/y-2") is the
@@ -209,7 +205,8 @@ func phaseName(s string) string {
 }
 
 // add keeps p, its start no later than its end: an anchor from a line
-// whose clock ran ahead is not a time the phase can begin.
+// whose clock ran ahead is not a time the phase can begin. A start of −1
+// is for Close to find.
 func (s *PhaseSplitter) add(p Phase) {
 	p.Start = min(p.Start, p.End)
 	if len(s.phases) >= MaxPhases {
@@ -219,12 +216,34 @@ func (s *PhaseSplitter) add(p Phase) {
 	s.phases = append(s.phases, p)
 }
 
-// Close ends a phase still open at end, the run's end.
-func (s *PhaseSplitter) Close(end float64) {
+// Close ends a phase still open at end, the run's end. The first Go
+// benchmark of a test binary (without -v) starts at the latest of starts
+// (when the test binaries started) before it and after the phase before
+// it; with none, it is left out.
+func (s *PhaseSplitter) Close(end float64, starts []float64) {
 	if s.crit != nil && end >= 0 {
 		s.endCriterion(end)
 	}
 	s.crit = nil
+	kept := s.phases[:0]
+	for _, p := range s.phases {
+		if p.Start < 0 {
+			after := 0.0
+			if len(kept) > 0 {
+				after = kept[len(kept)-1].End
+			}
+			for _, t := range starts {
+				if t >= after && t < p.End && t > p.Start {
+					p.Start = t
+				}
+			}
+			if p.Start < 0 {
+				continue
+			}
+		}
+		kept = append(kept, p)
+	}
+	s.phases = kept
 }
 
 // Phases returns the phases found, in the order they began.
@@ -246,6 +265,17 @@ type Span struct{ Start, End float64 }
 type BenchWindow struct {
 	Tool, Benchmark string
 	Spans           []Span
+	// Approximate is set when a span's start is (see Phase).
+	Approximate bool
+}
+
+// Seconds is the time the spans cover, summed.
+func (w *BenchWindow) Seconds() float64 {
+	var s float64
+	for _, sp := range w.Spans {
+		s += sp.End - sp.Start
+	}
+	return s
 }
 
 // MeasureWindows gathers the measure phases of each benchmark, in the
@@ -265,6 +295,7 @@ func MeasureWindows(phases []Phase) []BenchWindow {
 			out = append(out, BenchWindow{Tool: p.Tool, Benchmark: p.Benchmark})
 		}
 		out[i].Spans = append(out[i].Spans, Span{p.Start, p.End})
+		out[i].Approximate = out[i].Approximate || p.Approximate
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func split(lines []string) []Phase {
 	for i, l := range lines {
 		s.Line(float64(i), float64(i), l)
 	}
-	s.Close(float64(len(lines)))
+	s.Close(float64(len(lines)), nil)
 	return s.Phases()
 }
 
@@ -116,9 +116,9 @@ func TestCriterionPhases(t *testing.T) {
 	}
 }
 
-// TestGoPhases: a Go result line that came in two pieces (the name when
-// the benchmark started, the figures when it ended) spans them; one that
-// came whole starts at the previous Go line; with -v, at the name line.
+// TestGoPhases: a Go benchmark runs from the end of the previous result
+// line to the end of its own; the first of a binary from when the binary
+// started; with -v, from its name's line.
 func TestGoPhases(t *testing.T) {
 	data, err := os.ReadFile("testdata/go/count-5/stdout.txt")
 	if err != nil {
@@ -127,25 +127,21 @@ func TestGoPhases(t *testing.T) {
 	lines := timedLines(data)
 	s := NewPhaseSplitter()
 	for i, l := range lines {
-		start := float64(i)
-		if strings.HasPrefix(l, "Benchmark") {
-			start -= 0.5 // the name came half a second before the figures
-		}
-		s.Line(start, float64(i), l)
+		s.Line(float64(i), float64(i), l)
 	}
-	for _, p := range s.Phases() {
-		if p.Approximate || p.End-p.Start != 0.5 {
-			t.Errorf("phase %+v: want the half second the line took to come", p)
+	s.Close(float64(len(lines)), []float64{0.5, 2.5, 99})
+	got := s.Phases()
+	if len(got) != 15 || got[0].Start != 2.5 || got[0].End != 4 || !got[0].Approximate {
+		t.Fatalf("phases %+v, want 15, the first from the binary's start (2.5) to its line (4)", got)
+	}
+	for i, p := range got[1:] {
+		if p.Start != got[i].End || p.Approximate {
+			t.Errorf("%+v starts elsewhere than where %+v ended", p, got[i])
 		}
 	}
-	ws := MeasureWindows(s.Phases())
+	ws := MeasureWindows(got)
 	if len(ws) != 3 || len(ws[0].Spans) != 5 {
 		t.Errorf("windows %+v, want 3 benchmarks of 5 runs", ws)
-	}
-
-	whole := split(lines)
-	if len(whole) != 15 || !whole[0].Approximate || whole[0].Start != 3 || whole[1].Start != whole[0].End {
-		t.Errorf("whole lines: %+v, want runs each from the previous line's end, the first from the header's", whole)
 	}
 
 	data, err = os.ReadFile("testdata/go/count-1-v/stdout.txt")
@@ -184,7 +180,7 @@ func TestPhaseSplitterBounds(t *testing.T) {
 	s.Line(-1, 2, "Benchmarking x: Collecting 1 samples")
 	long := strings.Repeat("é", maxPhaseName)
 	s.Line(1, 1, "Benchmarking "+long+": Collecting 1 samples")
-	s.Close(2)
+	s.Close(2, nil)
 	ps := s.Phases()
 	if len(ps) != 1 || len(ps[0].Benchmark) > maxPhaseName || !strings.HasPrefix(long, ps[0].Benchmark) {
 		t.Fatalf("phases %+v", ps)
@@ -194,5 +190,30 @@ func TestPhaseSplitterBounds(t *testing.T) {
 	}
 	if len(s.Phases()) != MaxPhases || len(s.Warnings()) != 1 {
 		t.Errorf("%d phases, warnings %q", len(s.Phases()), s.Warnings())
+	}
+}
+
+// TestGoBinaries: each test binary's first benchmark starts when that
+// binary started, not where the previous binary's last result ended.
+func TestGoBinaries(t *testing.T) {
+	s := NewPhaseSplitter()
+	for i, l := range []string{"goos: linux", "BenchmarkA-2 \t 10\t 5 ns/op", "PASS", "ok  \ta\t1.0s",
+		"goos: linux", "BenchmarkB-2 \t 10\t 5 ns/op", "BenchmarkC-2 \t 10\t 5 ns/op", "PASS"} {
+		s.Line(float64(i), float64(i), l)
+	}
+	s.Close(8, []float64{0.5, 3.5})
+	var got []Span
+	for _, p := range s.Phases() {
+		got = append(got, Span{p.Start, p.End})
+	}
+	if want := []Span{{0.5, 1}, {3.5, 5}, {5, 6}}; !slices.Equal(got, want) {
+		t.Errorf("spans %v, want %v", got, want)
+	}
+	s = NewPhaseSplitter()
+	s.Line(1, 1, "BenchmarkA-2 \t 10\t 5 ns/op")
+	s.Line(2, 2, "BenchmarkB-2 \t 10\t 5 ns/op")
+	s.Close(3, nil)
+	if got := s.Phases(); len(got) != 1 || got[0].Benchmark != "BenchmarkB-2" {
+		t.Errorf("without starts: %+v, want the first left out", got)
 	}
 }
