@@ -9,7 +9,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
+
+// runHere runs Run in the test process. Run makes its caller a child
+// subreaper; the other tests of the package expect orphans to go to init,
+// so that is undone afterwards.
+func runHere(t *testing.T, opts Options) (*Result, error) {
+	t.Cleanup(func() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
+	return Run(context.Background(), opts)
+}
 
 // TestRunStampsLines runs a real command that writes a line in two
 // pieces with a pause between them, '\r'-separated progress, stderr and a
@@ -18,7 +28,7 @@ import (
 func TestRunStampsLines(t *testing.T) {
 	var mu sync.Mutex
 	var lines []Line
-	res, err := Run(context.Background(), Options{
+	res, err := runHere(t, Options{
 		Argv:   []string{"sh", "-c", `printf 'name '; sleep 0.3; echo result; printf 'a\rb\n'; echo err >&2; printf tail`},
 		Stdout: io.Discard, Stderr: io.Discard,
 		OnLine: func(l Line) { mu.Lock(); lines = append(lines, l); mu.Unlock() },
@@ -74,7 +84,7 @@ func TestPerfClockMapsToTheRun(t *testing.T) {
 		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
 	}
 	busy := []string{"sh", "-c", `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done`}
-	res, err := Run(context.Background(), Options{Argv: busy, Stdout: io.Discard, Stderr: io.Discard,
+	res, err := runHere(t, Options{Argv: busy, Stdout: io.Discard, Stderr: io.Discard,
 		Perf: &PerfOptions{Dir: t.TempDir(), Event: "cpu-clock", CallGraph: "fp"}})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +117,7 @@ func TestPerfClockMapsToTheRun(t *testing.T) {
 		t.Fatalf("no sample times in perf script's output:\n%.500s", out)
 	}
 
-	res, err = Run(context.Background(), Options{Argv: busy, Stdout: io.Discard, Stderr: io.Discard,
+	res, err = runHere(t, Options{Argv: busy, Stdout: io.Discard, Stderr: io.Discard,
 		Perf: &PerfOptions{Dir: t.TempDir(), Event: "cpu-clock", CallGraph: "fp", clockID: "NO_SUCH_CLOCK"}})
 	if err != nil {
 		t.Fatal(err)

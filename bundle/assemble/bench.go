@@ -87,8 +87,9 @@ func (b *Bench) Stderr(log io.Writer) io.Writer {
 // kept stdout (bench/go/bench.txt, in the benchmark format benchstat
 // reads); and every file hyperfine exported (--export-json, -csv,
 // -markdown, ... named on the command line and written during the run:
-// bench/hyperfine/NAME), whose JSON gives results. Results' ids, the Go
-// lines and the hyperfine files are redacted. Problems become warnings.
+// bench/hyperfine/NAME), whose JSON gives results; and phases.csv, the
+// phases EndPhases found. Results' ids, the Go lines and the hyperfine
+// files are redacted. Problems become warnings.
 func (b *Bench) Finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
 	_ = b.console.Close()
 	_ = b.outRules.Close()

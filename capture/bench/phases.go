@@ -163,8 +163,7 @@ func (s *PhaseSplitter) goLine(t string, start, end float64) {
 		s.goAnchor, s.goName = -1, "" // the next benchmark is another binary's
 		return
 	}
-	b := []byte(t)
-	if !isGoResultLine(b) {
+	if !strings.HasPrefix(t, "Benchmark") || !isGoResultLine([]byte(t)) {
 		return
 	}
 	fields := strings.Fields(t)
