@@ -1,6 +1,7 @@
 package flame
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 )
@@ -35,15 +36,7 @@ func newWindowFolds(opts PerfDataOptions) *windowFolds {
 			}
 		}
 	}
-	slices.SortStableFunc(wf.spans, func(a, b windowSpan) int {
-		switch {
-		case a.Start < b.Start:
-			return -1
-		case a.Start > b.Start:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(wf.spans, func(a, b windowSpan) int { return cmp.Compare(a.Start, b.Start) })
 	end := 0.0
 	for i, s := range wf.spans {
 		if i == 0 || s.End > end {

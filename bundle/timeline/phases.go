@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"unicode/utf8"
@@ -34,15 +35,7 @@ func phaseColor(kind string) string {
 // phases stays a picture of about as many bands as the plot has pixels.
 func (c *chart) phases() {
 	ps := slices.Clone(c.opts.Phases)
-	slices.SortStableFunc(ps, func(a, b bench.Phase) int {
-		switch {
-		case a.Start < b.Start:
-			return -1
-		case a.Start > b.Start:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ps, func(a, b bench.Phase) int { return cmp.Compare(a.Start, b.Start) })
 	c.printf(`<g clip-path="url(#cpu-clip)" font-size="10">` + "\n")
 	right := float64(plotLeft) - 1
 	for _, p := range ps {

@@ -94,30 +94,7 @@ func share(stacks []flame.Stack, re *regexp.Regexp) float64 {
 // of Criterion's analysis (rayon's bootstrap, criterion::stats), though
 // the whole run's profile holds it.
 func TestCargoBenchProfilePerBenchmark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Criterion benchmark")
-	}
-	for _, tool := range []string{"cargo", "perf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
-		}
-	}
-	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
-		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
-	}
-	project := filepath.Join(t.TempDir(), "criterion-demo")
-	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
-		t.Fatal(err)
-	}
-	// The build is kept between runs, shared with TestCargoBenchInline.
-	t.Setenv("CARGO_TARGET_DIR", filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target"))
-	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
-	build := exec.Command("cargo", "bench", "--bench", "vm", "--no-run")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
-	}
-	t.Chdir(project)
+	criterionDemo(t, "vm")
 	r := perfcap(t, "--quiet", "--", "cargo", "bench", "--bench", "vm", "--",
 		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
 	if r.code != 0 {
