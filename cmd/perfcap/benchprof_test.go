@@ -94,7 +94,7 @@ func share(stacks []flame.Stack, re *regexp.Regexp) float64 {
 // of Criterion's analysis (rayon's bootstrap, criterion::stats), though
 // the whole run's profile holds it.
 func TestCargoBenchProfilePerBenchmark(t *testing.T) {
-	criterionDemo(t, "vm")
+	criterionBuilt(t, "../../testdata/criterion-demo", "vm", true)
 	r := perfcap(t, "--quiet", "--", "cargo", "bench", "--bench", "vm", "--",
 		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
 	if r.code != 0 {

@@ -18,7 +18,7 @@ import (
 // functions that take the samples are those perf script --inline finds
 // in the same perf.data; --no-inline charges them to Bencher::iter.
 func TestCargoBenchInline(t *testing.T) {
-	criterionDemo(t, "vm")
+	criterionBuilt(t, "../../testdata/criterion-demo", "vm", true)
 	r := perfcap(t, "--quiet", "--keep-perf-data", "--", "cargo", "bench", "--bench", "vm", "--",
 		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
 	if r.code != 0 {
