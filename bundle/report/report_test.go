@@ -32,6 +32,8 @@ func fixture() *Data {
 		{Path: "perf/flame.svg", Size: 250000, SHA256: sha},
 		{Path: "perf/folded.txt", Size: 90000, SHA256: sha},
 		{Path: "perf/profile.pb.gz", Size: 40000, SHA256: sha},
+		{Path: "perf/bench/fib_20/flame.svg", Size: 60000, SHA256: sha},
+		{Path: "phases.csv", Size: 300, SHA256: sha},
 	}
 	var att []Attachment
 	for _, f := range files {
@@ -67,6 +69,11 @@ func fixture() *Data {
 					{Name: "main", Self: 0, Total: 1200, SelfShare: 0, TotalShare: 0.972},
 					{Name: "fib::fib", Self: 600, Total: 1100, SelfShare: 0.486, TotalShare: 0.891},
 				},
+			},
+			Benchmarks: []format.PerfBenchmark{
+				{Tool: "criterion", ID: "fib 20", Dir: "perf/bench/fib_20", Seconds: 5.02, Windows: 1, Samples: 497,
+					Hot: &flame.HotSpots{Weight: 497, BySelf: []flame.HotFunction{{Name: "fib::fib", Self: 490, Total: 497, SelfShare: 0.986, TotalShare: 1}}}},
+				{Tool: "criterion", ID: "fib/iter/1000", Seconds: 0.004, Windows: 1, Approximate: true},
 			},
 		},
 		Facts: &facts.Facts{

@@ -319,6 +319,7 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
 		StdoutLog: rs.benches.Stdout(rs.rec.StdoutLog),
 		StderrLog: rs.benches.Stderr(rs.rec.StderrLog),
+		OnLine:    rs.benches.Line,
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -365,6 +366,9 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 	if status != nil {
 		status.stop()
 	}
+	if err == nil {
+		rs.benches.EndPhases(res.Ended.Sub(res.Started).Seconds(), res.Processes)
+	}
 	if serr := rs.rec.Settle(); err == nil && serr != nil {
 		fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", serr)
 	}
@@ -381,6 +385,8 @@ func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
 		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),
 			NoInline: rs.opts.perf.noInline, Binaries: res.Perf.Binaries},
+		Benchmarks: rs.benches.Windows(),
+		ClockStart: res.Perf.ClockStart,
 	}, rs.perfSum)
 }
 
