@@ -1,9 +1,7 @@
 package analysis
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +10,8 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
 
 // readProfile reads a profile of testdata (see testdata/README.md).
 func readProfile(t testing.TB, name string) *profile.Profile {
@@ -53,44 +50,9 @@ func TestAnalyzeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, '\n')
-			golden := filepath.Join("testdata", "golden", strings.TrimSuffix(tc.name, ".pb.gz")+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v; create it with go test ./analysis -run Golden -update", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("analysis of %s differs from %s (rerun with -update if the change is meant):\n%s", tc.name, golden, lineDiff(string(want), string(got)))
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", strings.TrimSuffix(tc.name, ".pb.gz")+".json"), append(got, '\n'))
 		})
 	}
-}
-
-// lineDiff shows the first lines where a and b differ.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var out []string
-	for i := 0; i < max(len(al), len(bl)) && len(out) < 20; i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			out = append(out, "- "+x, "+ "+y)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestAnalyzeFacts checks what each recording is known to hold: a

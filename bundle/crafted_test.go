@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/bundle/bundletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the crafted bundles under testdata/")
@@ -177,15 +179,15 @@ var hostile = []crafted{
 			panic(err)
 		}
 		m = append(m[:len(m)-1024], hdr.Bytes()...) // in place of the trailer
-		return zstdFrame(7<<3, m, 3<<30+1024)
+		return bundletest.ZstdFrame(7<<3, m, 3<<30+1024)
 	}, ErrTooLarge},
 	{"bomb-listed", func() []byte {
 		m := tarStream(manifestEntry(v1([]File{{Path: "big.bin", Size: 3 << 30, SHA256: strings.Repeat("0", 64)}})))
-		return zstdFrame(7<<3, m, 0)
+		return bundletest.ZstdFrame(7<<3, m, 0)
 	}, ErrTooLarge},
 	{"huge-window", func() []byte {
 		// A frame that asks for a 1 GiB window, past DecoderMaxMemory.
-		return zstdFrame(20<<3, tarStream(manifestEntry(v1(nil))), 0)
+		return bundletest.ZstdFrame(20<<3, tarStream(manifestEntry(v1(nil))), 0)
 	}, ErrTooLarge},
 	{"plain-tar", func() []byte {
 		return tarStream(manifestEntry(v1(nil)))

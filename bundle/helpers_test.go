@@ -161,35 +161,6 @@ func tarZst(m Manifest, entries ...entry) []byte {
 	return compress(tarStream(append([]entry{manifestEntry(m)}, entries...)...))
 }
 
-// zstdFrame builds a zstd frame by hand from raw blocks holding prefix and
-// RLE blocks holding zeros zero bytes: streams the encoder would not write,
-// like gigabytes of zeros in kilobytes, or a window too big to decode.
-// window is the frame's Window_Descriptor byte (exponent<<3 | mantissa).
-func zstdFrame(window byte, prefix []byte, zeros int64) []byte {
-	const maxBlock = 128 << 10
-	b := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, window}
-	block := func(typ byte, size int, last bool) {
-		h := uint32(size)<<3 | uint32(typ)<<1
-		if last {
-			h |= 1
-		}
-		b = append(b, byte(h), byte(h>>8), byte(h>>16))
-	}
-	for len(prefix) > 0 {
-		n := min(len(prefix), maxBlock)
-		block(0, n, zeros == 0 && n == len(prefix))
-		b = append(b, prefix[:n]...)
-		prefix = prefix[n:]
-	}
-	for zeros > 0 {
-		n := min(zeros, maxBlock)
-		block(1, int(n), n == zeros)
-		b = append(b, 0)
-		zeros -= n
-	}
-	return b
-}
-
 // listDir returns the names under dir, recursively, slash-separated.
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()

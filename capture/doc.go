@@ -11,7 +11,9 @@
 //     perfcap and sums its rusage, giving exact CPU and fault totals that
 //     the samples alone cannot.
 //  4. The command's stdout and stderr go to the terminal and, bounded and
-//     redacted, into logs.
+//     redacted, into logs; with Options.OnLine, every line also goes out
+//     stamped with when it came, and perf record stamps its samples with
+//     the same clock (PerfResult.ClockStart maps one onto the other).
 //  5. Probes: the caller's Options.Probes runs while the command does (the
 //     facts package collects the machine's facts there).
 //

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,7 +34,15 @@ type PerfOptions struct {
 	Event string
 	// MaxSize bounds perf.data (perf record --max-size), e.g. "512M".
 	MaxSize string
+	// clockID is the clock asked of perf record -k; "" means
+	// CLOCK_MONOTONIC. Tests set a clock perf refuses, to see the
+	// fallback.
+	clockID string
 }
+
+// perfClock is the clock perf stamps samples with, so that they can be
+// placed on the run's timeline (PerfResult.ClockStart).
+const perfClock = "CLOCK_MONOTONIC"
 
 // PerfResult says what perf recorded, or exactly why it did not.
 type PerfResult struct {
@@ -41,6 +50,11 @@ type PerfResult struct {
 	// Data is the perf.data path, Log perf's own messages.
 	Data string `json:"-"`
 	Log  string `json:"-"`
+	// ClockStart is the reading of perf's clock (PerfRecording.Clock,
+	// when set) at the command's start (Options.Epoch, when set): a
+	// sample stamped T by perf script happened T−ClockStart seconds into
+	// the run, on the time axis of the samples and of Options.OnLine.
+	ClockStart float64 `json:"-"`
 	// Binaries are the programs and code files of the tree's processes,
 	// held open since each process was seen (see symbolKeeper), for
 	// flame.PerfDataOptions.Binaries; Close releases them.
@@ -123,8 +137,29 @@ func hasCyclesPMU() bool {
 
 // startPerf attaches perf record to pid (the shim, not yet released) and
 // returns once perf has enabled its events, so nothing the command does
-// escapes it. On failure the result says why and the command runs anyway.
+// escapes it. It asks perf for CLOCK_MONOTONIC timestamps, and records
+// without them when perf refuses (a perf or kernel older than 4.1): the
+// stacks matter more than their times. On failure the result says why
+// and the command runs anyway.
 func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
+	clock := cmp.Or(r.opts.Perf.clockID, perfClock)
+	if ps := r.recordPerf(res, pid, clock); ps != nil {
+		res.Clock = clock
+		return ps
+	}
+	why := res.Reason
+	res.Reason, res.Fix = "", ""
+	ps := r.recordPerf(res, pid, "")
+	if ps != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("perf record refused -k %s (%s): its samples cannot be placed on the run's timeline, "+
+			"so there are no per-benchmark profiles; fix: a perf and a kernel of Linux 4.1 or later", clock, why))
+	}
+	return ps
+}
+
+// recordPerf starts perf record on pid with the timestamps of clock ("":
+// perf's own).
+func (r *runner) recordPerf(res *PerfResult, pid int, clock string) *perfSession {
 	opts := r.opts.Perf
 	res.Data = filepath.Join(opts.Dir, "perf.data")
 	res.Log = filepath.Join(opts.Dir, "perf.log")
@@ -165,6 +200,9 @@ func (r *runner) startPerf(res *PerfResult, pid int) *perfSession {
 		"-D", "-1", "--control", "fd:3,4", "-o", res.Data}
 	if opts.MaxSize != "" {
 		args = append(args, "--max-size", opts.MaxSize)
+	}
+	if clock != "" {
+		args = append(args, "-k", clock)
 	}
 	path, _ := exec.LookPath("perf")
 	// Its own process group: a Ctrl-C meant for the command must not stop

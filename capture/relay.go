@@ -23,9 +23,10 @@ const drainMax = 5 * time.Second
 // end the command writes, and where the bytes go.
 type stream struct {
 	read  *os.File
-	write *os.File  // handed to the child, closed in perfcap after the start
-	dst   io.Writer // the terminal (or whatever perfcap's own stream is)
-	log   io.Writer // the capture; may be nil
+	write *os.File   // handed to the child, closed in perfcap after the start
+	dst   io.Writer  // the terminal (or whatever perfcap's own stream is)
+	log   io.Writer  // the capture; may be nil
+	lines *lineClock // with Options.OnLine
 	bytes atomic.Int64
 	done  chan struct{}
 }
@@ -97,6 +98,9 @@ func rawOutput(tty *os.File) error {
 // command exited. first is set to the time of the first byte of any stream.
 func (s *stream) copy(first *firstByte, exited <-chan struct{}) {
 	defer close(s.done)
+	if s.lines != nil {
+		defer s.lines.close()
+	}
 	var mu sync.Mutex
 	draining := false
 	var drainEnd time.Time
@@ -117,6 +121,9 @@ func (s *stream) copy(first *firstByte, exited <-chan struct{}) {
 		n, err := s.read.Read(buf)
 		if n > 0 {
 			first.mark()
+			if s.lines != nil {
+				s.lines.write(buf[:n], time.Now())
+			}
 			s.bytes.Add(int64(n))
 			_, _ = s.dst.Write(buf[:n]) // a closed terminal must not stop the capture
 			if s.log != nil {

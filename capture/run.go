@@ -52,6 +52,10 @@ type Options struct {
 	StdoutTTY, StderrTTY *os.File
 	// StdoutLog and StderrLog, when set, receive a copy of each stream.
 	StdoutLog, StderrLog io.Writer
+	// OnLine, when set, receives every line of the command's output with
+	// the time it came, one line at a time, from the streams' goroutines
+	// (see Line).
+	OnLine func(Line)
 	// Interval is the sampling period; 0 means DefaultInterval.
 	Interval time.Duration
 	// OnSample is called with every sample, from the sampling goroutine.
@@ -178,6 +182,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}()
 	}
 
+	if opts.OnLine != nil {
+		lineClocks(r.streams, cmpTime(opts.Epoch, r.start0), opts.OnLine)
+	}
 	exited := make(chan struct{})
 	for _, s := range r.streams {
 		go s.copy(&r.first, exited)
@@ -340,7 +347,9 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if gate != nil {
 		r.perf = r.startPerf(r.perfRes, proc.Pid)
 		// The command's time starts now, not while perf was starting.
+		mono := monotonicSeconds()
 		r.start0 = time.Now()
+		r.perfRes.ClockStart = mono - r.start0.Sub(cmpTime(r.opts.Epoch, r.start0)).Seconds()
 		if _, err := gate.Write([]byte{'\n'}); err != nil {
 			return nil, fmt.Errorf("releasing the command: %w", err)
 		}

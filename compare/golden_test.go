@@ -3,61 +3,19 @@ package compare
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture/redact"
+	"github.com/perfcap/perfcap/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
-
-// checkGolden compares got with testdata/golden/name, rewriting it with
-// -update, and shows the differing lines on mismatch.
+// checkGolden compares got with testdata/golden/name (go test -update
+// rewrites it).
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (-want +got):\n%s", path, lineDiff(string(want), string(got)))
-	}
-}
-
-// lineDiff lists the lines that differ between two texts, with their
-// numbers, up to 40 of them.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < max(len(w), len(g)) && shown < 40; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "%4d -%s\n     +%s\n", i+1, wl, gl)
-			shown++
-		}
-	}
-	return b.String()
+	golden.Check(t, filepath.Join("testdata", "golden", name), got)
 }
 
 // loadAll loads bundles of testdata/bundles.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/internal/golden"
 )
 
 // difffoldedScript is FlameGraph's difffolded.pl, kept in the shared
@@ -73,7 +74,7 @@ func TestFoldedDiffAsDifffolded(t *testing.T) {
 			t.Fatal(err)
 		}
 		if g, w := sortedLines(got.Bytes()), sortedLines(want); g != w {
-			t.Errorf("normalize %v: differs from difffolded.pl:\n%s", normalize, lineDiff(w, g))
+			t.Errorf("normalize %v: differs from difffolded.pl:\n%s", normalize, golden.Diff(w, g))
 		}
 		if n := strings.Count(got.String(), "\n"); n != len(merged) || n < 100 {
 			t.Errorf("normalize %v: %d lines of %d stacks", normalize, n, len(merged))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var updateFacts = flag.Bool("update-facts", false, "rewrite the facts golden files in testdata/facts")
+	"github.com/perfcap/perfcap/internal/golden"
+)
 
 // TestCollectThisMachine runs the real collection here and checks what
 // must hold on any Linux machine that runs the tests.
@@ -203,7 +202,7 @@ func factsBackground() (context.Context, context.CancelFunc) {
 }
 
 // TestFactsWriteText compares the text form of a fixed Facts with
-// testdata/facts/env.txt; run with -update-facts to rewrite it.
+// testdata/facts/env.txt; go test -update rewrites it.
 func TestFactsWriteText(t *testing.T) {
 	paranoid, kptr := 2, 0
 	dirty := true
@@ -238,38 +237,8 @@ func TestFactsWriteText(t *testing.T) {
 	if err := f.WriteText(&got); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "facts", "env.txt")
-	if *updateFacts {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != string(want) {
-		t.Errorf("WriteText differs from %s (run with -update-facts to accept):\n%s", golden, factsLineDiff(string(want), got.String()))
-	}
-}
-
-// factsLineDiff lists the lines that differ between want and got.
-func factsLineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("-" + wl + "\n+" + gl + "\n")
-		}
-	}
-	return b.String()
+	goldenPath := filepath.Join("testdata", "facts", "env.txt")
+	golden.Check(t, goldenPath, got.Bytes())
 }
 
 // factsFailingWriter fails every write.

@@ -50,19 +50,7 @@ type svgDiff struct {
 // profile). The same stacks give the same bytes. It returns an error
 // wrapping ErrEmpty when the new profile has no samples.
 func WriteDiffSVG(w io.Writer, stacks []DiffStack, opts SVGOptions) error {
-	if opts.Width == 0 {
-		opts.Width = svgDefaultWidth
-	}
-	opts.Width = max(opts.Width, svgMinImageWidth)
-	if opts.MinWidth <= 0 {
-		opts.MinWidth = svgDefaultMinWidth
-	}
-	if opts.CountName == "" {
-		opts.CountName = "samples"
-	}
-	if opts.Kind == nil {
-		opts.Kind = svgDefaultKind
-	}
+	opts.fill()
 	st := make([]Stack, len(stacks))
 	base := make([]int64, len(stacks))
 	var baseTotal int64

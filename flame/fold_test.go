@@ -3,16 +3,15 @@ package flame
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var updateFold = flag.Bool("update-fold", false, "rewrite testdata/fold/*.folded from the fold of testdata/script/*.txt")
+	"github.com/perfcap/perfcap/internal/golden"
+)
 
 // scriptFixtures returns the recorded `perf script` outputs under
 // testdata/script; testdata/script/README.md says how each was recorded.
@@ -48,26 +47,14 @@ func foldFile(t *testing.T, path string, opts FoldOptions) []byte {
 }
 
 // TestFoldGolden folds every fixture as perfcap does (annotated) and
-// compares with testdata/fold/NAME.folded; -update-fold rewrites them.
+// compares with testdata/fold/NAME.folded; go test -update rewrites them.
 func TestFoldGolden(t *testing.T) {
 	for _, path := range scriptFixtures(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
 		t.Run(name, func(t *testing.T) {
 			got := foldFile(t, path, FoldOptions{Annotate: true})
-			golden := filepath.Join("testdata", "fold", name+".folded")
-			if *updateFold {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./flame -run FoldGolden -update-fold)", err)
-			}
-			if d := lineDiff(string(want), string(got)); d != "" {
-				t.Errorf("fold of %s differs from %s (-want +got):\n%s", path, golden, d)
-			}
+			goldenPath := filepath.Join("testdata", "fold", name+".folded")
+			golden.Check(t, goldenPath, got)
 		})
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 )
 
-var updateSeeds = flag.Bool("update", false, "rebuild the ELF seeds of testdata/inline from inl.c with cc")
+var updateSeeds = flag.Bool("update-elf", false, "rebuild the ELF seeds of testdata/inline from inl.c with cc")
 
 // inlineSeeds are the ELF files under testdata/inline and the cc flags
 // they are built with from inl.c: DWARF 5, DWARF 4, and DWARF 5 with

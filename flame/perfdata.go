@@ -36,7 +36,21 @@ type PerfDataOptions struct {
 	// Warn receives each record the reader skipped, and each binary whose
 	// debug information could not be read; nil drops them.
 	Warn func(string)
+	// Windows are stretches of time whose samples are also folded apart,
+	// in the same pass (PerfData.Windows), each with its profile when
+	// Profile is set: one per benchmark of a run, say.
+	Windows []Window
 }
+
+// Window is a set of spans of perf's clock, in the seconds perf script
+// prints as a sample's time. A sample at time t is in the span when
+// Start ≤ t < End; a sample in several windows counts in each.
+type Window struct {
+	Spans []Span
+}
+
+// Span is a stretch of time, in seconds.
+type Span struct{ Start, End float64 }
 
 // PerfData is what FoldPerfData and FoldScriptProfile read.
 type PerfData struct {
@@ -47,6 +61,16 @@ type PerfData struct {
 	Stats FoldStats
 	// Inline says what the InlineReader added, if one read the text.
 	Inline InlineStats
+	// Windows are the samples of each PerfDataOptions.Windows, in order.
+	Windows []WindowData
+}
+
+// WindowData is what was folded of one Window's samples. Stacks is empty
+// (and Profile nil) when no sample fell in it.
+type WindowData struct {
+	Stacks  []Stack
+	Profile *profile.Profile
+	Stats   FoldStats
 }
 
 // FoldPerfData runs `perf script` over the perf.data file input and folds
@@ -122,7 +146,8 @@ func foldPerfScript(r io.Reader, name string, opts PerfDataOptions) (*PerfData, 
 }
 
 // FoldScriptProfile folds perf script text read from r (named name in errors),
-// building the pprof profile alongside when opts.Profile is set.
+// building the pprof profile alongside when opts.Profile is set, and the
+// stacks of each of opts.Windows.
 func FoldScriptProfile(r io.Reader, name string, opts PerfDataOptions) (*PerfData, error) {
 	folder := NewFolder(opts.Fold)
 	var pb *ProfileBuilder
@@ -132,12 +157,14 @@ func FoldScriptProfile(r io.Reader, name string, opts PerfDataOptions) (*PerfDat
 	if opts.Collapse != nil {
 		r = io.TeeReader(r, opts.Collapse)
 	}
+	windows := newWindowFolds(opts)
 	sr := NewScriptReader(r)
 	for sr.Scan() {
 		folder.Add(sr.Sample())
 		if pb != nil {
 			pb.Add(sr.Sample())
 		}
+		windows.add(sr.Sample())
 	}
 	if err := sr.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
@@ -157,6 +184,9 @@ func FoldScriptProfile(r io.Reader, name string, opts PerfDataOptions) (*PerfDat
 		if pd.Profile, err = pb.Profile(); err != nil {
 			return nil, err
 		}
+	}
+	if pd.Windows, err = windows.data(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return pd, nil
 }

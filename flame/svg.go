@@ -88,6 +88,17 @@ type svgNode struct {
 // ErrEmpty and writes nothing. The "Matched" share is of all samples, also
 // while zoomed, and the search uses JavaScript regular expression syntax.
 func WriteSVG(w io.Writer, stacks []Stack, opts SVGOptions) error {
+	opts.fill()
+	nodes, _ := svgTree(stacks, nil)
+	if nodes == nil {
+		return fmt.Errorf("%w: no stack to draw; %s", ErrEmpty, emptyHint)
+	}
+	return svgRender(w, svgRenderer{opts: opts, stacks: stacks, nodes: nodes})
+}
+
+// fill sets the defaults of the fields left zero, for WriteSVG and
+// WriteDiffSVG alike.
+func (opts *SVGOptions) fill() {
 	if opts.Width == 0 {
 		opts.Width = svgDefaultWidth
 	}
@@ -101,11 +112,6 @@ func WriteSVG(w io.Writer, stacks []Stack, opts SVGOptions) error {
 	if opts.Kind == nil {
 		opts.Kind = svgDefaultKind
 	}
-	nodes, _ := svgTree(stacks, nil)
-	if nodes == nil {
-		return fmt.Errorf("%w: no stack to draw; %s", ErrEmpty, emptyHint)
-	}
-	return svgRender(w, svgRenderer{opts: opts, stacks: stacks, nodes: nodes})
 }
 
 // svgRender lays out and writes a renderer's tree.

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var updateSVG = flag.Bool("update-svg", false, "rewrite the golden SVGs in testdata/svg")
+	"github.com/perfcap/perfcap/internal/golden"
+)
 
 // svgSmallStacks is a small profile touching every kind and the
 // characters XML needs escaped.
@@ -46,53 +44,9 @@ func TestSVGGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", "svg", tt.file)
-			if *updateSVG {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./flame -run SVG -update-svg to create it)", err)
-			}
-			if d := svgLineDiff(string(want), buf.String()); d != "" {
-				t.Errorf("WriteSVG differs from %s (rerun with -update-svg if intended):\n%s", path, d)
-			}
+			golden.Check(t, path, buf.Bytes())
 		})
 	}
-}
-
-// svgLineDiff shows the lines between the common head and tail of want and
-// got, or returns "" if they are equal.
-func svgLineDiff(want, got string) string {
-	if want == got {
-		return ""
-	}
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	head := 0
-	for head < len(w) && head < len(g) && w[head] == g[head] {
-		head++
-	}
-	tail := 0
-	for tail < len(w)-head && tail < len(g)-head && w[len(w)-1-tail] == g[len(g)-1-tail] {
-		tail++
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "@@ line %d @@\n", head+1)
-	for _, side := range []struct {
-		sign  string
-		lines []string
-	}{{"-", w[head : len(w)-tail]}, {"+", g[head : len(g)-tail]}} {
-		for i, l := range side.lines {
-			if i == 20 {
-				fmt.Fprintf(&b, "%s ... %d more lines\n", side.sign, len(side.lines)-i)
-				break
-			}
-			fmt.Fprintf(&b, "%s %s\n", side.sign, l)
-		}
-	}
-	return b.String()
 }
 
 func TestSVGDeterministic(t *testing.T) {
@@ -107,7 +61,7 @@ func TestSVGDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Errorf("two renders of the same stacks differ:\n%s", svgLineDiff(a.String(), b.String()))
+		t.Errorf("two renders of the same stacks differ:\n%s", golden.Diff(a.String(), b.String()))
 	}
 }
 

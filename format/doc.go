@@ -6,6 +6,7 @@
 //	process_samples.csv  ProcessSampleWriter / ProcessSampleReader
 //	processes.csv        WriteProcesses / ReadProcesses     one row per process seen
 //	watch.csv            WatchWriter / WatchReader          a watch's fds, PSS and USS
+//	phases.csv           WritePhases / ReadPhases           a benchmark harness's phases
 //	summary.json         Summary, WriteSummary / ReadSummary
 //
 // Writers append rows with strconv's Append functions into one buffer (no

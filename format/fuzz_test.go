@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/capture/bench"
 )
 
 // FuzzProcessSampleReader reads arbitrary process_samples.csv: no panic,
@@ -36,6 +38,36 @@ func FuzzProcessSampleReader(f *testing.F) {
 		}
 		if r.Scan() {
 			t.Fatal("Scan returned true after it had stopped")
+		}
+	})
+}
+
+// FuzzReadPhases reads arbitrary phases.csv: no panic, every phase a
+// known kind within the run, errors one line each naming the file.
+func FuzzReadPhases(f *testing.F) {
+	h := PhasesHeader + "\n"
+	f.Add([]byte(h + "criterion,interpret 10k,measure,1.500,4.250,0\ngo,\"a,\"\"b\"\"\",measure,0.000,0.001,1\n"))
+	f.Add([]byte(h + "go,x,measure,2,1,0\nlibtest,y,nap,1,2,0\n"))
+	f.Add([]byte(h + "go,\"broken,measure,1,2,0\n"))
+	f.Add([]byte("tool,benchmark\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		phases, err := ReadPhases(bytes.NewReader(b))
+		for _, p := range phases {
+			if !(p.Start >= 0) || !(p.End >= p.Start) || math.IsInf(p.End, 0) {
+				t.Fatalf("phase %+v", p)
+			}
+			switch p.Kind {
+			case bench.PhaseWarmup, bench.PhaseMeasure, bench.PhaseAnalysis:
+			default:
+				t.Fatalf("phase %+v", p)
+			}
+		}
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, PhasesFile) && !strings.HasPrefix(line, "reading "+PhasesFile) {
+					t.Fatalf("error line %q does not name the file", line)
+				}
+			}
 		}
 	})
 }

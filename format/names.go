@@ -6,5 +6,6 @@ const (
 	ProcessSamplesFile = "process_samples.csv"
 	ProcessesFile      = "processes.csv"
 	WatchFile          = "watch.csv"
+	PhasesFile         = "phases.csv"
 	SummaryFile        = "summary.json"
 )

@@ -5,6 +5,8 @@ import (
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/perfcap/perfcap/capture/bench"
 )
 
 // Every data file round-trips: what a writer writes, its reader reads back
@@ -173,5 +175,29 @@ func TestWritersKeepPrecision(t *testing.T) {
 	}
 	if row := r.Row(); row.T != 1 || math.Abs(row.TreeCPUPercent-33.3) > 1e-9 {
 		t.Errorf("read back %+v", row)
+	}
+}
+
+func TestPhasesRoundTrip(t *testing.T) {
+	phases := []bench.Phase{
+		{Tool: "criterion", Benchmark: "parse json/nested arrays, \"deep\"", Kind: bench.PhaseWarmup, Start: 0.5, End: 1.5},
+		{Tool: "criterion", Benchmark: "parse json/nested arrays, \"deep\"", Kind: bench.PhaseMeasure, Start: 1.5, End: 4.25},
+		{Tool: "criterion", Benchmark: " x\ny", Kind: bench.PhaseAnalysis, Start: 4.25, End: 4.25},
+		{Tool: "go", Benchmark: "BenchmarkX/y=1-2", Kind: bench.PhaseMeasure, Start: 86400.125, End: 86401, Approximate: true},
+	}
+	var buf bytes.Buffer
+	if err := WritePhases(&buf, phases); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPhases(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, phases) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, phases)
+	}
+	buf.Reset()
+	if err := WritePhases(&buf, nil); err != nil || buf.String() != PhasesHeader+"\n" {
+		t.Errorf("no phases: %q, %v; want the header alone", buf.String(), err)
 	}
 }

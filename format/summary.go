@@ -66,6 +66,9 @@ type PerfRecording struct {
 	Event     string `json:"event,omitempty"`
 	Freq      int    `json:"frequency_hz,omitempty"`
 	CallGraph string `json:"call_graph,omitempty"`
+	// Clock is the clock perf stamped its samples with (perf record -k),
+	// empty for perf's own, which cannot be placed on the run's timeline.
+	Clock string `json:"clock,omitempty"`
 	// Reason and Fix are set when nothing was recorded.
 	Reason string `json:"reason,omitempty"`
 	Fix    string `json:"fix,omitempty"`
@@ -98,6 +101,32 @@ type Perf struct {
 	// Analysis is what the profile says for the report's analysis
 	// sections: the user's hottest code, the allocation, lock and system
 	// call shares.
+	Analysis *Analysis `json:"analysis,omitempty"`
+	// Benchmarks are the profiles of each benchmark's measurement, in
+	// the order the run measured them.
+	Benchmarks []PerfBenchmark `json:"benchmarks,omitempty"`
+}
+
+// PerfBenchmark is the profile of the samples taken while a benchmark
+// harness measured one benchmark (bench.PhaseSplitter's measure phases).
+type PerfBenchmark struct {
+	// Tool and ID name the benchmark as its result does.
+	Tool string `json:"tool"`
+	ID   string `json:"id"`
+	// Dir holds its flame.svg, folded.txt and profile.pb.gz
+	// ("perf/bench/NAME"); empty when no sample fell in its window.
+	Dir string `json:"dir,omitempty"`
+	// Seconds is how long it was measured, the windows summed; Windows
+	// how many there were (Go's -count); Approximate is set when a
+	// window's start was not printed but taken from the line before.
+	Seconds     float64 `json:"seconds"`
+	Windows     int     `json:"windows"`
+	Approximate bool    `json:"approximate,omitempty"`
+	// Samples is how many samples fell in its windows; Hot its hottest
+	// functions.
+	Samples int64           `json:"samples"`
+	Hot     *flame.HotSpots `json:"hot,omitempty"`
+	// Analysis is the analysis of its profile alone.
 	Analysis *Analysis `json:"analysis,omitempty"`
 }
 

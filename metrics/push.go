@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,10 +29,6 @@ const (
 // PushLabels are the labels perfcap push sets itself.
 var PushLabels = []string{"job", "instance", "benchmark", "tool", "package", "commit", "host"}
 
-// ErrPushRejected means the Pushgateway answered with a status that
-// retrying cannot change (bad credentials, a malformed push).
-var ErrPushRejected = errors.New("metrics: push rejected")
-
 // Run is what perfcap push sends of one bundle.
 type Run struct {
 	// Job names the group: a push replaces everything earlier pushes of
@@ -42,7 +36,8 @@ type Run struct {
 	Job, Commit, Host string
 	Labels            map[string]string
 	Summary           *format.Summary
-	Started           time.Time
+	// Started and Ended are the run's time range, from the manifest.
+	Started, Ended time.Time
 }
 
 // ReadRun reads what a push needs from a bundle: summary.json, the start
@@ -61,7 +56,7 @@ func ReadRun(path string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r := &Run{Summary: sum, Started: m.Started}
+	r := &Run{Summary: sum, Started: m.Started, Ended: m.Ended}
 	if len(m.Command) > 0 {
 		r.Job = filepath.Base(m.Command[0])
 	}
@@ -115,107 +110,42 @@ func (l metricList) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// PushOptions bound a push.
-type PushOptions struct {
-	// Timeout bounds each attempt (default 10 s); Attempts the attempts
-	// (default 3), Backoff the wait before the second (default 1 s,
-	// doubling).
-	Timeout  time.Duration
-	Attempts int
-	Backoff  time.Duration
-	// Getenv reads the credentials (default os.Getenv).
-	Getenv func(string) string
-	// Warn receives a line per failed attempt that is retried.
-	Warn func(string)
-}
-
 // Push sends the run to the Pushgateway at gateway (http or https) with
-// PUT, so it replaces the group of its job and labels. Network errors,
-// timeouts, 5xx and 429 are retried; other statuses fail at once with
-// ErrPushRejected.
+// PUT, so it replaces the group of its job and labels, retried as retry
+// says: a rejection is ErrPushRejected.
 func Push(ctx context.Context, gateway string, r *Run, opts PushOptions) error {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = 3
-	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = time.Second
-	}
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
-	}
+	opts = opts.withDefaults()
 	if err := CheckGateway(gateway); err != nil {
 		return err
 	}
 	if r.Job == "" {
 		return errors.New("no job name: the bundle names no command; give --job NAME")
 	}
+	auth, err := pushCredentials.authorization(opts.Getenv)
+	if err != nil {
+		return err
+	}
 	c, _ := r.Collector()
-	doer := &statusDoer{c: &http.Client{}}
+	doer := &statusDoer{c: opts.Client}
 	p := push.New(gateway, r.Job).Collector(c).Client(doer)
 	for k, v := range r.Labels {
 		p = p.Grouping(k, v)
 	}
-	user, pass, token := opts.Getenv(EnvPushUser), opts.Getenv(EnvPushPassword), opts.Getenv(EnvPushToken)
-	switch {
-	case token != "" && (user != "" || pass != ""):
-		return fmt.Errorf("both %s and %s/%s are set: keep the one the Pushgateway expects", EnvPushToken, EnvPushUser, EnvPushPassword)
-	case token != "":
-		p = p.Header(http.Header{"Authorization": {"Bearer " + token}})
-	case user != "" || pass != "":
-		p = p.BasicAuth(user, pass)
+	if auth != "" {
+		p = p.Header(http.Header{"Authorization": {auth}})
 	}
-	backoff := opts.Backoff
-	var err error
-	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	return retry(ctx, "push", gateway, pushCredentials, opts, func(ctx context.Context) (int, error) {
 		doer.status = 0
-		err = p.PushContext(actx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if s := doer.status; s != 0 && s < 500 && s != http.StatusTooManyRequests {
-			hint := ""
-			if s == http.StatusUnauthorized || s == http.StatusForbidden {
-				hint = fmt.Sprintf("; check %s/%s or %s", EnvPushUser, EnvPushPassword, EnvPushToken)
-			}
-			return fmt.Errorf("%w: %v%s", ErrPushRejected, err, hint)
-		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("no answer within %v: %w", opts.Timeout, err)
-		}
-		if attempt >= opts.Attempts || ctx.Err() != nil {
-			return fmt.Errorf("pushing to %s failed %d times, last: %w", gateway, attempt, err)
-		}
-		if opts.Warn != nil {
-			opts.Warn(fmt.Sprintf("push attempt %d of %d failed: %v; retrying in %v", attempt, opts.Attempts, err, backoff))
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("pushing to %s: %w", gateway, ctx.Err())
-		case <-time.After(backoff):
-		}
-		backoff *= 2
-	}
+		err := p.PushContext(ctx)
+		return doer.status, err
+	})
 }
 
 // CheckGateway refuses a URL that is not http(s) or that carries
 // credentials, which belong in the environment; the error shows the URL
 // with its password masked.
 func CheckGateway(gateway string) error {
-	u, err := url.Parse(gateway)
-	switch {
-	case err != nil:
-		return fmt.Errorf("Pushgateway URL %q: %w", gateway, err)
-	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return fmt.Errorf("Pushgateway URL %q: want http://HOST:PORT or https://HOST:PORT", gateway)
-	case u.User != nil:
-		return fmt.Errorf("Pushgateway URL %q carries credentials: put them in %s and %s (or %s) instead", u.Redacted(), EnvPushUser, EnvPushPassword, EnvPushToken)
-	}
-	return nil
+	return checkURL("Pushgateway", gateway, pushCredentials)
 }
 
 // statusDoer remembers the status of the last response, so Push can tell

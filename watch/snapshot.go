@@ -146,11 +146,12 @@ func (wt *Watch) writeSnapshot(r snapshotReq) {
 	if r.alert != nil {
 		ref.Rule = r.alert.Rule
 	}
+	var snap Snapshot
 	sb := &spoolBundle{
 		dir: wt.sp.Dir(), out: path, meta: wt.meta, red: wt.red, lang: wt.cfg.Lang,
 		ended: "snapshot", snapshot: ref,
 		add: func(w *bundle.Writer, sum *format.Summary) {
-			wt.addSnapshotFiles(ctx, w, sum, procs, root)
+			snap.PerfFrom, snap.PerfUntil = wt.addSnapshotFiles(ctx, w, sum, procs, root)
 		},
 	}
 	_, sha, size, err := sb.write()
@@ -169,13 +170,18 @@ func (wt *Watch) writeSnapshot(r snapshotReq) {
 	if !wt.cfg.Quiet {
 		fmt.Fprintf(wt.cfg.Messages, "perfcap: snapshot (%s) written: %s (%s, sha256 %s)\n", r.reason, path, units.FormatSize(size), sha[:12])
 	}
+	if wt.cfg.OnSnapshot != nil {
+		snap.Path, snap.Reason = path, r.reason
+		wt.cfg.OnSnapshot(snap)
+	}
 	if r.alert != nil && wt.cfg.OnAlert != "" {
 		wt.runOnAlert(path, r.alert)
 	}
 }
 
-// addSnapshotFiles adds the evidence of the moment to a snapshot bundle.
-func (wt *Watch) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *format.Summary, procs []format.ProcSample, root int) {
+// addSnapshotFiles adds the evidence of the moment to a snapshot bundle,
+// and returns when its CPU stacks were recorded (zero without).
+func (wt *Watch) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *format.Summary, procs []format.ProcSample, root int) (perfFrom, perfUntil time.Time) {
 	for _, p := range procs {
 		for _, name := range []string{"status", "smaps_rollup"} {
 			b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), name))
@@ -186,22 +192,24 @@ func (wt *Watch) addSnapshotFiles(ctx context.Context, w *bundle.Writer, sum *fo
 		}
 	}
 	if wt.cfg.SnapshotPerf > 0 && root > 0 {
-		wt.addSnapshotPerf(ctx, w, sum, root, procs)
+		perfFrom, perfUntil = wt.addSnapshotPerf(ctx, w, sum, root, procs)
 	}
 	if wt.cfg.PprofURL != "" {
 		if err := fetchHeap(ctx, w, wt.cfg.PprofURL); err != nil {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("heap profile: %v", err))
 		}
 	}
+	return perfFrom, perfUntil
 }
 
 // addSnapshotPerf records the CPU stacks of root and of the tree's largest
-// processes for SnapshotPerf into perf/.
+// processes for SnapshotPerf into perf/, and returns when it recorded
+// (zero when it did not).
 // Both perf record and perf script run through runForeign: while the
 // command runs, any other child of perfcap joins the watched tree (its RSS
 // and CPU counted as the command's, in processes.csv, able to trip an rss
 // alert) and Run's reaper may take its exit status from os/exec.
-func (wt *Watch) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *format.Summary, root int, procs []format.ProcSample) {
+func (wt *Watch) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *format.Summary, root int, procs []format.ProcSample) (from, until time.Time) {
 	dir, err := os.MkdirTemp(filepath.Dir(w.Dir()), ".perfcap-snapshot-perf-*")
 	if err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
@@ -212,7 +220,12 @@ func (wt *Watch) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *for
 	for _, p := range procs {
 		others = append(others, p.PID)
 	}
+	from = time.Now()
 	res := capture.RecordPID(ctx, capture.RecordOptions{PID: root, Others: others, Duration: wt.cfg.SnapshotPerf, Dir: dir, Run: wt.runForeign})
+	until = time.Now()
+	if !res.PerfRecording.Recorded {
+		from, until = time.Time{}, time.Time{}
+	}
 	assemble.Perf(ctx, w, assemble.PerfInput{
 		Recording: res.PerfRecording, Data: res.Data, Log: res.Log,
 		Title:      fmt.Sprintf("perfcap watch snapshot: pid %d", root),
@@ -222,6 +235,7 @@ func (wt *Watch) addSnapshotPerf(ctx context.Context, w *bundle.Writer, sum *for
 			Warn: func(msg string) { fmt.Fprintf(wt.cfg.Messages, "perfcap: %s\n", msg) },
 		},
 	}, sum)
+	return from, until
 }
 
 // fetchHeap gets a Go heap profile from url and stores it as

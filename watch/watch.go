@@ -90,6 +90,18 @@ type Config struct {
 	Quiet                    bool
 	// OnSample is called with every sample, on the sampling goroutine.
 	OnSample func(capture.Sample)
+	// OnSnapshot is called once each snapshot bundle is written, on the
+	// snapshot goroutine: it must not block (the next snapshot waits).
+	OnSnapshot func(Snapshot)
+}
+
+// Snapshot is a snapshot bundle just written.
+type Snapshot struct {
+	// Path is the bundle's path; Reason why it was taken.
+	Path, Reason string
+	// PerfFrom and PerfUntil are when its CPU stacks were recorded; zero
+	// when it has none (SnapshotPerf 0, or perf could not run).
+	PerfFrom, PerfUntil time.Time
 }
 
 // Result is what a finished watch wrote and found.

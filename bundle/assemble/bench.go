@@ -6,12 +6,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/facts"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Bench reads benchmark results out of the command's output while
@@ -19,6 +23,10 @@ import (
 type Bench struct {
 	console          *bench.ConsoleParser
 	outRules, errRul *bench.MetricMatcher
+	// splitter cuts the run into the harness's phases, from stdout's
+	// lines and their times; phases is what it found once the run ended.
+	splitter *bench.PhaseSplitter
+	phases   []bench.Phase
 	// redact cleans what the bundle keeps of the output and the tools'
 	// files (a hyperfine command line may hold a token); nil keeps it as is.
 	redact func(string) string
@@ -32,8 +40,37 @@ func NewBench(rules []bench.MetricRule, redact func(string) string) *Bench {
 		console:  bench.NewConsoleParser("stdout"),
 		outRules: bench.NewMetricMatcher("stdout", rules),
 		errRul:   bench.NewMetricMatcher("stderr", rules),
+		splitter: bench.NewPhaseSplitter(),
 	}
 }
+
+// Line takes one line of the command's output with its times
+// (capture.Options.OnLine): the harnesses print their progress on stdout.
+func (b *Bench) Line(l capture.Line) {
+	if l.Stream == 1 {
+		b.splitter.Line(l.Start, l.End, l.Text)
+	}
+}
+
+// EndPhases ends the phases at end, the run's length in seconds, once the
+// output is drained, and returns them; Finish writes them to phases.csv.
+// procs are the run's processes: a Go benchmark whose start testing did
+// not print starts when its test binary (run with -test.bench) did.
+func (b *Bench) EndPhases(end float64, procs []capture.Process) []bench.Phase {
+	var starts []float64
+	for _, p := range procs {
+		if slices.ContainsFunc(p.Argv, func(a string) bool { return strings.HasPrefix(a, "-test.bench=") }) {
+			starts = append(starts, p.Start)
+		}
+	}
+	b.splitter.Close(end, starts)
+	b.phases = b.splitter.Phases()
+	return b.phases
+}
+
+// Windows returns where each benchmark was measured, from what EndPhases
+// found (assemble.PerfInput.Benchmarks).
+func (b *Bench) Windows() []bench.BenchWindow { return bench.MeasureWindows(b.phases) }
 
 // Stdout and Stderr are the writers the streams are copied into.
 func (b *Bench) Stdout(log io.Writer) io.Writer {
@@ -50,8 +87,9 @@ func (b *Bench) Stderr(log io.Writer) io.Writer {
 // kept stdout (bench/go/bench.txt, in the benchmark format benchstat
 // reads); and every file hyperfine exported (--export-json, -csv,
 // -markdown, ... named on the command line and written during the run:
-// bench/hyperfine/NAME), whose JSON gives results. Results' ids, the Go
-// lines and the hyperfine files are redacted. Problems become warnings.
+// bench/hyperfine/NAME), whose JSON gives results; and phases.csv, the
+// phases EndPhases found. Results' ids, the Go lines and the hyperfine
+// files are redacted. Problems become warnings.
 func (b *Bench) Finish(w *bundle.Writer, argv []string, started time.Time, machine *facts.Facts, stdoutLog []byte) (results []bench.Result, metrics []bench.Metric, warnings []string) {
 	_ = b.console.Close()
 	_ = b.outRules.Close()
@@ -114,6 +152,12 @@ func (b *Bench) Finish(w *bundle.Writer, argv []string, started time.Time, machi
 	hr, hwarns := b.hyperfine(w, argv, started)
 	results = append(results, hr...)
 	warnings = append(warnings, hwarns...)
+	warnings = append(warnings, b.splitter.Warnings()...)
+	if len(b.phases) > 0 {
+		if err := writePhases(w, b.phases); err != nil {
+			warnings = append(warnings, fmt.Sprintf("%s: %v", format.PhasesFile, err))
+		}
+	}
 	for i := range results {
 		results[i].ID = b.clean(results[i].ID)
 	}
@@ -234,4 +278,17 @@ func Attachments(w *bundle.Writer, patterns []string) (names []string, err error
 		}
 	}
 	return names, nil
+}
+
+// writePhases stages phases.csv.
+func writePhases(w *bundle.Writer, phases []bench.Phase) error {
+	f, err := w.Create(format.PhasesFile)
+	if err != nil {
+		return err
+	}
+	if err := format.WritePhases(f, phases); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/perfcap/perfcap/analysis"
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 )
@@ -30,6 +33,14 @@ type PerfInput struct {
 	// UserCode tells the user's code apart for the analysis (see
 	// UserCode); the zero value decides from the profile alone.
 	UserCode analysis.Options
+	// Benchmarks are where the run measured each benchmark, in seconds
+	// since the command started: each gets its own profile under
+	// perf/bench/, from the same pass over the samples. They need a
+	// recording whose Clock is set.
+	Benchmarks []bench.BenchWindow
+	// ClockStart is perf's clock at the command's start
+	// (capture.PerfResult.ClockStart).
+	ClockStart float64
 }
 
 // Perf turns in into perf/flame.svg, perf/folded.txt, perf/profile.pb.gz
@@ -57,6 +68,7 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 	if read.Comment == "" {
 		read.Comment = in.Data
 	}
+	benches := benchWindows(&in, &read, sum)
 	pd, err := flame.FoldPerfData(ctx, in.Data, read)
 	if err == nil && len(pd.Stacks) == 0 {
 		err = flame.ErrEmpty
@@ -70,23 +82,10 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 	if w := symbolCoverage(ps, &pd.Stats); w != "" {
 		sum.Warnings = append(sum.Warnings, w)
 	}
-	steps := []struct {
-		name  string
-		write func(*bytes.Buffer) error
-	}{
-		{"perf/flame.svg", func(b *bytes.Buffer) error { return flame.WriteSVG(b, stacks, flame.SVGOptions{Title: in.Title}) }},
-		{"perf/folded.txt", func(b *bytes.Buffer) error { return flame.WriteFolded(b, stacks) }},
-		{"perf/profile.pb.gz", func(b *bytes.Buffer) error { return flame.WriteProfile(b, prof) }},
-	}
-	for _, s := range steps {
-		var b bytes.Buffer
-		if err := s.write(&b); err != nil {
-			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", s.name, err))
-			continue
-		}
-		if err := w.AddBytes(s.name, b.Bytes()); err != nil {
-			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %v", s.name, err))
-		}
+	sum.Warnings = append(sum.Warnings, writeProfile(w, "perf/", stacks, prof, in.Title)...)
+	ps.Benchmarks, err = benchProfiles(w, benches, pd.Windows, in.Title, in.UserCode)
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, err.Error())
 	}
 	if in.Keep {
 		if err := w.AddFile("perf/perf.data", in.Data); err != nil {
@@ -102,4 +101,28 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
 			"CPU stacks are shallow (median depth %.0f): callers are missing; %s", ps.MedianDepth, in.ShallowFix))
 	}
+}
+
+// writeProfile writes flame.svg, folded.txt and profile.pb.gz under dir
+// ("perf/", "perf/bench/NAME/"), and returns what could not be written.
+func writeProfile(w *bundle.Writer, dir string, stacks []flame.Stack, prof *profile.Profile, title string) (warnings []string) {
+	steps := []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"flame.svg", func(b *bytes.Buffer) error { return flame.WriteSVG(b, stacks, flame.SVGOptions{Title: title}) }},
+		{"folded.txt", func(b *bytes.Buffer) error { return flame.WriteFolded(b, stacks) }},
+		{"profile.pb.gz", func(b *bytes.Buffer) error { return flame.WriteProfile(b, prof) }},
+	}
+	for _, s := range steps {
+		var b bytes.Buffer
+		err := s.write(&b)
+		if err == nil {
+			err = w.AddBytes(dir+s.name, b.Bytes())
+		}
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("%s%s: %v", dir, s.name, err))
+		}
+	}
+	return warnings
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/perfcap/perfcap/format"
 )
 
-// TimelineSVG draws timeline.svg from the staged timeline.csv and
-// processes.csv. Callers treat a failure as a warning, never a failed run.
+// TimelineSVG draws timeline.svg from the staged timeline.csv,
+// processes.csv and phases.csv (when the run has one). Callers treat a failure as a warning, never a failed run.
 // decorate, when given, adds to the chart's options (a watch's trend line
 // and events).
 func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Options)) error {
@@ -34,6 +34,11 @@ func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Opti
 		opts.Processes, procErr = format.ReadProcesses(pf)
 		pf.Close()
 	}
+	var phaseErr error
+	if pf, err := open(format.PhasesFile); err == nil {
+		opts.Phases, phaseErr = format.ReadPhases(pf)
+		pf.Close()
+	}
 	for _, d := range decorate {
 		d(&opts)
 	}
@@ -46,6 +51,9 @@ func TimelineSVG(w *bundle.Writer, title string, decorate ...func(*timeline.Opti
 	}
 	if procErr != nil {
 		return fmt.Errorf("drawn without some processes: %w", procErr)
+	}
+	if phaseErr != nil {
+		return fmt.Errorf("drawn without some benchmark phases: %w", phaseErr)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/internal/golden"
 )
 
 // recorded is capture/bench's directory of real tool outputs.
@@ -104,7 +105,7 @@ func TestBenchmarkTable(t *testing.T) {
 					t.Errorf("hyperfine row without σ: %s", row)
 				}
 			}
-			checkTextGolden(t, filepath.Join("testdata", "benchmarks."+lang+".md"), strings.Join(table, "\n")+"\n")
+			golden.Check(t, filepath.Join("testdata", "benchmarks."+lang+".md"), []byte(strings.Join(table, "\n")+"\n"))
 		})
 	}
 }
@@ -127,22 +128,4 @@ func benchmarkRows(t *testing.T, report string) []string {
 	}
 	t.Fatalf("no benchmark table in the report")
 	return nil
-}
-
-// checkTextGolden compares got with a golden file, rewritten with
-// -update-report.
-func checkTextGolden(t *testing.T, golden, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test -update-report creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update-report rewrites it):\n got:\n%s\nwant:\n%s", golden, got, want)
-	}
 }

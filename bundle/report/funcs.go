@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/perfcap/perfcap/capture/bench"
+	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/units"
 )
 
@@ -40,6 +42,7 @@ import (
 //	slower C      a change of time in words: "12.3% slower" / "慢了 12.3%", "faster", "unchanged"
 //	higher C      a change of size in words: "12.3% higher" / "高了 12.3%", "lower", "unchanged"
 //	pp F          a change of share (a fraction) in percentage points: "+14.7 pp"
+//	hottest B     a format.PerfBenchmark's hottest function by self share, nil without samples
 func Funcs(lang string) template.FuncMap {
 	unknown := "unknown"
 	if lang == "zh" {
@@ -105,9 +108,19 @@ func Funcs(lang string) template.FuncMap {
 			}
 			return fmt.Sprintf("%+.1f pp", f)
 		},
-		"slower": func(v any) string { return changeWords(v, lang, unknown, "slower", "faster", "慢了", "快了") },
-		"higher": func(v any) string { return changeWords(v, lang, unknown, "higher", "lower", "高了", "低了") },
+		"slower":  func(v any) string { return changeWords(v, lang, unknown, "slower", "faster", "慢了", "快了") },
+		"higher":  func(v any) string { return changeWords(v, lang, unknown, "higher", "lower", "高了", "低了") },
+		"hottest": hottest,
 	}
+}
+
+// hottest is a benchmark profile's function with the largest self share;
+// nil without samples.
+func hottest(b format.PerfBenchmark) *flame.HotFunction {
+	if b.Hot == nil || len(b.Hot.BySelf) == 0 {
+		return nil
+	}
+	return &b.Hot.BySelf[0]
 }
 
 // changeOf reads a change given as a float64 or a *float64; false for nil.

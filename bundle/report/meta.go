@@ -93,6 +93,7 @@ var descriptions = map[string][2]string{
 	"perf/profile.pb.gz":  {"pprof 格式的 CPU profile（go tool pprof）", "CPU profile in pprof format (go tool pprof)"},
 	"perf/perf.data":      {"perf record 原始数据", "raw perf record data"},
 	"perf/perf.log":       {"perf 自身的输出", "perf's own messages"},
+	"phases.csv":          {"基准框架的各阶段（预热、测量、分析）及其起止时间", "the benchmark harness's phases (warm-up, measure, analysis) and their times"},
 }
 
 // dirDescriptions say what the files under a bundle directory hold.
@@ -103,6 +104,7 @@ var dirDescriptions = []struct {
 	{"bench/go/", [2]string{"Go 基准结果行（benchstat 可读的格式），每次运行一行", "Go benchmark result lines, one per run (benchstat reads them)"}},
 	{"bench/hyperfine/", [2]string{"hyperfine 导出的结果文件", "a file hyperfine exported its results to"}},
 	{"bench/criterion/", [2]string{"Criterion 写出的结果与样本", "Criterion's own result and sample file"}},
+	{"perf/bench/", [2]string{"单个基准测量期间的火焰图、折叠栈或 pprof profile", "one benchmark's flame graph, folded stacks or pprof profile, from the samples of its measurement"}},
 }
 
 // Describe says what a bundle file holds, in lang; "" for files it does

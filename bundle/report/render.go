@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/template"
 	"unicode/utf16"
@@ -146,4 +147,34 @@ func cut(s, lang string) string {
 		s = s[:i]
 	}
 	return s + note
+}
+
+// OwnArchive fills the bundle's own size and SHA-256, a, into a report
+// rendered inside that bundle, where it could not hold them (a file cannot
+// hold its own hash): the attachment sentence Render wrote for a bundle
+// named a.Name is replaced by the one it writes when the size and hash are
+// known, in whichever language md is in, which lang names. lang is ""
+// when md holds no such sentence (a report from a user's template, or of
+// another bundle) and md is returned as it is.
+func OwnArchive(md []byte, a Archive) (filled []byte, lang string) {
+	for _, lang := range Langs {
+		name := "templates/" + lang + ".md.tmpl"
+		text, err := templates.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		t, err := template.New(name).Funcs(Funcs(lang)).Parse(string(text))
+		if err != nil {
+			continue
+		}
+		var without, with bytes.Buffer
+		if t.ExecuteTemplate(&without, "attachment", &Data{Bundle: Archive{Name: a.Name}}) != nil ||
+			t.ExecuteTemplate(&with, "attachment", &Data{Bundle: a}) != nil {
+			continue
+		}
+		if i := bytes.Index(md, without.Bytes()); i >= 0 {
+			return slices.Concat(md[:i], with.Bytes(), md[i+without.Len():]), lang
+		}
+	}
+	return md, ""
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,9 +16,8 @@ import (
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/golden"
 )
-
-var update = flag.Bool("update-report", false, "rewrite the golden reports in testdata/")
 
 // fixture is a cargo bench run on a Linux x86_64 machine, with perf,
 // Criterion results and every bundle file.
@@ -34,6 +32,8 @@ func fixture() *Data {
 		{Path: "perf/flame.svg", Size: 250000, SHA256: sha},
 		{Path: "perf/folded.txt", Size: 90000, SHA256: sha},
 		{Path: "perf/profile.pb.gz", Size: 40000, SHA256: sha},
+		{Path: "perf/bench/fib_20/flame.svg", Size: 60000, SHA256: sha},
+		{Path: "phases.csv", Size: 300, SHA256: sha},
 	}
 	var att []Attachment
 	for _, f := range files {
@@ -69,6 +69,11 @@ func fixture() *Data {
 					{Name: "main", Self: 0, Total: 1200, SelfShare: 0, TotalShare: 0.972},
 					{Name: "fib::fib", Self: 600, Total: 1100, SelfShare: 0.486, TotalShare: 0.891},
 				},
+			},
+			Benchmarks: []format.PerfBenchmark{
+				{Tool: "criterion", ID: "fib 20", Dir: "perf/bench/fib_20", Seconds: 5.02, Windows: 1, Samples: 497,
+					Hot: &flame.HotSpots{Weight: 497, BySelf: []flame.HotFunction{{Name: "fib::fib", Self: 490, Total: 497, SelfShare: 0.986, TotalShare: 1}}}},
+				{Tool: "criterion", ID: "fib/iter/1000", Seconds: 0.004, Windows: 1, Approximate: true},
 			},
 		},
 		Facts: &facts.Facts{
@@ -163,50 +168,10 @@ func TestGolden(t *testing.T) {
 	} {
 		for _, lang := range Langs {
 			t.Run(tt.name+"."+lang, func(t *testing.T) {
-				golden(t, filepath.Join("testdata", tt.name+"."+lang+".md"), renderString(t, tt.data(t), lang))
+				golden.Check(t, filepath.Join("testdata", tt.name+"."+lang+".md"), []byte(renderString(t, tt.data(t), lang)))
 			})
 		}
 	}
-}
-
-// golden compares got with the file at path, or rewrites the file with
-// -update-report.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update-report to create it)", err)
-	}
-	if d := lineDiff(string(want), got); d != "" {
-		t.Errorf("%s differs (- want, + got; go test -update-report rewrites it):\n%s", path, d)
-	}
-}
-
-// lineDiff lists the lines that differ, each with its number, up to 30.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	n := 0
-	for i := 0; i < max(len(w), len(g)) && n < 30; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, wl, gl)
-			n++
-		}
-	}
-	return b.String()
 }
 
 // structure returns the Markdown headings outside code fences and the
@@ -256,7 +221,7 @@ func TestHeadingsFollowTemplate(t *testing.T) {
 	wantH, wantBoxes := structure(issueTemplate(t))
 	gotH, gotBoxes := structure(renderString(t, fixture(), "zh"))
 	if strings.Join(gotH, "\n") != strings.Join(wantH, "\n") {
-		t.Errorf("zh headings differ from the template's:\n%s", lineDiff(strings.Join(wantH, "\n"), strings.Join(gotH, "\n")))
+		t.Errorf("zh headings differ from the template's:\n%s", golden.Diff(strings.Join(wantH, "\n"), strings.Join(gotH, "\n")))
 	}
 	if gotBoxes != wantBoxes {
 		t.Errorf("zh report has %d checkboxes, template %d", gotBoxes, wantBoxes)
@@ -526,5 +491,24 @@ func TestProcessCountsAreLabelled(t *testing.T) {
 				t.Errorf("%s, %s: the report lacks %q", tc.name, lang, tc.want[lang])
 			}
 		}
+	}
+}
+
+// TestOwnArchive checks that filling a bundle's own size and hash into the
+// report rendered inside it gives the report rendered with them known, in
+// both languages, and that a report without the sentence is left alone.
+func TestOwnArchive(t *testing.T) {
+	a := Archive{Name: "diff.tar.zst", Size: 86321, SHA256: strings.Repeat("ab", 32)}
+	for _, lang := range Langs {
+		inside, known := fixture(), fixture()
+		inside.Bundle, known.Bundle = Archive{Name: a.Name}, a
+		got, in := OwnArchive([]byte(renderString(t, inside, lang)), a)
+		if want := renderString(t, known, lang); in != lang || string(got) != want {
+			t.Errorf("%s: found in %q, differs from the report rendered with the archive known:\n%s", lang, in, golden.Diff(want, string(got)))
+		}
+	}
+	other := []byte("# a report of someone's own template\n")
+	if got, in := OwnArchive(other, a); in != "" || !bytes.Equal(got, other) {
+		t.Errorf("OwnArchive changed a report without the sentence: %q %q", in, got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 )
 
 // The methods below are conveniences for templates: the evidence-based
@@ -284,6 +285,23 @@ func (d *Data) HotNames(n int) string {
 		names = append(names, h.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// BenchProfiles are the benchmarks with a profile of their own
+// (perf/bench/) the report lists, in the order they were measured.
+func (d *Data) BenchProfiles() []format.PerfBenchmark {
+	if d.Perf == nil {
+		return nil
+	}
+	return shown(d.Perf.Benchmarks, d.Caps.Benchmarks)
+}
+
+// MoreBenchProfiles counts those left out.
+func (d *Data) MoreBenchProfiles() int {
+	if d.Perf == nil {
+		return 0
+	}
+	return more(len(d.Perf.Benchmarks), d.Caps.Benchmarks)
 }
 
 // ShownWarnings are the run's warnings the report lists.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/format"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Markers are events drawn as vertical lines through both panels, in
 	// any order.
 	Markers []Marker
+	// Phases are a benchmark harness's phases (phases.csv), drawn as
+	// bands behind the CPU panel with the measured benchmarks' names.
+	Phases []bench.Phase
 }
 
 // Trend is a straight line fitted to the RSS, such as a memory-growth
@@ -286,6 +290,9 @@ func (c *chart) cpuPanel() {
 		heading += fmt.Sprintf(" (the machine's %d cores: %s%%)", c.opts.NumCPU, num(cores))
 	}
 	c.panel(cpuTop, heading, ticks)
+	if len(c.opts.Phases) > 0 {
+		c.phases()
+	}
 	if c.opts.SystemCPU && c.opts.NumCPU > 0 {
 		var pts strings.Builder
 		for i := range c.tl.Buckets {
@@ -684,6 +691,11 @@ func (c *chart) legend() {
 		items = append(items, entry{`<line x2="20" stroke="` + systemColor + `"/>`, "machine CPU, all processes"})
 	}
 	items = append(items, entry{`<path d="M10 -4l-4 7h8z" fill="#555"/>`, "process start (hover for names)"})
+	for _, k := range phaseKinds {
+		if slices.ContainsFunc(c.opts.Phases, func(p bench.Phase) bool { return p.Kind == k.kind }) {
+			items = append(items, entry{`<rect y="-6" width="20" height="11" fill="` + k.color + `"/>`, k.legend})
+		}
+	}
 	if c.trendDrawn() {
 		label := c.opts.Trend.Label
 		if label == "" {

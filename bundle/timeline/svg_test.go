@@ -3,7 +3,6 @@ package timeline
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -16,9 +15,8 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/golden"
 )
-
-var update = flag.Bool("update-timeline", false, "rewrite the golden SVG files in testdata")
 
 // demoOptions are the options of the golden chart: the demo run of
 // internal/workload on a 2-core machine.
@@ -59,39 +57,6 @@ func render(t *testing.T, tl *Timeline, opts Options) []byte {
 	return b.Bytes()
 }
 
-// checkGolden compares got with testdata/name, or rewrites it under
-// -update-timeline; a mismatch names the first differing line.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update-timeline to create it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Fatalf("%s differs at line %d (run go test -update-timeline if intended):\n got: %.300s\nwant: %.300s", path, i+1, gl, wl)
-		}
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -102,7 +67,7 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := readFile(t, "testdata/demo-timeline.csv", tc.buckets)
-			checkGolden(t, tc.name, render(t, tl, demoOptions(t)))
+			golden.Check(t, filepath.Join("testdata", tc.name), render(t, tl, demoOptions(t)))
 		})
 	}
 }
@@ -339,7 +304,7 @@ func TestGoldenWatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			svg := render(t, readWatch(t), tc.opts)
 			wellFormed(t, svg)
-			checkGolden(t, tc.name, svg)
+			golden.Check(t, filepath.Join("testdata", tc.name), svg)
 		})
 	}
 }

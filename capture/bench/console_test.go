@@ -2,16 +2,14 @@ package bench
 
 import (
 	"encoding/json"
-	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
+	"github.com/perfcap/perfcap/internal/golden"
+)
 
 func parseConsole(t testing.TB, input string) *ConsoleParser {
 	t.Helper()
@@ -180,38 +178,8 @@ func TestConsoleGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join(filepath.Dir(in), "results.golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from parsed %s:\n%s", golden, in, lineDiff(string(want), string(got)))
-			}
+			goldenPath := filepath.Join(filepath.Dir(in), "results.golden.json")
+			golden.Check(t, goldenPath, got)
 		})
 	}
-}
-
-// lineDiff lists the lines that differ, by line number.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, wl, gl)
-		}
-	}
-	return b.String()
 }

@@ -16,4 +16,8 @@
 // read the files Criterion wrote during the run under CriterionDir, and
 // ParseHyperfine reads the JSON files HyperfineExports finds on the
 // command line.
+//
+// A PhaseSplitter reads the same output line by line with the times the
+// lines came, and cuts the run into each benchmark's warm-up, measurement
+// and analysis (Criterion, Go, libtest), for one profile per benchmark.
 package bench

@@ -134,3 +134,42 @@ func FuzzParseGo(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPhaseSplitter splits arbitrary output: each line comes at a time
+// taken from its own bytes, in pieces or whole, sometimes before an
+// earlier one. No panic, every phase within the run and bounded, only
+// the tools it knows.
+func FuzzPhaseSplitter(f *testing.F) {
+	addFiles(f, "testdata/*/*/stdout.txt")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := NewPhaseSplitter()
+		var now float64
+		for i, line := range bytes.FieldsFunc(data, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			start := now
+			now += float64(len(line)%7) - 1 // may go back
+			s.Line(start, now, string(line))
+			if i%5 == 0 {
+				s.Line(now, start, string(line))
+			}
+		}
+		s.Close(now, []float64{0, now / 2})
+		if len(s.Phases()) > MaxPhases {
+			t.Fatalf("%d phases", len(s.Phases()))
+		}
+		for _, p := range s.Phases() {
+			if !(p.Start >= 0) || !(p.End >= p.Start) || len(p.Benchmark) > maxPhaseName {
+				t.Fatalf("phase %+v", p)
+			}
+			switch p.Tool + "/" + p.Kind {
+			case "criterion/warmup", "criterion/measure", "criterion/analysis", "go/measure", "libtest/measure":
+			default:
+				t.Fatalf("phase %+v", p)
+			}
+		}
+		for _, w := range MeasureWindows(s.Phases()) {
+			if len(w.Spans) == 0 {
+				t.Fatalf("window %+v without spans", w)
+			}
+		}
+	})
+}

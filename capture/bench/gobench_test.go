@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfcap/perfcap/internal/golden"
 )
 
 func TestParseGo(t *testing.T) {
@@ -174,7 +176,7 @@ func TestParseGoRecorded(t *testing.T) {
 			if err != nil || len(warns) > 0 || !reflect.DeepEqual(again, got) {
 				t.Errorf("the raw lines read back differently (%v, %q):\n%s\n got %s\nwant %s", err, warns, raw.String(), jsonString(again), jsonString(got))
 			}
-			checkGolden(t, filepath.Join(dir, "bench.golden.txt"), raw.Bytes())
+			golden.Check(t, filepath.Join(dir, "bench.golden.txt"), raw.Bytes())
 		})
 	}
 }
@@ -264,23 +266,6 @@ func benchstatSecPerOp(t *testing.T, out []byte) map[string]benchstatRow {
 	return rows
 }
 
-// checkGolden compares got with the golden file, rewriting it with -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n%s", golden, lineDiff(string(want), string(got)))
-	}
-}
-
 // TestParseGoGolden keeps the results of the recorded runs, as
 // summary.json holds them, in results.golden.json.
 func TestParseGoGolden(t *testing.T) {
@@ -305,7 +290,7 @@ func TestParseGoGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join(dir, "results.golden.json"), append(got, '\n'))
+			golden.Check(t, filepath.Join(dir, "results.golden.json"), append(got, '\n'))
 		})
 	}
 }

@@ -172,8 +172,7 @@ func TestAnalysisLock(t *testing.T) {
 // report's 性能瓶颈位置 names criterion_demo::interpret at a line of
 // src/lib.rs inside the function, not Criterion or the standard library.
 func TestAnalysisCargoBench(t *testing.T) {
-	project := criterionProject(t)
-	t.Chdir(project)
+	criterionBuilt(t, "../../testdata/criterion-demo", "vm", true)
 	r := perfcap(t, "--quiet", "--lang", "zh", "--", "cargo", "bench", "--bench", "vm", "--",
 		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
 	if r.code != 0 {
@@ -199,34 +198,4 @@ func TestAnalysisCargoBench(t *testing.T) {
 	if !strings.Contains(where, "→ `criterion_demo::interpret`") {
 		t.Errorf("the call path does not lead to interpret:\n%s", where)
 	}
-}
-
-// criterionProject copies testdata/criterion-demo and builds its vm
-// benchmark in the target directory the tests share, skipping without
-// cargo, perf or Criterion 0.3.
-func criterionProject(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs a Criterion benchmark")
-	}
-	for _, tool := range []string{"cargo", "perf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
-		}
-	}
-	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
-		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
-	}
-	project := filepath.Join(t.TempDir(), "criterion-demo")
-	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("CARGO_TARGET_DIR", filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target"))
-	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
-	build := exec.Command("cargo", "bench", "--bench", "vm", "--no-run")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
-	}
-	return project
 }

@@ -168,28 +168,7 @@ func TestHyperfineExportsKept(t *testing.T) {
 // their samples, and every file Criterion wrote, sample.json included,
 // under bench/criterion/.
 func TestCriterionNamesUnderPerfcap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Criterion benchmark")
-	}
-	if _, err := exec.LookPath("cargo"); err != nil {
-		t.Skip("cargo is not installed")
-	}
-	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
-		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
-	}
-	project := filepath.Join(t.TempDir(), "criterion-names")
-	if err := os.CopyFS(project, os.DirFS("../../capture/bench/testdata/projects/criterion-names")); err != nil {
-		t.Fatal(err)
-	}
-	// The build is kept between test runs: it takes over a minute here.
-	t.Setenv("CARGO_TARGET_DIR", filepath.Join(os.TempDir(), "perfcap-test-criterion-names-target"))
-	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
-	build := exec.Command("cargo", "bench", "--bench", "names", "--no-run")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
-	}
-	t.Chdir(project)
+	criterionBuilt(t, "../../capture/bench/testdata/projects/criterion-names", "names", false)
 	r := perfcap(t, "--quiet", "--no-perf", "--lang", "en", "--", "cargo", "bench", "--bench", "names", "--",
 		"--warm-up-time", "1", "--measurement-time", "1", "--noplot")
 	if r.code != 0 {

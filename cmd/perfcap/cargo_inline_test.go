@@ -18,32 +18,7 @@ import (
 // functions that take the samples are those perf script --inline finds
 // in the same perf.data; --no-inline charges them to Bencher::iter.
 func TestCargoBenchInline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Criterion benchmark")
-	}
-	for _, tool := range []string{"cargo", "perf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
-		}
-	}
-	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
-		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
-	}
-	project := filepath.Join(t.TempDir(), "criterion-demo")
-	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
-		t.Fatal(err)
-	}
-	// Criterion and its dependencies build once, in a target directory
-	// kept between runs (about a minute, more on a busy machine).
-	target := filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target")
-	t.Setenv("CARGO_TARGET_DIR", target)
-	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
-	build := exec.Command("cargo", "bench", "--bench", "vm", "--no-run")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
-	}
-	t.Chdir(project)
+	criterionBuilt(t, "../../testdata/criterion-demo", "vm", true)
 	r := perfcap(t, "--quiet", "--keep-perf-data", "--", "cargo", "bench", "--bench", "vm", "--",
 		"--warm-up-time", "1", "--measurement-time", "3", "--noplot")
 	if r.code != 0 {

@@ -2,9 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,31 +14,7 @@ import (
 // from Debian's librust-criterion-dev, under perfcap: the benchmarked
 // function must be the hot spot, with its callers.
 func TestCargoBenchUnderPerfcap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Criterion benchmark")
-	}
-	for _, tool := range []string{"cargo", "perf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; .ci/run installs what this test needs", tool)
-		}
-	}
-	if m, _ := filepath.Glob("/usr/share/cargo/registry/criterion-0.3*"); len(m) == 0 {
-		t.Skip("Criterion 0.3 is not installed: apt-get install librust-criterion-dev")
-	}
-	project := filepath.Join(t.TempDir(), "criterion-demo")
-	if err := os.CopyFS(project, os.DirFS("../../testdata/criterion-demo")); err != nil {
-		t.Fatal(err)
-	}
-	// The build is kept between runs, shared with TestCargoBenchInline.
-	target := filepath.Join(os.TempDir(), "perfcap-test-criterion-demo-target")
-	t.Setenv("CARGO_TARGET_DIR", target)
-	t.Setenv("CRITERION_HOME", filepath.Join(t.TempDir(), "criterion"))
-	build := exec.Command("cargo", "bench", "--bench", "fib", "--no-run")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cargo bench --no-run: %v\n%s", err, out)
-	}
-	t.Chdir(project)
+	criterionBuilt(t, "../../testdata/criterion-demo", "fib", true)
 	r := perfcap(t, "--quiet", "--", "cargo", "bench", "--bench", "fib", "--",
 		"--warm-up-time", "1", "--measurement-time", "2", "--noplot")
 	if r.code != 0 {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -176,6 +178,47 @@ func TestDiffBundle(t *testing.T) {
 	code, _, stderr := runMain("diff", "-o", out, "--lang", "fr", base, cur)
 	if code != exitError || !strings.Contains(stderr, "--lang") {
 		t.Errorf("--lang fr: exit %d, %q", code, stderr)
+	}
+}
+
+// TestDiffBundleReportAndInspect: perfcap report prints a diff bundle's
+// report with the bundle's own size and SHA-256 (the sentence inside sends
+// the reader there), refuses another language or a template with the
+// command that compares again, and inspect describes the bundle.
+func TestDiffBundleReportAndInspect(t *testing.T) {
+	base, cur := diffBundle("go-before.tar.zst"), diffBundle("go-after.tar.zst")
+	out := filepath.Join(t.TempDir(), "d.tar.zst")
+	if code, _, stderr := runMain("diff", "-o", out, "--lang", "en", base, cur); code != 0 {
+		t.Fatalf("diff -o: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	code, stdout, stderr := runMain("report", out)
+	if code != 0 || !strings.Contains(stdout, "Attachment `d.tar.zst` (") || !strings.Contains(stdout, "SHA-256 `"+hex.EncodeToString(sum[:])+"`") {
+		t.Errorf("report of a diff bundle: exit %d, stderr %q; the attachment line does not give its SHA-256", code, stderr)
+	}
+	if !strings.Contains(stdout, "### Regression") {
+		t.Errorf("report of a diff bundle has no regression section")
+	}
+	for _, args := range [][]string{{"report", "--lang", "zh", out}, {"report", "--baseline", base, out}} {
+		code, _, stderr := runMain(args...)
+		if code != exitError || !strings.Contains(stderr, "compare again: perfcap diff ") {
+			t.Errorf("%v: exit %d, %q; want a refusal that gives the diff command", args, code, stderr)
+		}
+	}
+	code, stdout, stderr = runMain("inspect", out)
+	if code != 0 || !strings.Contains(stdout, "perfcap diff -o") || !strings.Contains(stdout, "diff.json") {
+		t.Errorf("inspect of a diff bundle: exit %d, %q\n%s", code, stderr, stdout)
+	}
+	code, stdout, _ = runMain("inspect", "--json", out)
+	var js struct {
+		Diff json.RawMessage `json:"diff"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &js); code != 0 || err != nil || len(js.Diff) < 100 {
+		t.Errorf("inspect --json of a diff bundle: exit %d, %v, diff %d bytes", code, err, len(js.Diff))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
+	"github.com/perfcap/perfcap/compare"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
@@ -69,6 +70,9 @@ func readBundle(path string, withEnv bool) (bundle.Manifest, *format.Summary, ma
 // came from the bundle, so each is escaped (termsafe), and every figure
 // outside its range (see validBytes) reads "invalid" rather than "-8.0 EiB".
 func runInspect(opts *inspectOptions) error {
+	if listed, err := bundle.ReadManifest(opts.path); err == nil && isDiffBundle(listed) {
+		return inspectDiff(opts, listed)
+	}
 	m, sum, files, err := readBundle(opts.path, false)
 	if err != nil {
 		return err
@@ -123,6 +127,39 @@ func runInspect(opts *inspectOptions) error {
 	for _, w := range s.Warnings {
 		row("warning", "%s", show(w))
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printFiles(opts.io.Out, m.Files)
+}
+
+// inspectDiff prints what a `perfcap diff -o` bundle is and holds; its
+// comparison is diff.json (`perfcap inspect --json` prints it), its report
+// `perfcap report`'s.
+func inspectDiff(opts *inspectOptions, m bundle.Manifest) error {
+	if opts.asJSON {
+		m, files, err := bundle.ReadJSONFiles(opts.path, map[string]int64{compare.DiffJSON: format.MaxSummarySize})
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Manifest bundle.Manifest `json:"manifest"`
+			Diff     json.RawMessage `json:"diff"`
+		}{m, files[compare.DiffJSON]}); err != nil {
+			return err
+		}
+		_, err = opts.io.Out.Write(termsafe.JSON(b.Bytes()))
+		return err
+	}
+	tw := tabwriter.NewWriter(opts.io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "kind:\ta comparison written by perfcap diff -o; perfcap report %s prints its report\n", show(opts.path))
+	fmt.Fprintf(tw, "command:\t%s\n", showArgv(m.Command))
+	fmt.Fprintf(tw, "directory:\t%s\n", show(m.Cwd))
+	fmt.Fprintf(tw, "created:\t%s\n", m.Created.Local().Format(time.RFC3339))
+	fmt.Fprintf(tw, "perfcap:\t%s\n", show(m.PerfcapVersion))
 	if err := tw.Flush(); err != nil {
 		return err
 	}

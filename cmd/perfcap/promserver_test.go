@@ -42,11 +42,20 @@ func startServer(t *testing.T, bin, pkg, ready string, args ...string) {
 	if err != nil {
 		t.Skipf("%s is not installed: apt-get install %s (.ci/run does)", bin, pkg)
 	}
+	startServerEnv(t, nil, path, ready, args...)
+}
+
+// startServerEnv starts the server at path with args and env added to
+// perfcap's environment, as startServer does.
+func startServerEnv(t *testing.T, env []string, path, ready string, args ...string) {
+	t.Helper()
+	bin := filepath.Base(path)
 	logf, err := os.Create(filepath.Join(t.TempDir(), bin+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -139,15 +148,7 @@ type promSeries struct {
 // series; a range-vector query gives every stored sample of each series.
 func queryPrometheus(t *testing.T, base, query string) []promSeries {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/query?query="+url.QueryEscape(query), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	_, body := httpGet(t, base+"/api/v1/query?query="+url.QueryEscape(query))
 	var r struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -181,4 +182,22 @@ func queryPrometheus(t *testing.T, base, query string) []promSeries {
 		out = append(out, s)
 	}
 	return out
+}
+
+// httpGet gets url, giving up after 30 s, and returns the status and body.
+func httpGet(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

@@ -107,6 +107,22 @@ type gatewayMetric struct {
 	Value  string            `json:"value"`
 }
 
+// value is the value of the series name with all the labels given.
+func (g *gatewayGroup) value(name string, labels ...map[string]string) (float64, bool) {
+	for _, m := range g.Metrics[name] {
+		ok := true
+		for _, set := range labels {
+			for k, v := range set {
+				ok = ok && m.Labels[k] == v
+			}
+		}
+		if v, err := strconv.ParseFloat(m.Value, 64); ok && err == nil {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
 // gatewayGroups reads every group the Pushgateway holds.
 func gatewayGroups(t *testing.T, base string) []gatewayGroup {
 	t.Helper()
@@ -167,36 +183,17 @@ func TestPushToPushgateway(t *testing.T) {
 	}
 	push("runner-1")
 	push("runner-2")
-	var group *gatewayGroup
-	groups := gatewayGroups(t, gw)
-	for i, g := range groups {
-		if g.Labels["job"] == "ci-bench" {
-			if group != nil {
-				t.Fatalf("two groups of job ci-bench: %v and %v", group.Labels, g.Labels)
-			}
-			group = &groups[i]
-		}
-	}
-	if group == nil || group.Labels["branch"] != "main" {
-		t.Fatalf("no group job=ci-bench branch=main among %d groups", len(groups))
+	group := gatewayGroupOf(t, gw, "ci-bench")
+	if group.Labels["branch"] != "main" {
+		t.Fatalf("the group of job ci-bench is labelled %v, want branch=main", group.Labels)
 	}
 	value := func(name string, labels map[string]string) float64 {
 		t.Helper()
-		for _, m := range group.Metrics[name] {
-			ok := m.Labels["host"] == "runner-2" && m.Labels["commit"] == commit
-			for k, v := range labels {
-				ok = ok && m.Labels[k] == v
-			}
-			if ok {
-				v, err := strconv.ParseFloat(m.Value, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
+		v, ok := group.value(name, map[string]string{"host": "runner-2", "commit": commit}, labels)
+		if !ok {
+			t.Fatalf("no %s%v with host runner-2 and commit %s in %v", name, labels, commit, group.Metrics[name])
 		}
-		t.Fatalf("no %s%v with host runner-2 and commit %s in %v", name, labels, commit, group.Metrics[name])
-		return 0
+		return v
 	}
 	for _, b := range sum.Benchmarks {
 		got := value("perfcap_run_benchmark_seconds", map[string]string{"benchmark": b.ID, "tool": "go", "package": b.Package})
@@ -223,26 +220,77 @@ func TestPushToPushgateway(t *testing.T) {
 	}
 }
 
-// A push that fails never changes the exit code or the bundle: a server
-// that is down, answers 500, is too slow, or refuses the credentials.
-// (httptest servers: these failures cannot be had from the real
-// Pushgateway on demand.)
+// A push or an upload that fails never changes the exit code or the
+// bundle: a server that is down, answers 500, is too slow, or refuses the
+// credentials, for the Pushgateway and for Pyroscope alike. (httptest
+// servers: these failures cannot be had from the real servers on demand,
+// and Pyroscope leaves authentication to a reverse proxy, which they stand
+// for.) Right credentials over https, with Pyroscope's tenant header, go
+// through.
 func TestPushFailuresWarn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.tar.zst")
-	r := perfcap(t, "-o", path, "--quiet", "--", workloadBin, "echo", "hi")
+	r := perfcap(t, "-o", path, "--quiet", "--", workloadBin, "burn", "300ms")
 	if r.code != 0 {
 		t.Fatalf("run: %d %s", r.code, r.stderr)
 	}
 	before := fileSum(t, path)
+	targets := []pushTarget{
+		{name: "Pushgateway", env: "PERFCAP_PUSH_", failed: "warning: the push to the Pushgateway failed", done: "pushed 0 benchmarks",
+			set: func(o *pushOptions, url string) { o.gateway = url }},
+		{name: "Pyroscope", env: "PERFCAP_PYROSCOPE_", failed: "warning: the upload of perf/profile.pb.gz to Pyroscope failed", done: "uploaded 1 CPU profile",
+			set: func(o *pushOptions, url string) { o.pyroscope = url }},
+	}
+	if run, _ := bundleProfiles(t, path); !run {
+		t.Log("perf recorded no stacks here: the bundle has no CPU profile, Pyroscope is left out")
+		targets = targets[:1]
+	}
+	for _, target := range targets {
+		t.Run(target.name, func(t *testing.T) { target.failures(t, path) })
+	}
+	if fileSum(t, path) != before {
+		t.Error("the bundle changed")
+	}
+	// Through the CLI: exit 0 on a failed push, 125 on a bundle that
+	// cannot be read, on nowhere to push, or on a URL with a password in
+	// it (which is not shown).
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, tc := range []struct {
+		args []string
+		code int
+		say  string
+	}{
+		{[]string{"http://ci:secret@127.0.0.1:1", path}, exitError, "carries credentials: put them in PERFCAP_PUSH_USER"},
+		{[]string{"--pyroscope", "https://ci:secret@127.0.0.1:1", path}, exitError, "carries credentials: put them in PERFCAP_PYROSCOPE_USER"},
+		{[]string{"--attempts", "1", down.URL, path}, 0, "connection refused"},
+		{[]string{"--attempts", "1", "--pyroscope", down.URL, path}, 0, "connection refused"},
+		{[]string{down.URL, filepath.Join(t.TempDir(), "missing.tar.zst")}, exitError, "missing.tar.zst"},
+		{[]string{path}, exitError, "nowhere to push"},
+	} {
+		io, _, stderr := iostreams.Test()
+		if code := Main(append([]string{"push"}, tc.args...), io); code != tc.code || !strings.Contains(stderr.String(), tc.say) || strings.Contains(stderr.String(), "secret") {
+			t.Errorf("push %q: exit %d, want %d saying %q:\n%s", tc.args, code, tc.code, tc.say, stderr)
+		}
+	}
+}
+
+// pushTarget is one server perfcap push sends to, as the failure tests
+// drive it: the prefix of its credential variables, what stderr says when
+// it failed and when it worked, and the option that points at it.
+type pushTarget struct {
+	name, env, failed, done string
+	set                     func(o *pushOptions, url string)
+}
+
+// failures sends the bundle at path to httptest servers that fail in
+// each way, and to one that takes the right credentials over https.
+func (target pushTarget) failures(t *testing.T, path string) {
 	var requests atomic.Int32
+	var tenant atomic.Value
 	auth := func(w http.ResponseWriter, req *http.Request) {
 		requests.Add(1)
-		if u, p, ok := req.BasicAuth(); ok && u == "ci" && p == "right" {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		if req.Header.Get("Authorization") == "Bearer right-token" {
-			w.WriteHeader(http.StatusOK)
+		tenant.Store(req.Header.Get("X-Scope-OrgID"))
+		if u, p, ok := req.BasicAuth(); ok && u == "ci" && p == "right" || req.Header.Get("Authorization") == "Bearer right-token" {
 			return
 		}
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -253,7 +301,8 @@ func TestPushFailuresWarn(t *testing.T) {
 		name     string
 		handler  http.HandlerFunc
 		url      string
-		env      map[string]string
+		tls      bool
+		env      map[string]string // by the name after the target's prefix
 		requests int32
 		warning  string // "" when the push succeeds
 	}{
@@ -263,58 +312,48 @@ func TestPushFailuresWarn(t *testing.T) {
 			requests.Add(1)
 			select {
 			case <-req.Context().Done():
-			case <-time.After(5 * time.Second):
+			case <-time.After(time.Second):
 			}
 		}, requests: 2, warning: "no answer within 200ms"},
-		{name: "wrong password", handler: auth, env: map[string]string{"PERFCAP_PUSH_USER": "ci", "PERFCAP_PUSH_PASSWORD": "wrong"}, requests: 1, warning: "check PERFCAP_PUSH_USER/PERFCAP_PUSH_PASSWORD"},
-		{name: "wrong token", handler: auth, env: map[string]string{"PERFCAP_PUSH_TOKEN": "wrong"}, requests: 1, warning: "status code 401"},
-		{name: "right password", handler: auth, env: map[string]string{"PERFCAP_PUSH_USER": "ci", "PERFCAP_PUSH_PASSWORD": "right"}, requests: 1},
-		{name: "right token", handler: auth, env: map[string]string{"PERFCAP_PUSH_TOKEN": "right-token"}, requests: 1},
+		{name: "wrong password", handler: auth, env: map[string]string{"USER": "ci", "PASSWORD": "secret"}, requests: 1, warning: "check " + target.env + "USER/" + target.env + "PASSWORD"},
+		{name: "wrong token", handler: auth, env: map[string]string{"TOKEN": "secret"}, requests: 1, warning: "status code 401"},
+		{name: "right password, https", handler: auth, tls: true, env: map[string]string{"USER": "ci", "PASSWORD": "right", "TENANT": "team-a"}, requests: 1},
+		{name: "right token", handler: auth, env: map[string]string{"TOKEN": "right-token"}, requests: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requests.Store(0)
-			url := tc.url
+			url, client := tc.url, http.DefaultClient
 			if tc.handler != nil {
-				srv := httptest.NewServer(tc.handler)
+				srv := httptest.NewUnstartedServer(tc.handler)
+				if tc.tls {
+					srv.StartTLS()
+				} else {
+					srv.Start()
+				}
 				defer srv.Close()
-				url = srv.URL
+				url, client = srv.URL, srv.Client()
 			}
 			io, stdout, stderr := iostreams.Test()
-			err := runPush(context.Background(), &pushOptions{io: io, gateway: url, path: path, attempts: 2, timeout: 200 * time.Millisecond,
-				backoff: 10 * time.Millisecond, getenv: func(k string) string { return tc.env[k] }})
-			if err != nil {
+			opts := &pushOptions{io: io, path: path, attempts: 2, timeout: 200 * time.Millisecond, backoff: 10 * time.Millisecond, client: client,
+				getenv: func(k string) string { return tc.env[strings.TrimPrefix(k, target.env)] }}
+			target.set(opts, url)
+			if err := runPush(context.Background(), opts); err != nil {
 				t.Fatalf("runPush: %v (a failed push must not be an error)", err)
 			}
 			if got := requests.Load(); got != tc.requests {
 				t.Errorf("%d requests, want %d", got, tc.requests)
 			}
-			if tc.warning == "" {
-				if !strings.Contains(stderr.String(), "pushed 0 benchmarks") {
-					t.Errorf("stderr:\n%s", stderr)
-				}
-			} else if !strings.Contains(stderr.String(), "warning: the push to the Pushgateway failed") || !strings.Contains(stderr.String(), tc.warning) {
-				t.Errorf("stderr does not warn %q:\n%s", tc.warning, stderr)
+			if tc.warning == "" && !strings.Contains(stderr.String(), target.done) ||
+				tc.warning != "" && (!strings.Contains(stderr.String(), target.failed) || !strings.Contains(stderr.String(), tc.warning)) {
+				t.Errorf("stderr does not say %q:\n%s", tc.warning+target.done, stderr)
+			}
+			if tc.tls && target.name == "Pyroscope" && tenant.Load() != "team-a" {
+				t.Errorf("X-Scope-OrgID %q, want team-a", tenant.Load())
 			}
 			if strings.Contains(stderr.String(), "secret") || stdout.Len() != 0 {
 				t.Errorf("a credential on stderr, or anything on stdout: %q %q", stderr, stdout)
 			}
-			if fileSum(t, path) != before {
-				t.Error("the bundle changed")
-			}
 		})
-	}
-	// Through the CLI: exit 0 on a failed push, 125 on a bundle that
-	// cannot be read or a URL with a password in it (which is not shown).
-	io, _, stderr := iostreams.Test()
-	if code := Main([]string{"push", "http://ci:secret@127.0.0.1:1", path}, io); code != exitError ||
-		!strings.Contains(stderr.String(), "carries credentials") || strings.Contains(stderr.String(), "secret") {
-		t.Errorf("a URL with credentials: exit %d, stderr %q", code, stderr)
-	}
-	if code := Main([]string{"push", "--attempts", "1", down.URL, path}, io); code != 0 {
-		t.Errorf("a failed push exits %d", code)
-	}
-	if code := Main([]string{"push", down.URL, filepath.Join(t.TempDir(), "missing.tar.zst")}, io); code != exitError {
-		t.Errorf("a missing bundle exits %d", code)
 	}
 }
 

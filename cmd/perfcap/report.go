@@ -27,6 +27,7 @@ type reportOptions struct {
 	io       *iostreams.IOStreams
 	path     string
 	lang     string
+	langSet  bool
 	template string
 	baseline string
 }
@@ -43,6 +44,7 @@ and SHA-256 are filled in, so a reader can check they hold the right file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.path = args[0]
+			opts.langSet = cmd.Flags().Changed("lang")
 			return runReport(opts)
 		},
 	}
@@ -59,6 +61,9 @@ func runReport(opts *reportOptions) error {
 	listed, err := bundle.ReadManifest(opts.path)
 	if err != nil {
 		return err
+	}
+	if isDiffBundle(listed) {
+		return printDiffReport(opts, listed)
 	}
 	_, withEnv := listed.File("env.json")
 	m, sum, files, err := readBundle(opts.path, withEnv)
@@ -93,6 +98,40 @@ func runReport(opts *reportOptions) error {
 		return err
 	}
 	_, err = opts.io.Out.Write(termsafe.Document(b.Bytes()))
+	return err
+}
+
+// isDiffBundle says whether a manifest is a `perfcap diff -o` bundle's:
+// diff.json and report.md, no summary.json.
+func isDiffBundle(m bundle.Manifest) bool {
+	_, diff := m.File(compare.DiffJSON)
+	_, sum := m.File("summary.json")
+	return diff && !sum
+}
+
+// printDiffReport prints the report a diff bundle holds, rendered when
+// perfcap diff wrote it (the bundle keeps the comparison, not the runs),
+// with the bundle's own size and SHA-256 filled in.
+func printDiffReport(opts *reportOptions, m bundle.Manifest) error {
+	redo := showArgv(m.Command) + " -o NEW.tar.zst"
+	if opts.template != "" || opts.baseline != "" {
+		return &codeError{code: exitError, err: fmt.Errorf("%s is a diff bundle: it holds its report as written, not the runs to render another; run perfcap report --template/--baseline on a run's bundle, or compare again: %s",
+			termsafe.Text(opts.path), redo)}
+	}
+	md, err := bundle.ReadFile(opts.path, compare.ReportName)
+	if err != nil {
+		return err
+	}
+	a, err := archiveOf(opts.path)
+	if err != nil {
+		return err
+	}
+	md, lang := report.OwnArchive(md, a)
+	if opts.langSet && lang != "" && lang != opts.lang {
+		return &codeError{code: exitError, err: fmt.Errorf("%s is a diff bundle whose report is in %q; for --lang %s, compare again: %s --lang %s",
+			termsafe.Text(opts.path), lang, opts.lang, redo, opts.lang)}
+	}
+	_, err = opts.io.Out.Write(termsafe.Document(md))
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,8 @@ type runOptions struct {
 	github   bool
 	force    bool
 	baseline string
+	// push says where the bundle goes once written (--push, --pyroscope).
+	push pushOptions
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -66,6 +69,8 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringVar(&opts.baseline, "baseline", "", "compare with an earlier run's `BUNDLE` in report.md's regression sections (as perfcap diff does)")
 	f.BoolVar(&opts.github, "github", false, "also write a .zip beside the bundle that GitHub accepts as an attachment")
 	f.BoolVar(&opts.force, "force", false, "replace a file at the bundle's path (default: take the next free name, NAME-2.tar.zst)")
+	f.StringVar(&opts.push.gateway, "push", "", "once the bundle is written, send its figures to the Prometheus Pushgateway at `URL`, as perfcap push does")
+	addPushFlags(cmd, &opts.push)
 	addPerfFlags(cmd, &opts.perf)
 }
 
@@ -135,6 +140,9 @@ func (opts *runOptions) check(ctx context.Context) (*runPlan, error) {
 			return nil, bad(fmt.Errorf("--baseline: %w", err))
 		}
 	}
+	if err := opts.push.check(); err != nil {
+		return nil, bad(err)
+	}
 	return p, nil
 }
 
@@ -200,7 +208,8 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		return err
 	}
 	done := make(chan struct{})
-	defer close(done)
+	stopNotes := sync.OnceFunc(func() { close(done) })
+	defer stopNotes()
 	go noteSignals(sigs, done, opts.io.ErrOut)
 	// From here the command has run: its result is never lost.
 	if err := rs.finish(ctx, res); err != nil {
@@ -212,6 +221,11 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 	if w.Path() != path {
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: %s already exists; this bundle is %s (--force replaces)\n", path, w.Path())
 	}
+	if opts.push.enabled() {
+		stopNotes() // the bundle is written: a signal now only abandons the push
+		opts.push.io, opts.push.path, opts.push.quiet = opts.io, w.Path(), opts.quiet
+		pushBundle(ctx, &opts.push, sigs)
+	}
 	if opts.github {
 		if err := exportGitHub(opts.io, w.Path(), zipName(w.Path())); err != nil {
 			return fmt.Errorf("the bundle %s is written, but not the GitHub .zip: %w", w.Path(), err)
@@ -221,6 +235,25 @@ func runRun(ctx context.Context, opts *runOptions) (err error) {
 		return &codeError{code: res.Summary.ExitCode}
 	}
 	return nil
+}
+
+// pushBundle sends the written bundle where --push and --pyroscope say.
+// Whatever happens is a warning: the bundle is written and the exit code
+// stays the command's. A signal abandons the push at once.
+func pushBundle(ctx context.Context, opts *pushOptions, sigs <-chan os.Signal) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(opts.io.ErrOut, "perfcap: %v received; the push is abandoned (the bundle is written)\n", sig)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := opts.send(ctx); err != nil {
+		fmt.Fprintf(opts.io.ErrOut, "perfcap: warning: nothing pushed: %v; the bundle is unchanged\n", err)
+	}
 }
 
 // failed reports a bundle that could not be written (a full disk, a
@@ -286,6 +319,7 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		Argv: opts.argv, Dir: rs.cwd, Stdin: opts.io.In, Stdout: stdout, Stderr: stderr,
 		StdoutLog: rs.benches.Stdout(rs.rec.StdoutLog),
 		StderrLog: rs.benches.Stderr(rs.rec.StderrLog),
+		OnLine:    rs.benches.Line,
 		Interval:  opts.interval,
 		Signals:   sigs,
 		OnSample: func(s capture.Sample) {
@@ -332,6 +366,9 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 	if status != nil {
 		status.stop()
 	}
+	if err == nil {
+		rs.benches.EndPhases(res.Ended.Sub(res.Started).Seconds(), res.Processes)
+	}
 	if serr := rs.rec.Settle(); err == nil && serr != nil {
 		fmt.Fprintf(rs.opts.io.ErrOut, "perfcap: %v\n", serr)
 	}
@@ -348,7 +385,9 @@ func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
 		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),
 			NoInline: rs.opts.perf.noInline, Binaries: res.Perf.Binaries},
-		UserCode: assemble.UserCode(rs.machine, rs.cwd, os.Getenv),
+		UserCode:   assemble.UserCode(rs.machine, rs.cwd, os.Getenv),
+		Benchmarks: rs.benches.Windows(),
+		ClockStart: res.Perf.ClockStart,
 	}, rs.perfSum)
 }
 

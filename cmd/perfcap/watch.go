@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
+	"github.com/perfcap/perfcap/internal/termsafe"
 	"github.com/perfcap/perfcap/internal/units"
 	"github.com/perfcap/perfcap/metrics"
 	"github.com/perfcap/perfcap/watch"
@@ -56,6 +58,10 @@ type watchOptions struct {
 	noFacts       bool
 	metricsAddr   string
 	labels        []string
+	pyroscope     string
+	tenant        string
+	// getenv reads the Pyroscope credentials; tests replace it.
+	getenv func(string) string
 	// now is the clock for the bundle's name; tests may fix it.
 	now func() time.Time
 }
@@ -112,7 +118,9 @@ failed.`,
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "no live status line and no summary on stderr")
 	f.BoolVar(&opts.noFacts, "no-facts", false, "do not collect the machine's facts (env.json)")
 	f.StringVar(&opts.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the watch on http://`HOST:PORT`/metrics (a port alone: 127.0.0.1)")
-	f.StringArrayVar(&opts.labels, "label", nil, "add the label `NAME=VALUE` to the --metrics-addr series (repeatable)")
+	f.StringArrayVar(&opts.labels, "label", nil, "add the label `NAME=VALUE` to the --metrics-addr series and the --pyroscope profiles (repeatable)")
+	f.StringVar(&opts.pyroscope, "pyroscope", "", "upload each snapshot's CPU profile to the Pyroscope server at `URL` (/ingest), in the background")
+	f.StringVar(&opts.tenant, "pyroscope-tenant", "", "send `ID` as X-Scope-OrgID to a multi-tenant Pyroscope (default $PERFCAP_PYROSCOPE_TENANT)")
 	return cmd
 }
 
@@ -123,6 +131,9 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 	}
 	mopts, err := opts.metricsConfig()
 	if err != nil {
+		return &codeError{code: exitError, err: err}
+	}
+	if err := opts.checkPyroscope(); err != nil {
 		return &codeError{code: exitError, err: err}
 	}
 	// One P: perfcap needs no parallelism, and a week of ticks on one P
@@ -156,6 +167,11 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 			}
 		}
 	}
+	// sender is set before Run starts, so the snapshot hook sees it.
+	var sender *metrics.ProfileSender
+	if opts.pyroscope != "" {
+		cfg.OnSnapshot = func(s watch.Snapshot) { sendSnapshot(sender, s, cfg.Messages) }
+	}
 	w, err := watch.New(cfg)
 	if errors.Is(err, watch.ErrNoProcess) {
 		return &codeError{code: exitInvalid, err: err}
@@ -181,6 +197,10 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 		if srv := serveMetrics(opts, exp, cfg.Messages); srv != nil {
 			defer srv.Close()
 		}
+	}
+	if opts.pyroscope != "" {
+		sender = opts.startPyroscope(w, cfg.Messages)
+		defer sender.Close(senderWait)
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -275,8 +295,8 @@ func (opts *watchOptions) config() (watch.Config, error) {
 // --metrics-addr.
 func (opts *watchOptions) metricsConfig() (*metrics.WatchOptions, error) {
 	if opts.metricsAddr == "" {
-		if len(opts.labels) > 0 {
-			return nil, errors.New("--label labels the --metrics-addr series: give --metrics-addr too")
+		if len(opts.labels) > 0 && opts.pyroscope == "" {
+			return nil, errors.New("--label labels the --metrics-addr series and the --pyroscope profiles: give --metrics-addr or --pyroscope too")
 		}
 		return nil, nil
 	}
@@ -322,5 +342,69 @@ func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-c
 		case <-tick.C:
 			fmt.Fprintln(out, w.ProgressLine())
 		}
+	}
+}
+
+// senderWait is how long the end of a watch waits for the snapshot
+// uploads still queued.
+const senderWait = 15 * time.Second
+
+// checkPyroscope validates --pyroscope and what it needs.
+func (opts *watchOptions) checkPyroscope() error {
+	if opts.pyroscope == "" {
+		if opts.tenant != "" {
+			return errors.New("--pyroscope-tenant names the tenant of --pyroscope: give --pyroscope URL too")
+		}
+		return nil
+	}
+	if err := metrics.CheckPyroscope(opts.pyroscope); err != nil {
+		return err
+	}
+	if opts.snapshotPerf <= 0 {
+		return errors.New("--pyroscope uploads the CPU stacks each snapshot records: give --snapshot-perf above 0 (default 5s)")
+	}
+	_, err := metrics.ParseLabels(opts.labels, metrics.WatchLabels...)
+	return err
+}
+
+// startPyroscope starts the uploader of the snapshots' CPU profiles: the
+// application is the command's name (the process's with --pid), labelled
+// with host and --label.
+func (opts *watchOptions) startPyroscope(w *watch.Watch, messages io.Writer) *metrics.ProfileSender {
+	labels, _ := metrics.ParseLabels(opts.labels, metrics.WatchLabels...) // checked
+	if _, ok := labels["host"]; !ok {
+		labels["host"], _ = os.Hostname()
+	}
+	app := w.Target().Name
+	if cmd := w.Command(); opts.pid == 0 && len(cmd) > 0 {
+		app = filepath.Base(cmd[0])
+	}
+	app = metrics.AppName(app)
+	popts := metrics.PyroscopeOptions{Tenant: opts.tenant, PushOptions: metrics.PushOptions{Getenv: opts.getenv, Warn: warnTo(messages)}}
+	quiet := opts.quiet
+	sender := metrics.NewProfileSender(opts.pyroscope, app, labels, popts, func(path string, sent int, err error) {
+		switch {
+		case err != nil:
+			fmt.Fprintf(messages, "perfcap: warning: the upload of %s to Pyroscope failed: %s; the snapshot bundle keeps the profile\n", termsafe.Text(path), termsafe.Escape(err.Error()))
+		case sent == 0:
+			fmt.Fprintf(messages, "perfcap: %s holds no CPU profile to upload to Pyroscope\n", termsafe.Text(path))
+		case !quiet:
+			fmt.Fprintf(messages, "perfcap: uploaded the CPU profile of %s to Pyroscope as %s.cpu\n", termsafe.Text(path), app)
+		}
+	})
+	if !opts.quiet && opts.snapshotEvery == 0 && len(opts.alerts) == 0 {
+		fmt.Fprintf(messages, "perfcap: --pyroscope uploads the CPU profile of each snapshot; without --snapshot-every or --alert only kill -USR1 %d takes one\n", os.Getpid())
+	}
+	return sender
+}
+
+// sendSnapshot queues a snapshot's profile for upload; it never waits.
+func sendSnapshot(sender *metrics.ProfileSender, s watch.Snapshot, messages io.Writer) {
+	if s.PerfFrom.IsZero() {
+		fmt.Fprintf(messages, "perfcap: %s recorded no CPU stacks: nothing to upload to Pyroscope\n", termsafe.Text(s.Path))
+		return
+	}
+	if !sender.Send(s.Path, s.PerfFrom, s.PerfUntil) {
+		fmt.Fprintf(messages, "perfcap: warning: earlier snapshots still wait for Pyroscope; %s is not uploaded (its bundle keeps the profile)\n", termsafe.Text(s.Path))
 	}
 }

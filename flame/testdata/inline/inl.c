@@ -1,5 +1,5 @@
 /* The program the inline reader's tests and fuzz seeds are built from:
- * go test ./flame -run TestInlineSeeds -update rebuilds them (see
+ * go test ./flame -run TestInlineSeeds -update-elf rebuilds them (see
  * ../../inline_dwarf_test.go). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,3 @@
+module example.com/gobenchtwo
+
+go 1.24
