@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -34,11 +35,11 @@ func TestFlameFromPerfData(t *testing.T) {
 				t.Fatalf("perfcap flame: exit %d: %s", code, stderr)
 			}
 			// The workload's spin loop is the hot function, inlined into
-			// its goroutine's function.
+			// its goroutine's function, at its line of cpu.go.
 			const hot = "main.spin"
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if len(lines) < 2 || !strings.HasSuffix(lines[1], hot) {
-				t.Errorf("hot spots do not start with %s:\n%s", hot, out)
+			if len(lines) < 2 || !regexp.MustCompile(` main\.spin  \(\S*internal/workload/cpu\.go:\d+\)$`).MatchString(lines[1]) {
+				t.Errorf("hot spots do not start with %s at its line of cpu.go:\n%s", hot, out)
 			}
 			share := foldedShare(t, folded, hot)
 			if share < 0.5 {
