@@ -7,9 +7,10 @@
 //     InlineReader adds to its text the functions inlined at each frame's
 //     address, read once per distinct address from the binaries' DWARF,
 //     only the compilation units that hold sampled code (perf script's own
-//     inline resolution is 17 to 30 times slower); it also names the code
-//     of binaries deleted since the recording from files the caller kept
-//     open (Binary).
+//     inline resolution is 17 to 30 times slower), with each frame's
+//     source file and line as perf script -F +srcline prints them; it
+//     also names the code of binaries deleted since the recording from
+//     files the caller kept open (Binary).
 //  1. ScriptReader streams `perf script` text into Samples (one per perf
 //     record: the process, the thread, the weight, and the stack of Frames,
 //     innermost first), reporting a malformed record by its line number and

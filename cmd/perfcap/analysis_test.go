@@ -57,6 +57,40 @@ func buildC(t *testing.T, name string, flags ...string) string {
 	return bin
 }
 
+// recordCategory runs perfcap with args (flags, "--", the command; or
+// the command alone) and returns the run, its analysis and the category
+// named cat, which must hold over 30 % of the samples.
+func recordCategory(t *testing.T, cat string, args ...string) (runResult, *format.Analysis, *format.Category) {
+	t.Helper()
+	if args[0] != "--" && !strings.HasPrefix(args[0], "-") {
+		args = append([]string{"--"}, args...)
+	}
+	r := perfcap(t, append([]string{"--quiet", "--lang", "zh"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	a := analysisOf(t, r.bundle)
+	c := a.Category(cat)
+	if c == nil || c.Share < 0.3 {
+		t.Fatalf("%s share %+v, want over 30%%", cat, c)
+	}
+	return r, a, c
+}
+
+// reportedShare finds the share the pattern re captures in report.md's
+// 可能的原因, which must be over 30 %.
+func reportedShare(t *testing.T, report, re string) {
+	t.Helper()
+	causes := reportSection(report, "### 可能的原因")
+	m := regexp.MustCompile(re).FindStringSubmatch(causes)
+	if m == nil {
+		t.Fatalf("the report's 可能的原因 gives no measured share (%s):\n%s", re, causes)
+	}
+	if v, _ := strconv.ParseFloat(m[1], 64); v < 30 {
+		t.Errorf("the report gives %s%%, want over 30%%", m[1])
+	}
+}
+
 // reportSection returns the text of report.md from the heading that
 // holds title to the next heading of the same level.
 func reportSection(report, title string) string {
@@ -81,15 +115,7 @@ func TestAnalysisAllocation(t *testing.T) {
 		t.Skip("records a program with perf")
 	}
 	bin := buildC(t, "alloc", "-fno-omit-frame-pointer")
-	r := perfcap(t, "--quiet", "--lang", "zh", "--", bin, "20000000")
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
-	}
-	a := analysisOf(t, r.bundle)
-	c := a.Category(format.CategoryAlloc)
-	if c == nil || c.Share < 0.3 {
-		t.Fatalf("allocation share %+v, want over 30%%", c)
-	}
+	r, _, c := recordCategory(t, format.CategoryAlloc, bin, "20000000")
 	names := make([]string, 0, len(c.Functions))
 	for _, f := range c.Functions {
 		names = append(names, f.Name)
@@ -98,15 +124,7 @@ func TestAnalysisAllocation(t *testing.T) {
 		t.Errorf("the allocation share names %v, want malloc's functions", names)
 	}
 	files := readBundleFiles(t, r.bundle)
-	causes := reportSection(files["report.md"], "### 可能的原因")
-	want := regexp.MustCompile(`内存分配\*\*\n   - 描述: _+\n   - 证据: 分配与释放函数出现在 ([0-9.]+)% 的样本栈上`)
-	m := want.FindStringSubmatch(causes)
-	if m == nil {
-		t.Fatalf("the report's 内存分配 gives no measured share:\n%s", causes)
-	}
-	if v, _ := strconv.ParseFloat(m[1], 64); v < 30 {
-		t.Errorf("the report gives %s%% for allocation, want over 30%%", m[1])
-	}
+	reportedShare(t, files["report.md"], `内存分配\*\*\n   - 描述: _+\n   - 证据: 分配与释放函数出现在 ([0-9.]+)% 的样本栈上`)
 
 	// pprof's own view of the profile: file:line per sample.
 	prof := filepath.Join(t.TempDir(), "profile.pb.gz")
@@ -137,28 +155,13 @@ func TestAnalysisLock(t *testing.T) {
 		t.Skip("records a program with perf")
 	}
 	bin := buildC(t, "lock", "-pthread")
-	r := perfcap(t, "--quiet", "--lang", "zh", "--call-graph", "dwarf", "--", bin, "30000000", "4")
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
-	}
-	a := analysisOf(t, r.bundle)
-	c := a.Category(format.CategoryLock)
-	if c == nil || c.Share < 0.3 {
-		t.Fatalf("lock share %+v, want over 30%%", c)
-	}
+	r, _, c := recordCategory(t, format.CategoryLock, "--call-graph", "dwarf", "--", bin, "30000000", "4")
 	if len(c.Functions) == 0 || !strings.Contains(c.Functions[0].Name, "pthread_mutex") && !strings.Contains(c.Functions[0].Name, "futex") {
 		t.Errorf("the lock share names %+v, want pthread's mutex or futex functions first", c.Functions)
 	}
 	report := readBundleFiles(t, r.bundle)["report.md"]
-	causes := reportSection(report, "### 可能的原因")
-	m := regexp.MustCompile(`锁竞争\*\*\n   - 描述: _+\n   - 证据: 锁与 futex 函数出现在 ([0-9.]+)% 的样本栈上`).FindStringSubmatch(causes)
-	if m == nil {
-		t.Fatalf("the report's 锁竞争 gives no measured share:\n%s", causes)
-	}
-	if v, _ := strconv.ParseFloat(m[1], 64); v < 30 {
-		t.Errorf("the report gives %s%% for locks, want over 30%%", m[1])
-	}
-	if !strings.Contains(causes, "系统态 CPU 时间") {
+	reportedShare(t, report, `锁竞争\*\*\n   - 描述: _+\n   - 证据: 锁与 futex 函数出现在 ([0-9.]+)% 的样本栈上`)
+	if causes := reportSection(report, "### 可能的原因"); !strings.Contains(causes, "系统态 CPU 时间") {
 		t.Errorf("the report does not give the system CPU time under 其他:\n%s", causes)
 	}
 	where := reportSection(report, "### 性能瓶颈位置")
