@@ -129,10 +129,13 @@ func mdProfiles(w *bufio.Writer, c *Comparison) {
 		fmt.Fprintf(w, "\n**where**: no CPU profile to compare (%s)\n", mdCell(c.ProfileMissing))
 	}
 	for _, p := range append([]*Profile{c.Profile}, c.BenchProfiles...) {
-		if p == nil || len(p.BySelf)+len(p.ByTotal) == 0 {
+		if p == nil || len(p.BySelf)+len(p.ByTotal)+len(p.Kinds) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "\n**%s**\n", mdCell(profileTitle(p)))
+		if len(p.Kinds) > 0 {
+			fmt.Fprintf(w, "\nKinds of work (inclusive share of samples): %s\n", kindsLine(p.Kinds))
+		}
 		for _, list := range moverLists(p) {
 			fmt.Fprintf(w, "\n| %s | self base → new | change | total base → new | change |\n", list.title)
 			fmt.Fprintln(w, "|---|---:|---:|---:|---:|")

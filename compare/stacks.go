@@ -139,6 +139,10 @@ type Profile struct {
 	// they are on the stack) did.
 	BySelf  []Mover `json:"by_self"`
 	ByTotal []Mover `json:"by_total"`
+	// Kinds are the shares of allocation, garbage collection, lock and
+	// system call functions in each, from the bundles' analyses; empty
+	// when either bundle has none.
+	Kinds []KindMove `json:"kinds,omitempty"`
 
 	base, cur []flame.Stack
 	merged    []flame.DiffStack
@@ -178,6 +182,9 @@ func compareProfile(name string, base, cur []flame.Stack) *Profile {
 // benchmark both bundles profiled on its own.
 func compareProfiles(base, cur *Run) (whole *Profile, benches []*Profile) {
 	whole = compareProfile("", base.Stacks, cur.Stacks)
+	if whole != nil {
+		whole.Kinds = compareKinds(analysisOf(base, ""), analysisOf(cur, ""))
+	}
 	names := make([]string, 0, len(base.BenchStacks))
 	for name := range base.BenchStacks {
 		if _, ok := cur.BenchStacks[name]; ok {
@@ -187,6 +194,7 @@ func compareProfiles(base, cur *Run) (whole *Profile, benches []*Profile) {
 	slices.Sort(names)
 	for _, name := range names {
 		if p := compareProfile(name, base.BenchStacks[name], cur.BenchStacks[name]); p != nil {
+			p.Kinds = compareKinds(analysisOf(base, name), analysisOf(cur, name))
 			benches = append(benches, p)
 		}
 	}

@@ -202,6 +202,9 @@ func (t *textWriter) profiles(c *Comparison) {
 			continue
 		}
 		t.heading(profileTitle(p))
+		if len(p.Kinds) > 0 {
+			fmt.Fprintf(t.w, "kinds of work (inclusive share of samples): %s\n", kindsLine(p.Kinds))
+		}
 		if len(p.BySelf)+len(p.ByTotal) == 0 {
 			fmt.Fprintln(t.w, "no function's share moved")
 			continue
