@@ -49,6 +49,21 @@ func startServer(t *testing.T, bin, pkg, ready string, args ...string) {
 // perfcap's environment, as startServer does.
 func startServerEnv(t *testing.T, env []string, path, ready string, args ...string) {
 	t.Helper()
+	startServerWhen(t, env, path, ready, func() bool {
+		resp, err := http.Get(ready)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, args...)
+}
+
+// startServerWhen starts the server at path as startServerEnv does, ready
+// once isReady says so (a server behind TLS and a password); what names
+// the readiness check in messages.
+func startServerWhen(t *testing.T, env []string, path, what string, isReady func() bool, args ...string) {
+	t.Helper()
 	bin := filepath.Base(path)
 	logf, err := os.Create(filepath.Join(t.TempDir(), bin+".log"))
 	if err != nil {
@@ -80,16 +95,13 @@ func startServerEnv(t *testing.T, env []string, path, ready string, args ...stri
 			t.Fatalf("%s exited at start:\n%s", bin, b)
 		default:
 		}
-		if resp, err := http.Get(ready); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if isReady() {
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(logf.Name())
-	t.Fatalf("%s did not answer %s within 30 s:\n%s", bin, ready, b)
+	t.Fatalf("%s did not answer %s within 30 s:\n%s", bin, what, b)
 }
 
 // startPrometheus starts Prometheus scraping target (HOST:PORT) every
