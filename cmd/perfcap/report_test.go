@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfcap/perfcap/internal/golden"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
 )
@@ -87,7 +88,7 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 					strings.Count(out, own), strings.Count(inside, where))
 			}
 			if want := strings.Replace(out, own, where, 1); inside != want {
-				t.Errorf("report.md inside %s differs from perfcap report beyond the bundle's own size and hash:\n%s", name, lineDiff(inside, want))
+				t.Errorf("report.md inside %s differs from perfcap report beyond the bundle's own size and hash:\n%s", name, golden.Diff(inside, want))
 			}
 			for _, f := range []string{"timeline.svg", "report.md"} {
 				if _, ok := files[f]; !ok || !strings.Contains(inside, "`"+f+"`") {
@@ -116,23 +117,4 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lineDiff shows the lines where a and b differ, numbered.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var d strings.Builder
-	for i := range max(len(al), len(bl)) {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			fmt.Fprintf(&d, "%d:\n- %s\n+ %s\n", i+1, x, y)
-		}
-	}
-	return d.String()
 }
