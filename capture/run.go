@@ -187,6 +187,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
+		if r.chunks != nil {
+			r.chunks.finish()
+			r.chunks.result(r.perfRes)
+		}
 		r.started.countPerfTasks(r.perfRes)
 	}
 	res.Perf = r.perfRes
@@ -231,6 +235,7 @@ type runner struct {
 	fg       bool // the command was given the terminal's foreground
 	perf     *perfSession
 	perfRes  *PerfResult
+	chunks   *perfChunks   // a recording in chunks (PerfOptions.Spool)
 	symbols  *symbolKeeper // with perf: the tree's programs, held open
 	started  startedCount
 
@@ -339,6 +344,9 @@ func (r *runner) start(path string) (*os.Process, error) {
 	}
 	if gate != nil {
 		r.perf = r.startPerf(r.perfRes, proc.Pid)
+		if r.perf != nil && r.chunks != nil {
+			r.chunks.started(r.perfRes.PerfRecording)
+		}
 		// The command's time starts now, not while perf was starting.
 		r.start0 = time.Now()
 		if _, err := gate.Write([]byte{'\n'}); err != nil {
@@ -354,6 +362,9 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if r.perf != nil {
 		r.symbols = newSymbolKeeper("")
 		cfg.OnExec = r.symbols.exec
+		if r.chunks != nil {
+			r.chunks.keeper.Store(r.symbols)
+		}
 	}
 	r.sampler = NewSampler(cfg)
 	return proc, nil
