@@ -283,12 +283,13 @@ func (s *perfStream) put(rec []byte) error {
 	case typ >= perfRecordUserTypeStart:
 		s.prelude = append(s.prelude, clone(rec))
 	default:
-		if s.track.size+len(rec) > maxTracking {
-			s.stats.Untracked++
-		} else if err := s.track.add(clone(rec), s.pos, s.round); err != nil {
-			return err
+		tracked := s.track.size+len(rec) <= maxTracking
+		if tracked {
+			if err := s.track.add(clone(rec), s.pos, s.round); err != nil {
+				return err
+			}
 		}
-		s.count(typ, rec)
+		s.count(typ, rec, tracked)
 	}
 	if err := s.write(rec); err != nil {
 		return err
@@ -306,10 +307,16 @@ func (s *perfStream) put(rec []byte) error {
 	return nil
 }
 
-// count adds forks and lost events to the task counts.
-func (s *perfStream) count(typ uint32, rec []byte) {
+// count adds forks and lost events to the task counts, and a side-band
+// record past maxTracking to Untracked.
+func (s *perfStream) count(typ uint32, rec []byte, tracked bool) {
 	le := binary.LittleEndian
 	b := rec[perfEventHeaderLen:]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !tracked {
+		s.stats.Untracked++
+	}
 	switch {
 	case typ == perfRecordFork && len(b) >= 24:
 		pid, ppid, tm := le.Uint32(b), le.Uint32(b[4:]), le.Uint64(b[16:])
