@@ -249,13 +249,17 @@ func (pc *perfChunks) script(c perfChunk, tid int) (flame.InlineStats, float64, 
 	}
 	var cpu float64
 	run := func(cmd *exec.Cmd) error {
+		child := 0
 		t, err := pc.kids.runHelper(cmd, func(pid int) {
 			pc.mu.Lock()
 			if pc.low[tid] {
-				pc.low[pid] = true
+				pc.low[pid], child = true, pid
 			}
 			pc.mu.Unlock()
 		})
+		pc.mu.Lock()
+		delete(pc.low, child) // its pid may be another process's soon
+		pc.mu.Unlock()
 		cpu += t
 		return err
 	}
