@@ -33,11 +33,11 @@ const maxChunkWarnings = 20
 // complete chunk goes through perf script and flame's InlineReader (with
 // the programs symbolKeeper holds) into a zstd text file in
 // PerfOptions.Spool (format.CreatePerfChunk), and is then deleted. While
-// the command runs one chunk is read at a time, at the lowest priority
-// (SCHED_IDLE, nice 19) so that the command keeps its CPU, unless the
-// chunks waiting fill half the bound: then at the normal priority, since
-// the alternative is dropping samples. Once the command has ended, what is
-// left is read at the normal priority on every CPU.
+// the command runs one chunk is read at a time, its perf script at the
+// lowest priority (SCHED_IDLE, nice 19) so that the command keeps its CPU,
+// unless the chunks waiting fill half the bound: then at the normal
+// priority, since the alternative is dropping samples. Once the command
+// has ended, what is left is read at the normal priority on every CPU.
 type perfChunks struct {
 	stream *perfStream
 	opts   *PerfOptions
@@ -48,10 +48,10 @@ type perfChunks struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	queue   []perfChunk
-	reading bool // perf's output is still being read
-	running bool // the command still runs
-	urgent  bool // the chunks waiting fill half the bound
-	low     map[int]bool
+	reading bool         // perf's output is still being read
+	running bool         // the command still runs
+	urgent  bool         // the chunks waiting fill half the bound
+	low     map[int]bool // the perf scripts at the lowest priority
 	stats   format.PerfChunkStats
 	inline  flame.InlineStats
 	warns   []string
@@ -185,8 +185,12 @@ func (pc *perfChunks) work() {
 	}
 }
 
-// process reads one chunk on a thread of its own, which ends with it and
-// takes its priority with it.
+// process reads one chunk. Its perf script runs at the lowest priority
+// when low; perfcap's own part (the inline reader, zstd: a few
+// milliseconds a chunk, where perf script takes about 0.1 s) stays at the
+// normal one: a thread of a Go program left waiting for the CPU while it
+// holds a lock of the runtime would stall the sampler too. That part runs
+// on a thread of its own, for its CPU time (RUSAGE_THREAD).
 func (pc *perfChunks) process(c perfChunk, low bool) {
 	type result struct {
 		st      flame.InlineStats
@@ -198,26 +202,14 @@ func (pc *perfChunks) process(c perfChunk, low bool) {
 	go func() {
 		// Never unlocked: the thread ends with this goroutine.
 		runtime.LockOSThread()
-		tid := unix.Gettid()
-		if low {
-			pc.mu.Lock()
-			if pc.running && !pc.urgent {
-				setPriority(tid, true)
-				pc.low[tid] = true
-			}
-			pc.mu.Unlock()
-		}
 		var before, after unix.Rusage
 		_ = unix.Getrusage(unix.RUSAGE_THREAD, &before)
 		pc.mu.Lock()
 		running := pc.running
 		pc.mu.Unlock()
-		st, scriptCPU, err := pc.script(c, tid)
+		st, scriptCPU, err := pc.script(c, low)
 		_ = unix.Getrusage(unix.RUSAGE_THREAD, &after)
 		cpu := scriptCPU + tvSeconds(after.Utime) + tvSeconds(after.Stime) - tvSeconds(before.Utime) - tvSeconds(before.Stime)
-		pc.mu.Lock()
-		delete(pc.low, tid)
-		pc.mu.Unlock()
 		done <- result{st, err, cpu, running}
 	}()
 	r := <-done
@@ -240,9 +232,9 @@ func (pc *perfChunks) process(c perfChunk, low bool) {
 	pc.inline.Named += r.st.Named
 }
 
-// script runs perf script over chunk c into its text file; tid is the
-// thread it runs on, whose priority the perf script child inherits.
-func (pc *perfChunks) script(c perfChunk, tid int) (flame.InlineStats, float64, error) {
+// script runs perf script over chunk c into its text file, at the lowest
+// priority when low and the chunks waiting do not fill half the bound.
+func (pc *perfChunks) script(c perfChunk, low bool) (flame.InlineStats, float64, error) {
 	w, err := format.CreatePerfChunk(pc.opts.Spool, c.Seq)
 	if err != nil {
 		return flame.InlineStats{}, 0, err
@@ -252,7 +244,8 @@ func (pc *perfChunks) script(c perfChunk, tid int) (flame.InlineStats, float64, 
 		child := 0
 		t, err := pc.kids.runHelper(cmd, func(pid int) {
 			pc.mu.Lock()
-			if pc.low[tid] {
+			if low && pc.running && !pc.urgent {
+				setPriority(pid, true)
 				pc.low[pid], child = true, pid
 			}
 			pc.mu.Unlock()
@@ -332,7 +325,7 @@ func (pc *perfChunks) warnLocked(msg string) {
 	pc.warns = append(pc.warns, msg)
 }
 
-// setPriority puts thread or process tid at the lowest priority
+// setPriority puts task tid (a perf script of a chunk) at the lowest priority
 // (SCHED_IDLE, and nice 19 where SCHED_IDLE is refused) or back at the
 // normal one. Going back may be refused to a user without CAP_SYS_NICE
 // whose RLIMIT_NICE is 0; the chunk is then read at the lowest priority.
