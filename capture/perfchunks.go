@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -90,6 +91,8 @@ func (r *runner) perfOutput(res *PerfResult, args *[]string, logf *os.File) (std
 	r.chunks = pc
 	return pw, func() {
 		pw.Close()
+		pc.wg.Add(1)
+		go pc.work()
 		go pc.read(pr)
 	}, nil
 }
@@ -120,15 +123,12 @@ func newPerfChunks(opts *PerfOptions, kids *children) (*perfChunks, error) {
 	return pc, nil
 }
 
-// read cuts perf's output r into chunks until its end, then the worker
-// reads the last ones.
+// read cuts perf's output r into chunks until its end, for the worker.
 func (pc *perfChunks) read(r *os.File) {
-	pc.wg.Add(1)
-	go pc.work()
 	err := pc.stream.read(r)
 	if err != nil {
 		pc.warn(err.Error() + " (the rest of the recording is lost)")
-		_, _ = r.WriteTo(discard{}) // perf must not block on a full pipe
+		_, _ = io.Copy(io.Discard, r) // perf must not block on a full pipe
 	}
 	r.Close()
 	pc.mu.Lock()
@@ -136,10 +136,6 @@ func (pc *perfChunks) read(r *os.File) {
 	pc.cond.Broadcast()
 	pc.mu.Unlock()
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // enqueue hands a complete chunk to the workers; from the stream's
 // goroutine.
@@ -151,8 +147,8 @@ func (pc *perfChunks) enqueue(c perfChunk) {
 	switch {
 	case load >= 0.5 && !pc.urgent:
 		pc.urgent = true
-		for tid := range pc.low {
-			setPriority(tid, false)
+		for pid := range pc.low {
+			setPriority(pid, false)
 		}
 	case load < 0.25:
 		pc.urgent = false
@@ -279,8 +275,8 @@ func (pc *perfChunks) started(rec format.PerfRecording) {
 func (pc *perfChunks) finish() {
 	pc.mu.Lock()
 	pc.running, pc.urgent = false, true
-	for tid := range pc.low {
-		setPriority(tid, false)
+	for pid := range pc.low {
+		setPriority(pid, false)
 	}
 	pc.mu.Unlock()
 	for range runtime.NumCPU() - 1 {
