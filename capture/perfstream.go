@@ -121,8 +121,14 @@ type perfStream struct {
 	round   int   // rounds read
 	// held is the round after a chunk's end, read before the chunk is
 	// cut; nil when no chunk waits for its end.
-	held     [][]byte
+	held     []heldRecord
 	heldSize int64
+}
+
+// heldRecord is a record of a held round, and its stream offset.
+type heldRecord struct {
+	rec []byte
+	pos int64
 }
 
 // perfStreamError is a malformed stream, at offset.
@@ -221,9 +227,9 @@ func (s *perfStream) next(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 // the current chunk.
 func (s *perfStream) add(rec []byte) error {
 	if s.held == nil {
-		return s.put(rec)
+		return s.put(rec, s.pos)
 	}
-	s.held = append(s.held, clone(rec))
+	s.held = append(s.held, heldRecord{clone(rec), s.pos})
 	s.heldSize += int64(len(rec))
 	if binary.LittleEndian.Uint32(rec) == perfRecordFinishedRound || s.heldSize >= s.target {
 		return s.cutHeld()
@@ -239,9 +245,9 @@ func (s *perfStream) cutHeld() error {
 		return nil
 	}
 	s.held, s.heldSize = nil, 0
-	for _, rec := range held {
-		if typ := binary.LittleEndian.Uint32(rec); typ != perfRecordSample && typ < perfRecordUserTypeStart {
-			if err := s.write(rec); err != nil {
+	for _, h := range held {
+		if typ := binary.LittleEndian.Uint32(h.rec); typ != perfRecordSample && typ < perfRecordUserTypeStart {
+			if err := s.write(h.rec); err != nil {
 				return err
 			}
 		}
@@ -249,17 +255,17 @@ func (s *perfStream) cutHeld() error {
 	if err := s.cut(); err != nil {
 		return err
 	}
-	for _, rec := range held {
-		if err := s.put(rec); err != nil {
+	for _, h := range held {
+		if err := s.put(h.rec, h.pos); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// put writes one record into the current chunk and the state every later
-// chunk repeats.
-func (s *perfStream) put(rec []byte) error {
+// put writes one record, read at offset pos, into the current chunk and
+// the state every later chunk repeats.
+func (s *perfStream) put(rec []byte, pos int64) error {
 	le := binary.LittleEndian
 	typ := le.Uint32(rec)
 	if typ == perfRecordSample {
@@ -285,7 +291,7 @@ func (s *perfStream) put(rec []byte) error {
 	default:
 		tracked := s.track.size+len(rec) <= maxTracking
 		if tracked {
-			if err := s.track.add(clone(rec), s.pos, s.round); err != nil {
+			if err := s.track.add(clone(rec), pos, s.round); err != nil {
 				return err
 			}
 		}
@@ -298,7 +304,7 @@ func (s *perfStream) put(rec []byte) error {
 	case typ == perfRecordFinishedRound:
 		s.round++
 		if s.curSize >= s.target {
-			s.held = [][]byte{}
+			s.held = []heldRecord{}
 		}
 	case s.curSize >= 2*s.target:
 		// No round in sight (a stream without them): cut anywhere.

@@ -317,6 +317,7 @@ func TestPerfStreamErrors(t *testing.T) {
 		{"compressed", streamOf(attr, record(perfRecordCompressed, 0, 40)), "offset 144: compressed records"},
 		{"tracing data that lies", streamOf(record(perfRecordTracingData, 0, 4, 1<<20)), "offset 16: tracing data of 1048576 bytes cut short after 0"},
 		{"fork too short", streamOf(record(perfRecordFork, 0, 0, 1)), "offset 16: record of type 7 has 12 bytes, less than its 24"},
+		{"fork too short in the round after a chunk", streamOf(attr, sample(2000), round, record(perfRecordFork, 0, 0, 1)), "offset 2152: record of type 7 has 12"},
 	} {
 		s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 1 << 10, done: func(perfChunk) {}}
 		err := s.read(tc.stream)
