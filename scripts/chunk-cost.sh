@@ -9,7 +9,7 @@
 #
 #   scripts/chunk-cost.sh
 #
-#   RUNS      runs of each mode, interleaved (default 3)
+#   RUNS      runs of each mode, interleaved ABBA (default 4)
 #   CPU       CPU seconds the command burns (default 240)
 #   THREADS   its threads (default 2: every core of a 2-core machine busy,
 #             the worst case, where the chunks' reading competes with it)
@@ -27,7 +27,7 @@
 set -euo pipefail
 export LC_ALL=C
 
-runs=${RUNS:-3}
+runs=${RUNS:-4}
 cpu=${CPU:-240}
 threads=${THREADS:-2}
 max=${MAX_SIZE:-64M}
@@ -85,7 +85,10 @@ print("%.2f %.2f %d %s %d %.2f %.2f %.2f" % (s["wall_seconds"], s["user_seconds"
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 for i in $(seq "$runs"); do
-	for mode in chunks whole; do
+	# ABBA: a machine whose load drifts weighs on both modes alike.
+	order="chunks whole"
+	((i % 2)) || order="whole chunks"
+	for mode in $order; do
 		echo "chunk-cost.sh: run $i of $runs, $mode" >&2
 		one "$mode" "$i" >>"$tmp/$mode.txt"
 		tail -1 "$tmp/$mode.txt" >&2
