@@ -270,15 +270,21 @@ func (pc *perfChunks) started(rec format.PerfRecording) {
 	}
 }
 
-// finish is called once the command has ended and perf has exited: the
-// chunks left are read on every CPU at the normal priority.
-func (pc *perfChunks) finish() {
+// ended is called once the command has ended: the chunks are read at
+// the normal priority from now on.
+func (pc *perfChunks) ended() {
 	pc.mu.Lock()
+	defer pc.mu.Unlock()
 	pc.running, pc.urgent = false, true
 	for pid := range pc.low {
 		setPriority(pid, false)
 	}
-	pc.mu.Unlock()
+}
+
+// finish is called once perf has exited: the chunks left are read on
+// every CPU.
+func (pc *perfChunks) finish() {
+	pc.ended()
 	for range runtime.NumCPU() - 1 {
 		pc.wg.Add(1)
 		go pc.work()

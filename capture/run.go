@@ -183,6 +183,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		go s.copy(&r.first, exited)
 	}
 	r.sampleUntilExit(ctx, sigs, sigchld)
+	if r.chunks != nil {
+		r.chunks.ended()
+	}
 	release()     // the command is gone: its parent thread may end
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {

@@ -110,5 +110,5 @@ for mode in chunks whole; do
 		counted=$(col chunks 5 | mib)
 		reading="$(col chunks 6) s / $(col chunks 7) s"
 	fi
-	echo "| $label | $(col "$mode" 1) s | $(col "$mode" 2) s | $(col "$mode" 3) | $(col "$mode" 4 | mib) / $counted | $reading | $(col "$mode" 8) s |"
+	echo "| $label | $(col "$mode" 1) s | $(col "$mode" 2) s | $(col "$mode" 3 | awk '{printf "%.0f", $1}') | $(col "$mode" 4 | mib) / $counted | $reading | $(col "$mode" 8) s |"
 done
