@@ -2,8 +2,10 @@ package capture
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -27,8 +29,11 @@ type children struct {
 	// managed are foreign children the reaper waits for (perf): their
 	// channel is closed when they exit.
 	managed map[int]chan struct{}
-	// managedCPU is the CPU seconds of the managed children reaped so far.
+	// managedCPU is the CPU seconds of the managed children reaped so far,
+	// but for helpers: managed children whose exit and CPU runHelper
+	// returns (perf script over a chunk of the recording).
 	managedCPU float64
+	helpers    map[int]*helperExit
 
 	// jobControl asks reap to report the root stopping (Ctrl-Z on the
 	// terminal perfcap handed it); rootStopped is set when it did.
@@ -48,7 +53,13 @@ type reapedChild struct {
 }
 
 func newChildren() *children {
-	return &children{foreign: make(map[int]bool), managed: make(map[int]chan struct{})}
+	return &children{foreign: make(map[int]bool), managed: make(map[int]chan struct{}), helpers: make(map[int]*helperExit)}
+}
+
+// helperExit is how a helper ended.
+type helperExit struct {
+	ws  unix.WaitStatus
+	cpu float64
 }
 
 // runForeign runs cmd to completion as a child that is not part of the tree.
@@ -75,6 +86,12 @@ func (c *children) runForeign(cmd *exec.Cmd) error {
 // startManaged starts a long-lived foreign child that the reaper, not
 // os/exec, waits for; done is closed once it has exited and been reaped.
 func (c *children) startManaged(path string, argv []string, attr *os.ProcAttr) (pid int, done chan struct{}, err error) {
+	return c.startManagedExit(path, argv, attr, nil)
+}
+
+// startManagedExit is startManaged that fills h, when not nil, once the
+// child is reaped.
+func (c *children) startManagedExit(path string, argv []string, attr *os.ProcAttr, h *helperExit) (pid int, done chan struct{}, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, err := os.StartProcess(path, argv, attr)
@@ -89,7 +106,78 @@ func (c *children) startManaged(path string, argv []string, attr *os.ProcAttr) (
 	done = make(chan struct{})
 	c.foreign[pid] = true
 	c.managed[pid] = done
+	if h != nil {
+		c.helpers[pid] = h
+	}
 	return pid, done, nil
+}
+
+// runHelper runs cmd to completion as a managed child, so that, unlike
+// with runForeign, orphans of the tree are reaped while it runs, and
+// returns the CPU it took. The child starts on the calling thread and
+// inherits its scheduling priority. started, when not nil, is told its
+// pid.
+func (c *children) runHelper(cmd *exec.Cmd, started func(pid int)) (cpu float64, err error) {
+	if cmd.Err != nil {
+		return 0, cmd.Err
+	}
+	files := []*os.File{nil, nil, nil}
+	for i, f := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		switch f := f.(type) {
+		case nil:
+		case *os.File:
+			files[i] = f
+		case io.Writer:
+			if i == 0 {
+				return 0, fmt.Errorf("running %s: stdin must be a file", cmd.Path)
+			}
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return 0, err
+			}
+			copied := make(chan struct{})
+			go func() {
+				defer close(copied)
+				_, _ = io.Copy(f, pr)
+				pr.Close()
+			}()
+			defer func() { <-copied }()
+			defer pw.Close()
+			files[i] = pw
+		default:
+			return 0, fmt.Errorf("running %s: stdin must be a file", cmd.Path)
+		}
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer null.Close()
+	for i := range files {
+		if files[i] == nil {
+			files[i] = null
+		}
+	}
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	h := &helperExit{}
+	pid, done, err := c.startManagedExit(cmd.Path, cmd.Args, &os.ProcAttr{Dir: cmd.Dir, Env: env, Files: files}, h)
+	if err != nil {
+		return 0, err
+	}
+	if started != nil {
+		started(pid)
+	}
+	c.waitExit(done, 1<<62)
+	switch {
+	case h.ws.Signaled():
+		return h.cpu, fmt.Errorf("%s: %v", filepath.Base(cmd.Path), h.ws.Signal())
+	case h.ws.ExitStatus() != 0:
+		return h.cpu, fmt.Errorf("%s: exit status %d", filepath.Base(cmd.Path), h.ws.ExitStatus())
+	}
+	return h.cpu, nil
 }
 
 // exited reaps and reports whether done (from startManaged) is closed.
@@ -159,7 +247,13 @@ func (c *children) reap() (rootDone bool) {
 		case pid == c.root:
 			c.rootDone, c.rootStatus, c.rootUsage = true, ws, ru
 		case c.managed[pid] != nil:
-			c.managedCPU += tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
+			cpu := tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
+			if h := c.helpers[pid]; h != nil {
+				h.ws, h.cpu = ws, cpu
+				delete(c.helpers, pid)
+			} else {
+				c.managedCPU += cpu
+			}
 			close(c.managed[pid])
 			delete(c.managed, pid)
 		case c.foreign[pid]:

@@ -32,12 +32,19 @@ type PerfOptions struct {
 	// Event is the perf event; "" picks cycles where the machine has a
 	// PMU and cpu-clock where it has none.
 	Event string
-	// MaxSize bounds perf.data (perf record --max-size), e.g. "512M".
+	// MaxSize bounds perf.data (perf record --max-size), e.g. "512M";
+	// with Spool, the perf output on disk at once.
 	MaxSize string
 	// clockID is the clock asked of perf record -k; "" means
 	// CLOCK_MONOTONIC. Tests set a clock perf refuses, to see the
 	// fallback.
 	clockID string
+	// Spool, when set, records in chunks (perfChunks): perf's output is
+	// cut into chunks in Dir, and each chunk's perf script text goes to
+	// Spool while the command runs, so that stacks cover the whole run.
+	// NoInline leaves the inlined functions out of that text.
+	Spool    string
+	NoInline bool
 }
 
 // perfClock is the clock perf stamps samples with, so that they can be
@@ -59,6 +66,15 @@ type PerfResult struct {
 	// held open since each process was seen (see symbolKeeper), for
 	// flame.PerfDataOptions.Binaries; Close releases them.
 	Binaries []flame.Binary `json:"-"`
+	// For a recording in chunks (PerfOptions.Spool), Data is empty:
+	// ChunkDir holds the chunks' texts (format.PerfChunks), Chunks says
+	// how the recording went, ChunkInline what the inline reader added,
+	// ChunkWarnings what went wrong in the reading.
+	ChunkDir      string                 `json:"-"`
+	Chunks        *format.PerfChunkStats `json:"-"`
+	ChunkInline   flame.InlineStats      `json:"-"`
+	ChunkWarnings []string               `json:"-"`
+	tasks         *PerfTasks             // the stream's count of forks
 }
 
 // Close releases the files of Binaries.
@@ -197,9 +213,12 @@ func (r *runner) recordPerf(res *PerfResult, pid int, clock string) *perfSession
 	defer null.Close()
 	args := []string{"perf", "record", "-q", "-p", strconv.Itoa(pid),
 		"-e", res.Event, "-F", strconv.Itoa(res.Freq), "--call-graph", res.CallGraph,
-		"-D", "-1", "--control", "fd:3,4", "-o", res.Data}
-	if opts.MaxSize != "" {
-		args = append(args, "--max-size", opts.MaxSize)
+		"-D", "-1", "--control", "fd:3,4"}
+	stdout, startReading, err := r.perfOutput(res, &args, logf)
+	if err != nil {
+		ctl.Close()
+		ack.Close()
+		return fail("%v", err)
 	}
 	if clock != "" {
 		args = append(args, "-k", clock)
@@ -208,11 +227,12 @@ func (r *runner) recordPerf(res *PerfResult, pid int, clock string) *perfSession
 	// Its own process group: a Ctrl-C meant for the command must not stop
 	// the recording early.
 	attr := &os.ProcAttr{
-		Files: []*os.File{null, logf, logf, ctlR, ackW},
+		Files: []*os.File{null, stdout, logf, ctlR, ackW},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	}
 	ps := &perfSession{ctl: ctl, ack: ack}
 	ps.pid, ps.done, err = r.kids.startManaged(path, args, attr)
+	startReading()
 	if err != nil {
 		ctl.Close()
 		ack.Close()

@@ -190,10 +190,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		go s.copy(&r.first, exited)
 	}
 	r.sampleUntilExit(ctx, sigs, sigchld)
+	if r.chunks != nil {
+		r.chunks.ended()
+	}
 	release()     // the command is gone: its parent thread may end
 	close(exited) // the copies drain what is left, then stop
 	if r.perf != nil {
 		r.stopPerf(r.perf)
+		if r.chunks != nil {
+			r.chunks.finish()
+			r.chunks.result(r.perfRes)
+		}
 		r.started.countPerfTasks(r.perfRes)
 	}
 	res.Perf = r.perfRes
@@ -238,6 +245,7 @@ type runner struct {
 	fg       bool // the command was given the terminal's foreground
 	perf     *perfSession
 	perfRes  *PerfResult
+	chunks   *perfChunks   // a recording in chunks (PerfOptions.Spool)
 	symbols  *symbolKeeper // with perf: the tree's programs, held open
 	started  startedCount
 
@@ -346,6 +354,9 @@ func (r *runner) start(path string) (*os.Process, error) {
 	}
 	if gate != nil {
 		r.perf = r.startPerf(r.perfRes, proc.Pid)
+		if r.perf != nil && r.chunks != nil {
+			r.chunks.started(r.perfRes.PerfRecording)
+		}
 		// The command's time starts now, not while perf was starting.
 		mono := monotonicSeconds()
 		r.start0 = time.Now()
@@ -363,6 +374,9 @@ func (r *runner) start(path string) (*os.Process, error) {
 	if r.perf != nil {
 		r.symbols = newSymbolKeeper("")
 		cfg.OnExec = r.symbols.exec
+		if r.chunks != nil {
+			r.chunks.keeper.Store(r.symbols)
+		}
 	}
 	r.sampler = NewSampler(cfg)
 	return proc, nil

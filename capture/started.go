@@ -62,6 +62,12 @@ func parseForks(b []byte) (uint64, error) {
 // countPerfTasks reads perf's fork count from the recording, when perf
 // recorded.
 func (c *startedCount) countPerfTasks(res *PerfResult) {
+	if res != nil && res.Recorded && res.tasks != nil {
+		// A recording in chunks: counted as perf's output went by.
+		c.tasks, c.perfCounted = *res.tasks, true
+		c.perfComplete = c.tasks.Lost == 0
+		return
+	}
 	if res == nil || !res.Recorded || res.Data == "" {
 		return
 	}

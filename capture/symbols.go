@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -29,6 +30,7 @@ const maxHeldBinaries = 1024
 // is not held; neither are processes that live and die between two
 // samples.
 type symbolKeeper struct {
+	mu      sync.Mutex // exec runs on the sampler's goroutine
 	proc    string
 	held    map[fileKey]bool
 	bins    []flame.Binary
@@ -48,6 +50,8 @@ func newSymbolKeeper(proc string) *symbolKeeper {
 // exec holds the files of process pid's program: called by the sampler
 // when it first reads a process and when the process runs a new program.
 func (k *symbolKeeper) exec(pid int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	dir := k.proc + "/" + strconv.Itoa(pid)
 	if path, err := os.Readlink(dir + "/exe"); err == nil {
 		k.hold(dir+"/exe", strings.TrimSuffix(path, " (deleted)"), 0, 0)
@@ -120,4 +124,8 @@ func (k *symbolKeeper) hold(open, path string, dev, ino uint64) {
 }
 
 // binaries returns the files held.
-func (k *symbolKeeper) binaries() []flame.Binary { return k.bins }
+func (k *symbolKeeper) binaries() []flame.Binary {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.bins[:len(k.bins):len(k.bins)]
+}

@@ -74,7 +74,8 @@ type WindowData struct {
 }
 
 // FoldPerfData runs `perf script` over the perf.data file input and folds
-// its output. This is the one place perfcap launches perf script.
+// its output. With ScriptChunk, this is where perfcap launches perf
+// script.
 //
 // perf script runs with --no-inline: its own resolution of inlined frames
 // reads the whole debug information of every binary again for each
@@ -83,14 +84,62 @@ type WindowData struct {
 // prints the records of mapped files and processes, from which an
 // InlineReader adds the inlined frames at a fraction of that cost.
 func FoldPerfData(ctx context.Context, input string, opts PerfDataOptions) (*PerfData, error) {
+	var pd *PerfData
+	err := runPerfScript(ctx, input, false, opts, func(r io.Reader) (err error) {
+		pd, err = foldPerfScript(r, input, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
+
+// ScriptChunk runs `perf script` over chunk, a file of perf record's
+// pipe-mode output (-o -) that starts as a stream does, and writes its
+// text to w as FoldPerfData reads it: through an InlineReader unless
+// opts.NoInline, with opts.Binaries. The texts of a recording's chunks,
+// concatenated in order, fold with FoldScriptProfile as the recording's
+// own text would.
+func ScriptChunk(ctx context.Context, chunk string, w io.Writer, opts PerfDataOptions) (InlineStats, error) {
+	var st InlineStats
+	err := runPerfScript(ctx, chunk, true, opts, func(r io.Reader) error {
+		if opts.NoInline {
+			_, err := io.Copy(w, r)
+			return err
+		}
+		ir := NewInlineReader(r, InlineOptions{Binaries: opts.Binaries, Warn: opts.Warn})
+		defer ir.Close()
+		_, err := io.Copy(w, ir)
+		st = ir.Stats()
+		return err
+	})
+	return st, err
+}
+
+// runPerfScript runs perf script over input, perf.data or, when stream,
+// a file of pipe-mode output read on perf's stdin, and gives its text to
+// read.
+func runPerfScript(ctx context.Context, input string, stream bool, opts PerfDataOptions, read func(io.Reader) error) error {
 	if _, err := exec.LookPath("perf"); err != nil {
-		return nil, fmt.Errorf("%s is perf.data, and reading it needs perf: install it (Debian: apt-get install linux-perf)", input)
+		return fmt.Errorf("%s is perf.data, and reading it needs perf: install it (Debian: apt-get install linux-perf)", input)
 	}
 	args := []string{"script", "-i", input, "-F", "+pid", "--no-inline"}
+	if stream {
+		args[2] = "-"
+	}
 	if !opts.NoInline {
 		args = append(args, "--show-mmap-events", "--show-task-events")
 	}
 	cmd := exec.CommandContext(ctx, "perf", args...)
+	if stream {
+		in, err := os.Open(input)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		cmd.Stdin = in
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	failed := func(err error) error {
@@ -99,32 +148,32 @@ func FoldPerfData(ctx context.Context, input string, opts PerfDataOptions) (*Per
 	if opts.Run != nil {
 		out, err := os.CreateTemp(opts.TempDir, ".perf-script-*")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer os.Remove(out.Name())
 		defer out.Close()
 		cmd.Stdout = out
 		if err := opts.Run(cmd); err != nil {
-			return nil, failed(err)
+			return failed(err)
 		}
 		if _, err := out.Seek(0, io.SeekStart); err != nil {
-			return nil, err
+			return err
 		}
-		return foldPerfScript(out, input, opts)
+		return read(out)
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("perf script: %w", err)
+		return fmt.Errorf("perf script: %w", err)
 	}
-	pd, ferr := foldPerfScript(out, input, opts)
+	rerr := read(out)
 	_, _ = io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
-		return nil, failed(err)
+		return failed(err)
 	}
-	return pd, ferr
+	return rerr
 }
 
 // foldPerfScript folds the output of FoldPerfData's perf script, through

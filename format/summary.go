@@ -105,6 +105,8 @@ type Perf struct {
 	// Benchmarks are the profiles of each benchmark's measurement, in
 	// the order the run measured them.
 	Benchmarks []PerfBenchmark `json:"benchmarks,omitempty"`
+	// Chunks is set for a recording in chunks.
+	Chunks *PerfChunkStats `json:"chunks,omitempty"`
 }
 
 // PerfBenchmark is the profile of the samples taken while a benchmark
@@ -128,6 +130,29 @@ type PerfBenchmark struct {
 	Hot     *flame.HotSpots `json:"hot,omitempty"`
 	// Analysis is the analysis of its profile alone.
 	Analysis *Analysis `json:"analysis,omitempty"`
+}
+
+// PerfChunkStats says how a recording in chunks went: perf's output was
+// cut into chunks, each read by perf script as soon as it was complete
+// and then deleted, so that at most DiskBoundBytes of it (--perf-max-size)
+// were on disk at once, however long the run.
+type PerfChunkStats struct {
+	// Count is the number of chunks; DuringRun those read while the
+	// command ran, Failed those perf script could not read.
+	Count     int `json:"count"`
+	DuringRun int `json:"during_run"`
+	Failed    int `json:"failed,omitempty"`
+	// DiskHighWaterBytes is the most perf output on disk at once.
+	DiskBoundBytes     int64 `json:"disk_bound_bytes"`
+	DiskHighWaterBytes int64 `json:"disk_high_water_bytes"`
+	// DroppedSamples counts the samples left out because the chunks not
+	// yet read filled the bound.
+	DroppedSamples int64 `json:"dropped_samples,omitempty"`
+	// CPUSeconds is the CPU the reading of the chunks took (perf script
+	// and perfcap's inline reader), RunCPUSeconds the part of it taken
+	// while the command ran.
+	CPUSeconds    float64 `json:"cpu_seconds"`
+	RunCPUSeconds float64 `json:"run_cpu_seconds"`
 }
 
 // Watch is the watch part of summary.json.

@@ -2,16 +2,20 @@ package watch
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/assemble"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/capture/spool"
+	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 )
 
@@ -73,6 +77,9 @@ func Recover(dir string, opts RecoverOptions) (*Result, error) {
 		}
 	}
 	sb := &spoolBundle{dir: dir, out: out, force: opts.Force, meta: m, red: red, lang: lang, ended: "recovered"}
+	if m.Kind == "run" {
+		sb.add = func(w *bundle.Writer, sum *format.Summary) { recoverPerf(dir, m, w, sum) }
+	}
 	sum, sha, size, err := sb.write()
 	if err != nil {
 		return nil, err
@@ -122,4 +129,36 @@ func packStaged(dir, out string, force bool, red *redact.Redactor) (*Result, err
 	}
 	sha, size := w.Archive()
 	return &Result{Bundle: w.Path(), Asked: out, SHA256: sha, Size: size, Summary: sum, Ended: "recovered"}, nil
+}
+
+// recoverPerf folds the texts of the chunks of a recording that a killed
+// run had read by then, when it recorded in chunks, into perf/.
+func recoverPerf(dir string, m spool.Meta, w *bundle.Writer, sum *format.Summary) {
+	chunks := filepath.Join(dir, format.PerfChunksDir)
+	rec, err := format.ReadPerfChunksRecording(chunks)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
+		return
+	}
+	paths, err := format.PerfChunks(chunks)
+	if err == nil && len(paths) == 0 {
+		err = errors.New("perfcap was killed before perf script had read a chunk of the recording")
+	}
+	if err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no CPU stacks: %v", err))
+		return
+	}
+	perf := &format.Summary{}
+	assemble.Perf(context.Background(), w, assemble.PerfInput{
+		Recording: rec.Recording, ChunkDir: chunks,
+		Title: "perfcap -- " + strings.Join(m.Command, " "),
+		Read:  flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, NoInline: rec.NoInline},
+	}, perf)
+	sum.Perf = perf.Perf
+	sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+		"the CPU stacks cover the %d chunks of the recording perf script had read when perfcap was killed, not the end of the run", len(paths)))
+	sum.Warnings = append(sum.Warnings, perf.Warnings...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/units"
 )
 
 // PerfInput is a perf recording to turn into a bundle's perf/ files.
@@ -41,6 +42,13 @@ type PerfInput struct {
 	// ClockStart is perf's clock at the command's start
 	// (capture.PerfResult.ClockStart).
 	ClockStart float64
+	// ChunkDir, for a recording in chunks, holds the perf script texts of
+	// its chunks (format.PerfChunks), folded in order in one pass in
+	// place of Data; Chunks says how the recording went, ChunkInline what
+	// the inline reader added to the texts.
+	ChunkDir    string
+	Chunks      *format.PerfChunkStats
+	ChunkInline flame.InlineStats
 }
 
 // Perf turns in into perf/flame.svg, perf/folded.txt, perf/profile.pb.gz
@@ -68,8 +76,10 @@ func Perf(ctx context.Context, w *bundle.Writer, in PerfInput, sum *format.Summa
 	if read.Comment == "" {
 		read.Comment = in.Data
 	}
+	ps.Chunks = in.Chunks
+	sum.Warnings = append(sum.Warnings, chunkWarnings(in.Chunks)...)
 	benches := benchWindows(&in, &read, sum)
-	pd, err := flame.FoldPerfData(ctx, in.Data, read)
+	pd, err := foldRecording(ctx, in, read)
 	if err == nil && len(pd.Stacks) == 0 {
 		err = flame.ErrEmpty
 	}
@@ -125,4 +135,38 @@ func writeProfile(w *bundle.Writer, dir string, stacks []flame.Stack, prof *prof
 		}
 	}
 	return warnings
+}
+
+// foldRecording folds perf.data, or the texts of a recording in chunks.
+func foldRecording(ctx context.Context, in PerfInput, read flame.PerfDataOptions) (*flame.PerfData, error) {
+	if in.ChunkDir == "" {
+		return flame.FoldPerfData(ctx, in.Data, read)
+	}
+	paths, err := format.PerfChunks(in.ChunkDir)
+	if err != nil {
+		return nil, err
+	}
+	r := format.OpenPerfChunks(paths)
+	defer r.Close()
+	pd, err := flame.FoldScriptProfile(r, fmt.Sprintf("the %d chunks of the recording", len(paths)), read)
+	if pd != nil {
+		pd.Inline = in.ChunkInline
+	}
+	return pd, err
+}
+
+// chunkWarnings says what a recording in chunks missed.
+func chunkWarnings(st *format.PerfChunkStats) []string {
+	if st == nil {
+		return nil
+	}
+	var w []string
+	if st.DroppedSamples > 0 {
+		w = append(w, fmt.Sprintf("perf's output filled --perf-max-size (%s on disk) faster than perf script read it: %d samples were left out; "+
+			"raise --perf-max-size or lower --perf-freq", units.FormatSize(st.DiskBoundBytes), st.DroppedSamples))
+	}
+	if st.Failed > 0 {
+		w = append(w, fmt.Sprintf("perf script could not read %d of the %d chunks of the recording: their samples are missing", st.Failed, st.Count))
+	}
+	return w
 }

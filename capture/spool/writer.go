@@ -39,11 +39,15 @@ const (
 
 // IsPrivate reports whether name (slash-separated, relative to the spool)
 // is one of the spool's own files, which never enter a bundle as they are:
-// the marker, the lock, the events, the pending manifest and the output
-// streams' head and tail parts.
+// the marker, the lock, the events, the pending manifest, the output
+// streams' head and tail parts and the texts of a recording in chunks
+// (format.PerfChunksDir), whose fold enters the bundle instead.
 func IsPrivate(name string) bool {
 	switch name {
 	case MetaFile, LockFile, EventsFile, PendingManifestFile:
+		return true
+	}
+	if strings.HasPrefix(name, format.PerfChunksDir+"/") {
 		return true
 	}
 	for _, stream := range []string{"stdout.", "stderr."} {

@@ -382,7 +382,9 @@ func TestKilledAfterTheCommandKeepsEverySample(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "post.tar.zst")
-	cmd := exec.Command(perfcapBin, "-q", "--interval", "50ms", "--call-graph", "dwarf", "--perf-freq", "499", "-o", out, "--",
+	// --keep-perf-data: one perf.data, read by perf script once the
+	// command has ended (a recording in chunks is read during the run).
+	cmd := exec.Command(perfcapBin, "-q", "--interval", "50ms", "--call-graph", "dwarf", "--perf-freq", "499", "--keep-perf-data", "-o", out, "--",
 		workloadBin, "burn", "4s", "--threads", "2")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -26,13 +26,14 @@ func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
 	f.IntVar(&p.freq, "perf-freq", 0, "perf sampling frequency in `HZ` (default 999, or 99 with dwarf unwinding)")
 	f.StringVar(&p.callGraph, "call-graph", "auto", "stack unwinding: `auto`, fp, dwarf[,SIZE] or lbr (auto: dwarf,16384 for cargo, fp otherwise)")
 	f.StringVar(&p.event, "perf-event", "", "perf event (default: cycles with a hardware PMU, cpu-clock without)")
-	f.StringVar(&p.maxSize, "perf-max-size", "512M", "stop recording when perf.data reaches `SIZE`")
-	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data)")
+	f.StringVar(&p.maxSize, "perf-max-size", "512M", "keep at most `SIZE` of perf output on disk at once, read in chunks during the run (with --keep-perf-data: stop perf.data at SIZE)")
+	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data): one perf.data, read after the run, not chunks")
 	f.BoolVar(&p.noInline, "no-inline", false, "leave the functions inlined into others out of the CPU stacks")
 }
 
-// perfDir is where perf.data lives during a run: beside the bundle, not in
-// its staging area, since perf.data enters the bundle only on request.
+// perfDir is where perf.data, or the chunks of perf's output, live during
+// a run: beside the bundle, not in its staging area, since perf.data
+// enters the bundle only on request.
 func perfDir(bundlePath string) (string, error) {
 	dir, base := filepath.Split(bundlePath)
 	if dir == "" {

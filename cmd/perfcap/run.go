@@ -343,6 +343,12 @@ func (rs *runState) capture(ctx context.Context, sigs chan os.Signal) (*capture.
 		defer os.RemoveAll(dir)
 		perf := rs.plan.perf
 		perf.Dir = dir
+		if !opts.perf.keepData {
+			// In chunks, read as the command runs, into the staging
+			// directory, where a killed perfcap leaves them for
+			// `perfcap bundle`.
+			perf.Spool, perf.NoInline = filepath.Join(rs.w.Dir(), format.PerfChunksDir), opts.perf.noInline
+		}
 		copts.Perf = &perf
 		res, err := rs.run(ctx, copts, status)
 		if err == nil && res.Perf != nil {
@@ -379,8 +385,12 @@ func (rs *runState) run(ctx context.Context, copts capture.Options, status *stat
 func (rs *runState) foldPerf(ctx context.Context, res *capture.Result) {
 	defer res.Perf.Close()
 	rs.perfSum = &format.Summary{} // its Warnings are perf's alone
+	for _, msg := range res.Perf.ChunkWarnings {
+		warnTo(rs.opts.io.ErrOut)(msg)
+	}
 	assemble.Perf(ctx, rs.w, assemble.PerfInput{
 		Recording: res.Perf.PerfRecording, Data: res.Perf.Data, Log: res.Perf.Log, Keep: rs.opts.perf.keepData,
+		ChunkDir: res.Perf.ChunkDir, Chunks: res.Perf.Chunks, ChunkInline: res.Perf.ChunkInline,
 		Title:      "perfcap -- " + strings.Join(rs.plan.red.Argv(rs.opts.argv), " "),
 		ShallowFix: "rerun with --call-graph dwarf, or build Rust with RUSTFLAGS=-Cforce-frame-pointers=yes",
 		Read: flame.PerfDataOptions{Fold: flame.FoldOptions{Annotate: true}, Warn: warnTo(rs.opts.io.ErrOut),

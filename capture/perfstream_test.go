@@ -1,0 +1,352 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// buildBurn compiles testdata/perf/burn.c with debug information, or
+// skips.
+func buildBurn(t *testing.T) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler (apt-get install gcc) to build the burn program")
+	}
+	src, err := filepath.Abs("testdata/perf/burn.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "burn")
+	if out, err := exec.Command(cc, "-g", "-O1", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// scriptSamples runs perf script over a pipe-mode stream and returns the
+// samples of comm, each its frames' symbols joined by ";".
+func scriptSamples(t *testing.T, stream, comm string) []string {
+	t.Helper()
+	f, err := os.Open(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("perf", "script", "-i", "-", "-F", "comm,tid,ip,sym")
+	cmd.Stdin = f
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("perf script -i - < %s: %v\n%s", stream, err, stderr.String())
+	}
+	var samples []string
+	for rec := range strings.SplitSeq(string(out), "\n\n") {
+		lines := strings.Split(strings.TrimSpace(rec), "\n")
+		if len(lines) < 2 || !strings.HasPrefix(strings.TrimSpace(lines[0]), comm+" ") {
+			continue
+		}
+		var syms []string
+		for _, l := range lines[1:] {
+			if f := strings.Fields(l); len(f) >= 2 {
+				syms = append(syms, f[1])
+			}
+		}
+		samples = append(samples, strings.Join(syms, ";"))
+	}
+	return samples
+}
+
+// A real dwarf recording of children forked and exec'd at different times,
+// cut into many chunks: every chunk reads on its own, the children's
+// samples in later chunks are unwound through main, and no sample is lost
+// or doubled.
+func TestPerfStreamChunksReadOnTheirOwn(t *testing.T) {
+	if _, err := exec.LookPath("perf"); err != nil {
+		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
+	}
+	burn := buildBurn(t)
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.data")
+	rec := exec.Command("perf", "record", "-q", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,8192", "-o", "-", "--",
+		"sh", "-c", burn+" 1.5 & sleep 0.3; "+burn+" 1; wait")
+	var stderr bytes.Buffer
+	rec.Stderr = &stderr
+	out, err := rec.Output()
+	if err != nil {
+		t.Skipf("perf cannot record here: %v\n%s", err, stderr.String())
+	}
+	if err := os.WriteFile(whole, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var chunks []perfChunk
+	s := &perfStream{dir: dir, bound: 1 << 30, target: 128 << 10, done: func(c perfChunk) { chunks = append(chunks, c) }}
+	if err := s.read(bytes.NewReader(out)); err != nil {
+		t.Fatal(err)
+	}
+	st := s.statistics()
+	if len(chunks) < 5 || st.Chunks != len(chunks) || st.Dropped != 0 {
+		t.Fatalf("%d chunks (stats %+v) of a %d-byte stream cut at 128 KiB", len(chunks), st, len(out))
+	}
+	want := scriptSamples(t, whole, "burn")
+	var got []string
+	for _, c := range chunks {
+		samples := scriptSamples(t, c.Path, "burn")
+		unwound := 0
+		for _, stack := range samples {
+			if strings.Contains(stack, "burn_inner;burn_outer;main;") {
+				unwound++
+			}
+		}
+		if len(samples) > 0 && float64(unwound) < 0.9*float64(len(samples)) {
+			t.Errorf("chunk %d: %d of %d samples of burn unwound through main; first %q", c.Seq, unwound, len(samples), samples[0])
+		}
+		got = append(got, samples...)
+	}
+	if len(want) < 500 || len(got) != len(want) {
+		t.Errorf("the chunks hold %d samples of burn, the whole stream %d (2.5 s of CPU at 499 Hz)", len(got), len(want))
+	}
+	if int64(len(got)) > st.Samples {
+		t.Errorf("stats count %d samples, perf script read %d of burn alone", st.Samples, len(got))
+	}
+	if st.Tasks.Processes < 3 {
+		t.Errorf("forks %+v: sh started two burns and a sleep", st.Tasks)
+	}
+}
+
+// streamOf returns a reader of a pipe-mode stream for tests that feed
+// records by hand.
+func streamOf(records ...[]byte) io.Reader {
+	var b bytes.Buffer
+	b.WriteString("PERFILE2")
+	b.Write([]byte{16, 0, 0, 0, 0, 0, 0, 0})
+	for _, r := range records {
+		b.Write(r)
+	}
+	return &b
+}
+
+// record builds a perf record of type typ with body words (u32 each) and
+// pad bytes of zeros after them.
+func record(typ uint32, misc uint16, pad int, words ...uint32) []byte {
+	size := perfEventHeaderLen + 4*len(words) + pad
+	b := make([]byte, size)
+	le := binary.LittleEndian
+	le.PutUint32(b, typ)
+	le.PutUint16(b[4:], misc)
+	le.PutUint16(b[6:], uint16(size))
+	for i, w := range words {
+		le.PutUint32(b[perfEventHeaderLen+4*i:], w)
+	}
+	return b
+}
+
+// Side-band records in the order a real stream gives them.
+func fork(pid, ppid, tid uint32) []byte {
+	return record(perfRecordFork, 0, 0, pid, ppid, tid, ppid, 1, 0)
+}
+func exit(pid, tid uint32) []byte { return record(perfRecordExit, 0, 0, pid, pid, tid, tid, 1, 0) }
+func execComm(pid uint32) []byte  { return record(perfRecordComm, perfMiscCommExec, 8, pid, pid) }
+func comm(pid, tid uint32) []byte { return record(perfRecordComm, 0, 8, pid, tid) }
+func mmap2(pid uint32) []byte     { return record(perfRecordMmap2, 0, 64, pid, pid) }
+func sample(size int) []byte      { return record(perfRecordSample, 0, size-perfEventHeaderLen) }
+
+var attr = record(perfRecordUserTypeStart, 0, 120)
+var round = record(perfRecordFinishedRound, 0, 0)
+
+// recordsOf lists the records of a chunk file.
+func recordsOf(t *testing.T, path string) [][]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < perfPipeHeaderSize || string(b[:8]) != "PERFILE2" {
+		t.Fatalf("%s does not start with the pipe header", path)
+	}
+	var recs [][]byte
+	for b = b[perfPipeHeaderSize:]; len(b) >= perfEventHeaderLen; {
+		n := int(binary.LittleEndian.Uint16(b[6:]))
+		recs = append(recs, b[:n])
+		b = b[n:]
+	}
+	return recs
+}
+
+// Every chunk starts with the header records and the side band of the
+// processes that may still be sampled: an exited process goes unless a
+// child it forked without exec still runs; a thread's own records go with
+// it; the kernel's stay.
+func TestPerfStreamRepeatsTheLiveSideBand(t *testing.T) {
+	kernel := record(perfRecordMmap, 0, 64, ^uint32(0), 0)
+	stream := streamOf(attr, kernel,
+		execComm(100), mmap2(100), // the command
+		fork(101, 100, 101), mmap2(101), // a child that never execs
+		fork(100, 100, 105), comm(100, 105), // a thread of the command
+		fork(102, 100, 102), execComm(102), mmap2(102), // a child that execs
+		round, sample(4000), round, // chunk 1 ends after the next round
+		exit(100, 105), exit(102, 102), exit(100, 100), round, // thread, exec'd child, command
+		sample(4000), round, // chunk 2
+		exit(101, 101), round, sample(4000), round, // chunk 3
+	)
+	var chunks []perfChunk
+	s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 4000, done: func(c perfChunk) { chunks = append(chunks, c) }}
+	if err := s.read(stream); err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 3 {
+		t.Fatalf("%d chunks, want 3", len(chunks))
+	}
+	// The prologue of each later chunk: the records before its first
+	// round's own records, which start after the replay.
+	prologue := func(c perfChunk, own int) [][]byte {
+		recs := recordsOf(t, c.Path)
+		return recs[:len(recs)-own]
+	}
+	want := [][][]byte{
+		// Chunk 2: nothing exited yet; the exec'd child starts at its
+		// exec, its fork and anything mapped before are gone.
+		{attr, kernel, execComm(100), mmap2(100), fork(101, 100, 101), mmap2(101), fork(100, 100, 105), comm(100, 105),
+			execComm(102), mmap2(102)},
+		// Chunk 3: two rounds after the command exited, its un-exec'd
+		// child runs, so the command's maps stay; its thread and the
+		// exec'd child go.
+		{attr, kernel, execComm(100), mmap2(100), fork(101, 100, 101), mmap2(101), exit(100, 100)},
+	}
+	// Chunk 1 also gets the exits of the round after it.
+	if recs := recordsOf(t, chunks[0].Path); !slices.EqualFunc(recs[len(recs)-3:], [][]byte{exit(100, 105), exit(102, 102), exit(100, 100)}, bytes.Equal) {
+		t.Errorf("chunk 1 ends with %v, not the side band of the round after it", types(recs[len(recs)-3:]))
+	}
+	got2 := prologue(chunks[1], 7)
+	got3 := prologue(chunks[2], 4)
+	for i, got := range [][][]byte{got2, got3} {
+		if !slices.EqualFunc(got, want[i], bytes.Equal) {
+			t.Errorf("chunk %d starts with %d records %v, want %d %v", i+2, len(got), types(got), len(want[i]), types(want[i]))
+		}
+	}
+	if st := s.statistics(); st.Tasks.Processes != 2 || st.Tasks.Threads != 1 || st.Samples != 3 {
+		t.Errorf("stats %+v: 2 processes and a thread forked, 3 samples", st)
+	}
+	s.track.collect(s.round)
+	if len(s.track.entries) != 1 || len(s.track.procs) != 0 {
+		t.Errorf("once all exited, %d records of %d processes are kept; want only the kernel's map", len(s.track.entries), len(s.track.procs))
+	}
+}
+
+func types(recs [][]byte) []uint32 {
+	var ts []uint32
+	for _, r := range recs {
+		ts = append(ts, binary.LittleEndian.Uint32(r))
+	}
+	return ts
+}
+
+// The chunk files not yet released never pass the bound: while perf
+// script lags, samples are dropped and counted, and the side band is
+// kept; released chunks make room again.
+func TestPerfStreamStaysUnderTheBound(t *testing.T) {
+	const bound, n = 64 << 10, 200
+	var recs [][]byte
+	recs = append(recs, attr, execComm(100), mmap2(100))
+	for i := range n {
+		recs = append(recs, sample(1000))
+		if i%5 == 4 {
+			recs = append(recs, mmap2(100), round)
+		}
+	}
+	for _, keep := range []bool{true, false} {
+		var held []perfChunk
+		var s *perfStream
+		s = &perfStream{dir: t.TempDir(), bound: bound, target: bound / 4, done: func(c perfChunk) {
+			if keep {
+				held = append(held, c) // perf script never gets to them
+			} else {
+				s.release(c)
+			}
+		}}
+		if err := s.read(streamOf(recs...)); err != nil {
+			t.Fatal(err)
+		}
+		st := s.statistics()
+		if st.HighWater > bound {
+			t.Errorf("keep=%v: %d bytes on disk at once, over the bound of %d", keep, st.HighWater, bound)
+		}
+		if st.Samples+st.Dropped != n {
+			t.Errorf("keep=%v: %d samples written and %d dropped of %d", keep, st.Samples, st.Dropped, n)
+		}
+		if keep && (st.Dropped == 0 || st.Samples < 40) {
+			t.Errorf("held chunks: %d samples written, %d dropped; want the bound's worth written and the rest dropped", st.Samples, st.Dropped)
+		}
+		if !keep && st.Dropped != 0 {
+			t.Errorf("chunks released as they come: %d samples dropped", st.Dropped)
+		}
+		var mmaps int
+		for _, c := range held {
+			for _, r := range recordsOf(t, c.Path) {
+				if binary.LittleEndian.Uint32(r) == perfRecordMmap2 {
+					mmaps++
+				}
+			}
+		}
+		if keep && mmaps < n/5 {
+			t.Errorf("%d mmap records in the chunks, want the %d of the stream at least: the side band is never dropped", mmaps, n/5)
+		}
+	}
+}
+
+func TestPerfStreamErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream io.Reader
+		want   string
+	}{
+		{"file-mode perf.data", bytes.NewReader(append([]byte("PERFILE2"), 104, 0, 0, 0, 0, 0, 0, 0)), "offset 0: expected the pipe-mode header"},
+		{"short header", bytes.NewReader([]byte("PERFILE2\x10")), "offset 0: unexpected EOF"},
+		{"record shorter than its header", streamOf(attr, record(perfRecordSample, 0, 0)[:6], []byte{4, 0}), "offset 144: record of type 9 claims 4 bytes"},
+		{"cut short", streamOf(attr, sample(100)[:50]), "offset 144: record of type 9 (100 bytes) cut short"},
+		{"cut in a header", streamOf(attr, sample(100)[:5]), "offset 144: the stream ends inside a record header"},
+		{"aux", streamOf(record(perfRecordAuxtrace, 0, 40)), "offset 16: AUX area data"},
+		{"compressed", streamOf(attr, record(perfRecordCompressed, 0, 40)), "offset 144: compressed records"},
+		{"tracing data that lies", streamOf(record(perfRecordTracingData, 0, 4, 1<<20)), "offset 16: tracing data of 1048576 bytes cut short after 0"},
+		{"fork too short", streamOf(record(perfRecordFork, 0, 0, 1)), "offset 16: record of type 7 has 12 bytes, less than its 24"},
+		{"fork too short in the round after a chunk", streamOf(attr, sample(2000), round, record(perfRecordFork, 0, 0, 1)), "offset 2152: record of type 7 has 12"},
+	} {
+		s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 1 << 10, done: func(perfChunk) {}}
+		err := s.read(tc.stream)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "perf's output: offset ") {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// FuzzPerfStream cuts arbitrary bytes: chunks or an error saying where,
+// never a panic, and the bound holds.
+func FuzzPerfStream(f *testing.F) {
+	real, err := os.ReadFile("testdata/perf/pipe.data")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(real)
+	f.Add(real[:len(real)/2])
+	b, _ := io.ReadAll(streamOf(attr, execComm(1), fork(2, 1, 2), mmap2(2), sample(300), round, exit(2, 2), sample(300), round))
+	f.Add(b)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s *perfStream
+		s = &perfStream{dir: dir, bound: 16 << 10, target: 2 << 10, done: func(c perfChunk) { s.release(c) }}
+		if err := s.read(bytes.NewReader(b)); err != nil && !strings.HasPrefix(err.Error(), "perf's output: offset ") {
+			t.Fatalf("error without its offset: %v", err)
+		}
+		if st := s.statistics(); st.HighWater > 16<<10+64<<10 {
+			t.Fatalf("%d bytes on disk at once", st.HighWater)
+		}
+	})
+}
