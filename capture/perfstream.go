@@ -60,6 +60,10 @@ const (
 	// live processes), and their samples in later chunks may be unnamed.
 	maxTracingData = 64 << 20
 	maxTracking    = 64 << 20
+	// maxHeld bounds what is read after a chunk's end before it is cut: a
+	// round is at most perf's buffers (512 KiB a CPU by default), but a
+	// stream could lack rounds.
+	maxHeld = 64 << 20
 )
 
 // perfChunk is one chunk file, complete.
@@ -119,10 +123,13 @@ type perfStream struct {
 	seq     int
 	pos     int64 // stream offset of the record being read
 	round   int   // rounds read
-	// held is the round after a chunk's end, read before the chunk is
-	// cut; nil when no chunk waits for its end.
-	held     []heldRecord
-	heldSize int64
+	// held is what comes after a chunk's end, read before the chunk is
+	// cut: the round after it, or, for a chunk cut inside a round, the
+	// rest of that round and the next one; nil when no chunk waits for its
+	// end. heldRounds counts the round ends still to come.
+	held       []heldRecord
+	heldSize   int64
+	heldRounds int
 }
 
 // heldRecord is a record of a held round, and its stream offset.
@@ -141,7 +148,10 @@ func perfStreamError(offset int64, format string, a ...any) error {
 // error says where.
 func (s *perfStream) read(r io.Reader) (err error) {
 	defer func() {
-		ferr := s.cutHeld()
+		var ferr error
+		for s.held != nil && ferr == nil {
+			ferr = s.cutHeld() // its records may hold the next chunk
+		}
 		if ferr == nil {
 			ferr = s.cut()
 		}
@@ -171,7 +181,7 @@ func (s *perfStream) read(r io.Reader) (err error) {
 		if err != nil {
 			return err
 		}
-		if err := s.add(rec); err != nil {
+		if err := s.add(rec, s.pos); err != nil {
 			return err
 		}
 		s.pos += int64(len(rec))
@@ -223,22 +233,26 @@ func (s *perfStream) next(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 	return rec, nil
 }
 
-// add takes one record: into the round held after a chunk's end, or into
-// the current chunk.
-func (s *perfStream) add(rec []byte) error {
+// add takes one record, read at offset pos: into what is held after a
+// chunk's end, or into the current chunk.
+func (s *perfStream) add(rec []byte, pos int64) error {
 	if s.held == nil {
-		return s.put(rec, s.pos)
+		return s.put(rec, pos)
 	}
-	s.held = append(s.held, heldRecord{clone(rec), s.pos})
+	s.held = append(s.held, heldRecord{clone(rec), pos})
 	s.heldSize += int64(len(rec))
-	if binary.LittleEndian.Uint32(rec) == perfRecordFinishedRound || s.heldSize >= s.target {
+	if binary.LittleEndian.Uint32(rec) == perfRecordFinishedRound {
+		s.heldRounds--
+	}
+	if s.heldRounds == 0 || s.heldSize >= maxHeld {
 		return s.cutHeld()
 	}
 	return nil
 }
 
-// cutHeld ends the chunk waiting for the round after it: the chunk gets
-// that round's side band, then the round goes into the next chunk.
+// cutHeld ends the chunk waiting for what comes after it: the chunk gets
+// its side band, then it goes on into the next chunk (which may in turn
+// wait for its end).
 func (s *perfStream) cutHeld() error {
 	held := s.held
 	if held == nil {
@@ -256,7 +270,7 @@ func (s *perfStream) cutHeld() error {
 		return err
 	}
 	for _, h := range held {
-		if err := s.put(h.rec, h.pos); err != nil {
+		if err := s.add(h.rec, h.pos); err != nil {
 			return err
 		}
 	}
@@ -304,11 +318,12 @@ func (s *perfStream) put(rec []byte, pos int64) error {
 	case typ == perfRecordFinishedRound:
 		s.round++
 		if s.curSize >= s.target {
-			s.held = []heldRecord{}
+			s.held, s.heldRounds = []heldRecord{}, 1
 		}
 	case s.curSize >= 2*s.target:
-		// No round in sight (a stream without them): cut anywhere.
-		return s.cut()
+		// A long round: cut inside it, once the rest of it and the next
+		// one are read.
+		s.held, s.heldRounds = []heldRecord{}, 2
 	}
 	return nil
 }
