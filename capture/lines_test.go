@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
 )
 
@@ -125,5 +126,19 @@ func TestPerfClockMapsToTheRun(t *testing.T) {
 	defer res.Perf.Close()
 	if !res.Perf.Recorded || res.Perf.Clock != "" || len(res.Perf.Notes) == 0 || !strings.Contains(res.Perf.Notes[len(res.Perf.Notes)-1], "refused -k NO_SUCH_CLOCK") {
 		t.Errorf("with a clock perf refuses: recorded %v, clock %q, notes %q; want a recording without -k, said", res.Perf.Recorded, res.Perf.Clock, res.Perf.Notes)
+	}
+
+	// The same fallback when recording in chunks (the default of a run):
+	// the refused attempt's chunk reader ends with it, the second records.
+	chunks := t.TempDir()
+	res2, err := runHere(t, Options{Argv: busy, Stdout: io.Discard, Stderr: io.Discard,
+		Perf: &PerfOptions{Dir: t.TempDir(), Event: "cpu-clock", CallGraph: "fp", clockID: "NO_SUCH_CLOCK", Spool: chunks}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res2.Perf.Close()
+	texts, err := format.PerfChunks(chunks)
+	if !res2.Perf.Recorded || res2.Perf.Clock != "" || err != nil || len(texts) == 0 {
+		t.Errorf("in chunks with a clock perf refuses: recorded %v, clock %q, chunk texts %d (%v); want a recording without -k", res2.Perf.Recorded, res2.Perf.Clock, len(texts), err)
 	}
 }
