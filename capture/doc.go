@@ -17,9 +17,9 @@
 //  5. Probes: the caller's Options.Probes runs while the command does (the
 //     facts package collects the machine's facts there).
 //  6. With Options.Perf, perf record follows the tree; with PerfOptions.Spool
-//     its output is cut into chunks (perfStream) that perf script reads
-//     while the command runs (perfChunks), so the perf output on disk
-//     stays under PerfOptions.MaxSize however long the run.
+//     its output is cut into chunks (package capture/perfpipe) that perf
+//     script reads while the command runs (perfChunks), so the perf output
+//     on disk stays under PerfOptions.MaxSize however long the run.
 //
 // capture never imports bundle: cmd/perfcap packs what Run returns.
 package capture

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/perfcap/perfcap/capture/perfpipe"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
@@ -74,7 +75,7 @@ type PerfResult struct {
 	Chunks        *format.PerfChunkStats `json:"-"`
 	ChunkInline   flame.InlineStats      `json:"-"`
 	ChunkWarnings []string               `json:"-"`
-	tasks         *PerfTasks             // the stream's count of forks
+	tasks         *perfpipe.Tasks        // the stream's count of forks
 }
 
 // Close releases the files of Binaries.

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/perfcap/perfcap/capture/perfpipe"
 	"github.com/perfcap/perfcap/flame"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/units"
@@ -40,7 +41,7 @@ const maxChunkWarnings = 20
 // priority, since the alternative is dropping samples. Once the command
 // has ended, what is left is read at the normal priority on every CPU.
 type perfChunks struct {
-	stream *perfStream
+	stream *perfpipe.Stream
 	opts   *PerfOptions
 	kids   *children
 	// keeper holds the programs of the tree, once the sampler starts.
@@ -48,7 +49,7 @@ type perfChunks struct {
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	queue   []perfChunk
+	queue   []perfpipe.Chunk
 	reading bool         // perf's output is still being read
 	running bool         // the command still runs
 	urgent  bool         // the chunks waiting fill half the bound
@@ -119,13 +120,13 @@ func newPerfChunks(opts *PerfOptions, kids *children) (*perfChunks, error) {
 		low: make(map[int]bool), seen: make(map[string]bool)}
 	pc.cond = sync.NewCond(&pc.mu)
 	pc.stats.DiskBoundBytes = bound
-	pc.stream = &perfStream{dir: opts.Dir, bound: bound, target: min(max(bound/4, minChunk), maxChunk), done: pc.enqueue}
+	pc.stream = perfpipe.NewStream(opts.Dir, bound, min(max(bound/4, minChunk), maxChunk), pc.enqueue)
 	return pc, nil
 }
 
 // read cuts perf's output r into chunks until its end, for the worker.
 func (pc *perfChunks) read(r *os.File) {
-	err := pc.stream.read(r)
+	err := pc.stream.Read(r)
 	if err != nil {
 		pc.warn(err.Error() + " (the rest of the recording is lost)")
 		_, _ = io.Copy(io.Discard, r) // perf must not block on a full pipe
@@ -139,8 +140,8 @@ func (pc *perfChunks) read(r *os.File) {
 
 // enqueue hands a complete chunk to the workers; from the stream's
 // goroutine.
-func (pc *perfChunks) enqueue(c perfChunk) {
-	load := pc.stream.load()
+func (pc *perfChunks) enqueue(c perfpipe.Chunk) {
+	load := pc.stream.Load()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	pc.queue = append(pc.queue, c)
@@ -157,7 +158,7 @@ func (pc *perfChunks) enqueue(c perfChunk) {
 }
 
 // next waits for a chunk to read; false when there will be none.
-func (pc *perfChunks) next() (c perfChunk, low, ok bool) {
+func (pc *perfChunks) next() (c perfpipe.Chunk, low, ok bool) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	for len(pc.queue) == 0 && pc.reading {
@@ -187,7 +188,7 @@ func (pc *perfChunks) work() {
 // normal one: a thread of a Go program left waiting for the CPU while it
 // holds a lock of the runtime would stall the sampler too. That part runs
 // on a thread of its own, for its CPU time (RUSAGE_THREAD).
-func (pc *perfChunks) process(c perfChunk, low bool) {
+func (pc *perfChunks) process(c perfpipe.Chunk, low bool) {
 	type result struct {
 		st      flame.InlineStats
 		err     error
@@ -209,7 +210,7 @@ func (pc *perfChunks) process(c perfChunk, low bool) {
 		done <- result{st, err, cpu, running}
 	}()
 	r := <-done
-	pc.stream.release(c)
+	pc.stream.Release(c)
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	pc.stats.CPUSeconds += r.cpu
@@ -230,7 +231,7 @@ func (pc *perfChunks) process(c perfChunk, low bool) {
 
 // script runs perf script over chunk c into its text file, at the lowest
 // priority when low and the chunks waiting do not fill half the bound.
-func (pc *perfChunks) script(c perfChunk, low bool) (flame.InlineStats, float64, error) {
+func (pc *perfChunks) script(c perfpipe.Chunk, low bool) (flame.InlineStats, float64, error) {
 	w, err := format.CreatePerfChunk(pc.opts.Spool, c.Seq)
 	if err != nil {
 		return flame.InlineStats{}, 0, err
@@ -294,7 +295,7 @@ func (pc *perfChunks) finish() {
 
 // result fills res with what the recording in chunks did.
 func (pc *perfChunks) result(res *PerfResult) {
-	st := pc.stream.statistics()
+	st := pc.stream.Stats()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	stats := pc.stats
@@ -308,7 +309,7 @@ func (pc *perfChunks) result(res *PerfResult) {
 	if st.Untracked > 0 {
 		res.ChunkWarnings = append(res.ChunkWarnings, fmt.Sprintf(
 			"the processes of the recording mapped more than %d MiB of files: %d of their records were not repeated in later chunks, whose samples of them may be unnamed",
-			maxTracking>>20, st.Untracked))
+			perfpipe.MaxTracking>>20, st.Untracked))
 	}
 	res.tasks = &st.Tasks
 }

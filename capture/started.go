@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/perfcap/perfcap/capture/perfpipe"
 )
 
 // How many processes a run started. Samples of /proc see only the
@@ -13,7 +15,7 @@ import (
 // reads as a handful. Three other sources bound or count the real number:
 //
 //   - perf's task events: with perf recording, perf.data holds a fork
-//     record for every process of the tree (ReadPerfTasks); unless perf
+//     record for every process of the tree (perfpipe.ReadTasks); unless perf
 //     lost events or stopped early, that count is exact;
 //   - perfcap's reaper: the command and every orphan reparented to
 //     perfcap were started, seen in a sample or not;
@@ -27,7 +29,7 @@ import (
 type startedCount struct {
 	forks0, forks1 uint64 // /proc/stat's processes before and after
 	forksKnown     bool
-	tasks          PerfTasks
+	tasks          perfpipe.Tasks
 	perfCounted    bool // tasks holds perf's count
 	perfComplete   bool // perf lost no event and was not cut short
 }
@@ -72,7 +74,7 @@ func (c *startedCount) countPerfTasks(res *PerfResult) {
 		return
 	}
 	var err error
-	if c.tasks, err = ReadPerfTasksFile(res.Data); err != nil {
+	if c.tasks, err = perfpipe.ReadTasksFile(res.Data); err != nil {
 		return // the bounds still hold
 	}
 	c.perfCounted = true

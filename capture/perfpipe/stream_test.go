@@ -1,4 +1,4 @@
-package capture
+package perfpipe
 
 import (
 	"bytes"
@@ -88,7 +88,7 @@ func identities(samples []scriptSample) (ids []string, unwound int) {
 // cut into many chunks: every chunk reads on its own, the children's
 // samples in later chunks are unwound through main, and no sample is lost
 // or doubled.
-func TestPerfStreamChunksReadOnTheirOwn(t *testing.T) {
+func TestStreamChunksReadOnTheirOwn(t *testing.T) {
 	if _, err := exec.LookPath("perf"); err != nil {
 		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
 	}
@@ -106,12 +106,12 @@ func TestPerfStreamChunksReadOnTheirOwn(t *testing.T) {
 	if err := os.WriteFile(whole, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var chunks []perfChunk
-	s := &perfStream{dir: dir, bound: 1 << 30, target: 128 << 10, done: func(c perfChunk) { chunks = append(chunks, c) }}
-	if err := s.read(bytes.NewReader(out)); err != nil {
+	var chunks []Chunk
+	s := &Stream{dir: dir, bound: 1 << 30, target: 128 << 10, done: func(c Chunk) { chunks = append(chunks, c) }}
+	if err := s.Read(bytes.NewReader(out)); err != nil {
 		t.Fatal(err)
 	}
-	st := s.statistics()
+	st := s.Stats()
 	if len(chunks) < 5 || st.Chunks != len(chunks) || st.Dropped != 0 {
 		t.Fatalf("%d chunks (stats %+v) of a %d-byte stream cut at 128 KiB", len(chunks), st, len(out))
 	}
@@ -158,30 +158,30 @@ func streamOf(records ...[]byte) io.Reader {
 // record builds a perf record of type typ with body words (u32 each) and
 // pad bytes of zeros after them.
 func record(typ uint32, misc uint16, pad int, words ...uint32) []byte {
-	size := perfEventHeaderLen + 4*len(words) + pad
+	size := eventHeaderLen + 4*len(words) + pad
 	b := make([]byte, size)
 	le := binary.LittleEndian
 	le.PutUint32(b, typ)
 	le.PutUint16(b[4:], misc)
 	le.PutUint16(b[6:], uint16(size))
 	for i, w := range words {
-		le.PutUint32(b[perfEventHeaderLen+4*i:], w)
+		le.PutUint32(b[eventHeaderLen+4*i:], w)
 	}
 	return b
 }
 
 // Side-band records in the order a real stream gives them.
 func fork(pid, ppid, tid uint32) []byte {
-	return record(perfRecordFork, 0, 0, pid, ppid, tid, ppid, 1, 0)
+	return record(recordFork, 0, 0, pid, ppid, tid, ppid, 1, 0)
 }
-func exit(pid, tid uint32) []byte { return record(perfRecordExit, 0, 0, pid, pid, tid, tid, 1, 0) }
-func execComm(pid uint32) []byte  { return record(perfRecordComm, perfMiscCommExec, 8, pid, pid) }
-func comm(pid, tid uint32) []byte { return record(perfRecordComm, 0, 8, pid, tid) }
-func mmap2(pid uint32) []byte     { return record(perfRecordMmap2, 0, 64, pid, pid) }
-func sample(size int) []byte      { return record(perfRecordSample, 0, size-perfEventHeaderLen) }
+func exit(pid, tid uint32) []byte { return record(recordExit, 0, 0, pid, pid, tid, tid, 1, 0) }
+func execComm(pid uint32) []byte  { return record(recordComm, miscCommExec, 8, pid, pid) }
+func comm(pid, tid uint32) []byte { return record(recordComm, 0, 8, pid, tid) }
+func mmap2(pid uint32) []byte     { return record(recordMmap2, 0, 64, pid, pid) }
+func sample(size int) []byte      { return record(recordSample, 0, size-eventHeaderLen) }
 
-var attr = record(perfRecordUserTypeStart, 0, 120)
-var round = record(perfRecordFinishedRound, 0, 0)
+var attr = record(recordUserTypeStart, 0, 120)
+var round = record(recordFinishedRound, 0, 0)
 
 // recordsOf lists the records of a chunk file.
 func recordsOf(t *testing.T, path string) [][]byte {
@@ -190,11 +190,11 @@ func recordsOf(t *testing.T, path string) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) < perfPipeHeaderSize || string(b[:8]) != "PERFILE2" {
+	if len(b) < pipeHeaderSize || string(b[:8]) != "PERFILE2" {
 		t.Fatalf("%s does not start with the pipe header", path)
 	}
 	var recs [][]byte
-	for b = b[perfPipeHeaderSize:]; len(b) >= perfEventHeaderLen; {
+	for b = b[pipeHeaderSize:]; len(b) >= eventHeaderLen; {
 		n := int(binary.LittleEndian.Uint16(b[6:]))
 		recs = append(recs, b[:n])
 		b = b[n:]
@@ -206,8 +206,8 @@ func recordsOf(t *testing.T, path string) [][]byte {
 // processes that may still be sampled: an exited process goes unless a
 // child it forked without exec still runs; a thread's own records go with
 // it; the kernel's stay.
-func TestPerfStreamRepeatsTheLiveSideBand(t *testing.T) {
-	kernel := record(perfRecordMmap, 0, 64, ^uint32(0), 0)
+func TestStreamRepeatsTheLiveSideBand(t *testing.T) {
+	kernel := record(recordMmap, 0, 64, ^uint32(0), 0)
 	stream := streamOf(attr, kernel,
 		execComm(100), mmap2(100), // the command
 		fork(101, 100, 101), mmap2(101), // a child that never execs
@@ -218,9 +218,9 @@ func TestPerfStreamRepeatsTheLiveSideBand(t *testing.T) {
 		sample(4000), round, // chunk 2
 		exit(101, 101), round, sample(4000), round, // chunk 3
 	)
-	var chunks []perfChunk
-	s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 4000, done: func(c perfChunk) { chunks = append(chunks, c) }}
-	if err := s.read(stream); err != nil {
+	var chunks []Chunk
+	s := &Stream{dir: t.TempDir(), bound: 1 << 20, target: 4000, done: func(c Chunk) { chunks = append(chunks, c) }}
+	if err := s.Read(stream); err != nil {
 		t.Fatal(err)
 	}
 	if len(chunks) != 3 {
@@ -228,7 +228,7 @@ func TestPerfStreamRepeatsTheLiveSideBand(t *testing.T) {
 	}
 	// The prologue of each later chunk: the records before its first
 	// round's own records, which start after the replay.
-	prologue := func(c perfChunk, own int) [][]byte {
+	prologue := func(c Chunk, own int) [][]byte {
 		recs := recordsOf(t, c.Path)
 		return recs[:len(recs)-own]
 	}
@@ -253,7 +253,7 @@ func TestPerfStreamRepeatsTheLiveSideBand(t *testing.T) {
 			t.Errorf("chunk %d starts with %d records %v, want %d %v", i+2, len(got), types(got), len(want[i]), types(want[i]))
 		}
 	}
-	if st := s.statistics(); st.Tasks.Processes != 2 || st.Tasks.Threads != 1 || st.Samples != 3 {
+	if st := s.Stats(); st.Tasks.Processes != 2 || st.Tasks.Threads != 1 || st.Samples != 3 {
 		t.Errorf("stats %+v: 2 processes and a thread forked, 3 samples", st)
 	}
 	s.track.collect(s.round)
@@ -273,7 +273,7 @@ func types(recs [][]byte) []uint32 {
 // The chunk files not yet released never pass the bound: while perf
 // script lags, samples are dropped and counted, and the side band is
 // kept; released chunks make room again.
-func TestPerfStreamStaysUnderTheBound(t *testing.T) {
+func TestStreamStaysUnderTheBound(t *testing.T) {
 	const bound, n = 64 << 10, 200
 	var recs [][]byte
 	recs = append(recs, attr, execComm(100), mmap2(100))
@@ -284,19 +284,19 @@ func TestPerfStreamStaysUnderTheBound(t *testing.T) {
 		}
 	}
 	for _, keep := range []bool{true, false} {
-		var held []perfChunk
-		var s *perfStream
-		s = &perfStream{dir: t.TempDir(), bound: bound, target: bound / 4, done: func(c perfChunk) {
+		var held []Chunk
+		var s *Stream
+		s = &Stream{dir: t.TempDir(), bound: bound, target: bound / 4, done: func(c Chunk) {
 			if keep {
 				held = append(held, c) // perf script never gets to them
 			} else {
-				s.release(c)
+				s.Release(c)
 			}
 		}}
-		if err := s.read(streamOf(recs...)); err != nil {
+		if err := s.Read(streamOf(recs...)); err != nil {
 			t.Fatal(err)
 		}
-		st := s.statistics()
+		st := s.Stats()
 		if st.HighWater > bound {
 			t.Errorf("keep=%v: %d bytes on disk at once, over the bound of %d", keep, st.HighWater, bound)
 		}
@@ -312,7 +312,7 @@ func TestPerfStreamStaysUnderTheBound(t *testing.T) {
 		var mmaps int
 		for _, c := range held {
 			for _, r := range recordsOf(t, c.Path) {
-				if binary.LittleEndian.Uint32(r) == perfRecordMmap2 {
+				if binary.LittleEndian.Uint32(r) == recordMmap2 {
 					mmaps++
 				}
 			}
@@ -323,7 +323,7 @@ func TestPerfStreamStaysUnderTheBound(t *testing.T) {
 	}
 }
 
-func TestPerfStreamErrors(t *testing.T) {
+func TestStreamErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		stream io.Reader
@@ -331,26 +331,26 @@ func TestPerfStreamErrors(t *testing.T) {
 	}{
 		{"file-mode perf.data", bytes.NewReader(append([]byte("PERFILE2"), 104, 0, 0, 0, 0, 0, 0, 0)), "offset 0: expected the pipe-mode header"},
 		{"short header", bytes.NewReader([]byte("PERFILE2\x10")), "offset 0: unexpected EOF"},
-		{"record shorter than its header", streamOf(attr, record(perfRecordSample, 0, 0)[:6], []byte{4, 0}), "offset 144: record of type 9 claims 4 bytes"},
+		{"record shorter than its header", streamOf(attr, record(recordSample, 0, 0)[:6], []byte{4, 0}), "offset 144: record of type 9 claims 4 bytes"},
 		{"cut short", streamOf(attr, sample(100)[:50]), "offset 144: record of type 9 (100 bytes) cut short"},
 		{"cut in a header", streamOf(attr, sample(100)[:5]), "offset 144: the stream ends inside a record header"},
-		{"aux", streamOf(record(perfRecordAuxtrace, 0, 40)), "offset 16: AUX area data"},
-		{"compressed", streamOf(attr, record(perfRecordCompressed, 0, 40)), "offset 144: compressed records"},
-		{"tracing data that lies", streamOf(record(perfRecordTracingData, 0, 4, 1<<20)), "offset 16: tracing data of 1048576 bytes cut short after 0"},
-		{"fork too short", streamOf(record(perfRecordFork, 0, 0, 1)), "offset 16: record of type 7 has 12 bytes, less than its 24"},
-		{"fork too short in the round after a chunk", streamOf(attr, sample(2000), round, record(perfRecordFork, 0, 0, 1)), "offset 2152: record of type 7 has 12"},
+		{"aux", streamOf(record(recordAuxtrace, 0, 40)), "offset 16: AUX area data"},
+		{"compressed", streamOf(attr, record(recordCompressed, 0, 40)), "offset 144: compressed records"},
+		{"tracing data that lies", streamOf(record(recordTracingData, 0, 4, 1<<20)), "offset 16: tracing data of 1048576 bytes cut short after 0"},
+		{"fork too short", streamOf(record(recordFork, 0, 0, 1)), "offset 16: record of type 7 has 12 bytes, less than its 24"},
+		{"fork too short in the round after a chunk", streamOf(attr, sample(2000), round, record(recordFork, 0, 0, 1)), "offset 2152: record of type 7 has 12"},
 	} {
-		s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 1 << 10, done: func(perfChunk) {}}
-		err := s.read(tc.stream)
+		s := &Stream{dir: t.TempDir(), bound: 1 << 20, target: 1 << 10, done: func(Chunk) {}}
+		err := s.Read(tc.stream)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "perf's output: offset ") {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }
 
-// FuzzPerfStream cuts arbitrary bytes: chunks or an error saying where,
+// FuzzStream cuts arbitrary bytes: chunks or an error saying where,
 // never a panic, and the bound holds.
-func FuzzPerfStream(f *testing.F) {
+func FuzzStream(f *testing.F) {
 	real, err := os.ReadFile("testdata/perf/pipe.data")
 	if err != nil {
 		f.Fatal(err)
@@ -361,12 +361,12 @@ func FuzzPerfStream(f *testing.F) {
 	f.Add(b)
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var s *perfStream
-		s = &perfStream{dir: dir, bound: 16 << 10, target: 2 << 10, done: func(c perfChunk) { s.release(c) }}
-		if err := s.read(bytes.NewReader(b)); err != nil && !strings.HasPrefix(err.Error(), "perf's output: offset ") {
+		var s *Stream
+		s = &Stream{dir: dir, bound: 16 << 10, target: 2 << 10, done: func(c Chunk) { s.Release(c) }}
+		if err := s.Read(bytes.NewReader(b)); err != nil && !strings.HasPrefix(err.Error(), "perf's output: offset ") {
 			t.Fatalf("error without its offset: %v", err)
 		}
-		if st := s.statistics(); st.HighWater > 16<<10+64<<10 {
+		if st := s.Stats(); st.HighWater > 16<<10+64<<10 {
 			t.Fatalf("%d bytes on disk at once", st.HighWater)
 		}
 	})
@@ -377,14 +377,14 @@ func FuzzPerfStream(f *testing.F) {
 // after the cut may be older than the samples before it (they sat in
 // another CPU's buffer). Seen on a real recording whose first round held
 // 260 KiB of a child's samples before its exec.
-func TestPerfStreamCutInsideALongRound(t *testing.T) {
+func TestStreamCutInsideALongRound(t *testing.T) {
 	stream := streamOf(attr, sample(3000), sample(3000), // past twice the target: cut here
 		sample(3000), execComm(300), mmap2(300), sample(3000), round, // the rest of the round
 		sample(100), mmap2(300), round, // the next round
 		sample(100), execComm(301), round) // later
-	var chunks []perfChunk
-	s := &perfStream{dir: t.TempDir(), bound: 1 << 20, target: 2000, done: func(c perfChunk) { chunks = append(chunks, c) }}
-	if err := s.read(stream); err != nil {
+	var chunks []Chunk
+	s := &Stream{dir: t.TempDir(), bound: 1 << 20, target: 2000, done: func(c Chunk) { chunks = append(chunks, c) }}
+	if err := s.Read(stream); err != nil {
 		t.Fatal(err)
 	}
 	if len(chunks) < 2 {
@@ -397,7 +397,7 @@ func TestPerfStreamCutInsideALongRound(t *testing.T) {
 	var samples int
 	for _, c := range chunks {
 		for _, r := range recordsOf(t, c.Path) {
-			if binary.LittleEndian.Uint32(r) == perfRecordSample {
+			if binary.LittleEndian.Uint32(r) == recordSample {
 				samples++
 			}
 		}

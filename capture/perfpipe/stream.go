@@ -1,4 +1,4 @@
-package capture
+package perfpipe
 
 import (
 	"bufio"
@@ -14,8 +14,8 @@ import (
 
 // A recording in chunks: perf record writes its pipe-mode output (-o -) to
 // perfcap, which cuts it into chunk files that perf script reads one at a
-// time while the command runs (perfChunks), so that the perf output on
-// disk at once stays under a bound however long the run.
+// time while the command runs (package capture's perfChunks), so that the
+// perf output on disk at once stays under a bound however long the run.
 //
 // perf script needs more than a chunk's own records: the event attributes
 // and features perf record writes once at the start (header records,
@@ -34,66 +34,48 @@ import (
 // size u16) and its body (include/uapi/linux/perf_event.h,
 // tools/lib/perf/include/perf/event.h).
 
-// Record types of the pipe-mode stream, besides those of perftasks.go.
+// Bounds of what a stream holds in memory.
 const (
-	perfPipeHeaderSize = 16
-
-	perfRecordMmap          = 1
-	perfRecordComm          = 3
-	perfRecordExit          = 4
-	perfRecordSample        = 9
-	perfRecordMmap2         = 10
-	perfRecordNamespaces    = 16
-	perfRecordKsymbol       = 17
-	perfRecordBPFEvent      = 18
-	perfRecordCgroup        = 19
-	perfRecordTextPoke      = 20
-	perfRecordUserTypeStart = 64 // header records: attributes, features...
-	perfRecordTracingData   = 66 // followed by its tracepoint formats
-	perfRecordFinishedRound = 68
-
-	perfMiscCommExec = 1 << 13 // a comm record written by exec
-
 	// maxTracingData bounds the tracepoint formats a stream may carry,
-	// maxTracking the side band kept for later chunks: past it, the
+	// MaxTracking (bytes) the side band kept for later chunks: past it, the
 	// processes' later records are not repeated (a tree of thousands of
 	// live processes), and their samples in later chunks may be unnamed.
 	maxTracingData = 64 << 20
-	maxTracking    = 64 << 20
+	MaxTracking    = 64 << 20
 	// maxHeld bounds what is read after a chunk's end before it is cut: a
 	// round is at most perf's buffers (512 KiB a CPU by default), but a
 	// stream could lack rounds.
 	maxHeld = 64 << 20
 )
 
-// perfChunk is one chunk file, complete.
-type perfChunk struct {
+// Chunk is one chunk file, complete.
+type Chunk struct {
 	Path string
 	Seq  int // 1, 2, ... in the stream's order
 	Size int64
 }
 
-// perfStreamStats is what a stream held.
-type perfStreamStats struct {
+// Stats is what a stream held.
+type Stats struct {
 	Chunks int
 	// HighWater is the most bytes of chunk files on disk at once.
 	HighWater int64
 	// Samples counts the samples written to chunks, Dropped those left out
 	// to stay under the bound.
 	Samples, Dropped int64
-	// Tasks counts forks and lost events as ReadPerfTasks does.
-	Tasks PerfTasks
+	// Tasks counts forks and lost events as ReadTasks does.
+	Tasks Tasks
 	// Untracked counts the side-band records not repeated in later
-	// chunks past maxTracking.
+	// chunks past MaxTracking.
 	Untracked int64
 }
 
-// perfStream cuts a pipe-mode perf record output into chunk files in dir
+// Stream cuts a pipe-mode perf record output into chunk files in dir
 // of about target bytes each. The chunk files not yet released stay under
 // bound bytes: a sample that would pass seven eighths of it is dropped and
 // counted; the rest is for the side band, which is never dropped. Done is
-// called with each complete chunk, from the goroutine running read;
-// release deletes it.
+// called with each complete chunk, from the goroutine running Read;
+// Release deletes it. Make one with NewStream.
 //
 // A chunk ends with a round (a FINISHED_ROUND record: perf has emptied
 // every CPU's buffer once) after reaching target. Records are ordered by
@@ -105,18 +87,18 @@ type perfStreamStats struct {
 // reads it again in the next chunk, where it belongs); and a process that
 // exited in the last two rounds may still have samples to come, so its
 // records are repeated once more.
-type perfStream struct {
+type Stream struct {
 	dir           string
 	bound, target int64
-	done          func(perfChunk)
+	done          func(Chunk)
 
 	mu     sync.Mutex
 	onDisk int64
-	stats  perfStreamStats
+	stats  Stats
 
 	header  []byte
 	prelude [][]byte // header records, which every chunk repeats
-	track   perfTracking
+	track   tracking
 	cur     *os.File
 	w       *bufio.Writer
 	curSize int64
@@ -132,21 +114,28 @@ type perfStream struct {
 	heldRounds int
 }
 
+// NewStream returns a Stream that cuts chunk files of about target bytes
+// into dir, keeps those not yet released under bound bytes, and calls done
+// with each complete chunk.
+func NewStream(dir string, bound, target int64, done func(Chunk)) *Stream {
+	return &Stream{dir: dir, bound: bound, target: target, done: done}
+}
+
 // heldRecord is a record of a held round, and its stream offset.
 type heldRecord struct {
 	rec []byte
 	pos int64
 }
 
-// perfStreamError is a malformed stream, at offset.
-func perfStreamError(offset int64, format string, a ...any) error {
+// streamError is a malformed stream, at offset.
+func streamError(offset int64, format string, a ...any) error {
 	return fmt.Errorf("perf's output: offset %d: %s", offset, fmt.Sprintf(format, a...))
 }
 
-// read cuts the stream r until its end. The chunk being written is
+// Read cuts the stream r until its end. The chunk being written is
 // completed at the end and when the stream turns out malformed, whose
 // error says where.
-func (s *perfStream) read(r io.Reader) (err error) {
+func (s *Stream) Read(r io.Reader) (err error) {
 	defer func() {
 		var ferr error
 		for s.held != nil && ferr == nil {
@@ -160,18 +149,18 @@ func (s *perfStream) read(r io.Reader) (err error) {
 		}
 	}()
 	br := bufio.NewReaderSize(r, 64<<10)
-	hdr := make([]byte, perfPipeHeaderSize)
+	hdr := make([]byte, pipeHeaderSize)
 	if _, err := io.ReadFull(br, hdr); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil // perf wrote nothing: it did not start
 		}
-		return perfStreamError(0, "%v", err)
+		return streamError(0, "%v", err)
 	}
 	le := binary.LittleEndian
-	if le.Uint64(hdr) != perfMagic || le.Uint64(hdr[8:]) != perfPipeHeaderSize {
-		return perfStreamError(0, "expected the pipe-mode header (PERFILE2, 16 bytes), found %q", hdr)
+	if le.Uint64(hdr) != magic || le.Uint64(hdr[8:]) != pipeHeaderSize {
+		return streamError(0, "expected the pipe-mode header (PERFILE2, 16 bytes), found %q", hdr)
 	}
-	s.header, s.pos = hdr, perfPipeHeaderSize
+	s.header, s.pos = hdr, pipeHeaderSize
 	var buf []byte
 	for {
 		rec, err := s.next(br, &buf)
@@ -190,42 +179,42 @@ func (s *perfStream) read(r io.Reader) (err error) {
 
 // next reads one record, with the tracepoint formats that follow a
 // tracing-data record, into *buf.
-func (s *perfStream) next(br *bufio.Reader, buf *[]byte) ([]byte, error) {
+func (s *Stream) next(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 	le := binary.LittleEndian
-	var h [perfEventHeaderLen]byte
+	var h [eventHeaderLen]byte
 	if _, err := io.ReadFull(br, h[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, perfStreamError(s.pos, "the stream ends inside a record header")
+			return nil, streamError(s.pos, "the stream ends inside a record header")
 		}
 		return nil, err
 	}
 	typ, size := le.Uint32(h[:]), int(le.Uint16(h[6:]))
-	if size < perfEventHeaderLen {
-		return nil, perfStreamError(s.pos, "record of type %d claims %d bytes, less than its header", typ, size)
+	if size < eventHeaderLen {
+		return nil, streamError(s.pos, "record of type %d claims %d bytes, less than its header", typ, size)
 	}
 	switch typ {
-	case perfRecordAuxtrace:
-		return nil, perfStreamError(s.pos, "AUX area data (an event such as intel_pt), which perfcap does not record in chunks")
-	case perfRecordCompressed, perfRecordCompressed2:
-		return nil, perfStreamError(s.pos, "compressed records (perf record -z), which perfcap does not ask for")
+	case recordAuxtrace:
+		return nil, streamError(s.pos, "AUX area data (an event such as intel_pt), which perfcap does not record in chunks")
+	case recordCompressed, recordCompressed2:
+		return nil, streamError(s.pos, "compressed records (perf record -z), which perfcap does not ask for")
 	}
 	rec := append((*buf)[:0], h[:]...)
-	rec = append(rec, make([]byte, size-perfEventHeaderLen)...)
-	if _, err := io.ReadFull(br, rec[perfEventHeaderLen:]); err != nil {
-		return nil, perfStreamError(s.pos, "record of type %d (%d bytes) cut short: %v", typ, size, err)
+	rec = append(rec, make([]byte, size-eventHeaderLen)...)
+	if _, err := io.ReadFull(br, rec[eventHeaderLen:]); err != nil {
+		return nil, streamError(s.pos, "record of type %d (%d bytes) cut short: %v", typ, size, err)
 	}
-	if typ == perfRecordTracingData {
-		if size < perfEventHeaderLen+4 {
-			return nil, perfStreamError(s.pos, "tracing-data record of %d bytes, too short for its size", size)
+	if typ == recordTracingData {
+		if size < eventHeaderLen+4 {
+			return nil, streamError(s.pos, "tracing-data record of %d bytes, too short for its size", size)
 		}
-		n := int(le.Uint32(rec[perfEventHeaderLen:]))
+		n := int(le.Uint32(rec[eventHeaderLen:]))
 		if n > maxTracingData {
-			return nil, perfStreamError(s.pos, "tracing data of %d bytes, more than %d", n, maxTracingData)
+			return nil, streamError(s.pos, "tracing data of %d bytes, more than %d", n, maxTracingData)
 		}
 		// Grown as the bytes come: a size that lies costs no memory.
 		b := bytes.NewBuffer(rec)
 		if got, err := io.CopyN(b, br, int64(n)); err != nil {
-			return nil, perfStreamError(s.pos, "tracing data of %d bytes cut short after %d: %v", n, got, err)
+			return nil, streamError(s.pos, "tracing data of %d bytes cut short after %d: %v", n, got, err)
 		}
 		rec = b.Bytes()
 	}
@@ -235,13 +224,13 @@ func (s *perfStream) next(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 
 // add takes one record, read at offset pos: into what is held after a
 // chunk's end, or into the current chunk.
-func (s *perfStream) add(rec []byte, pos int64) error {
+func (s *Stream) add(rec []byte, pos int64) error {
 	if s.held == nil {
 		return s.put(rec, pos)
 	}
 	s.held = append(s.held, heldRecord{clone(rec), pos})
 	s.heldSize += int64(len(rec))
-	if binary.LittleEndian.Uint32(rec) == perfRecordFinishedRound {
+	if binary.LittleEndian.Uint32(rec) == recordFinishedRound {
 		s.heldRounds--
 	}
 	if s.heldRounds == 0 || s.heldSize >= maxHeld {
@@ -253,14 +242,14 @@ func (s *perfStream) add(rec []byte, pos int64) error {
 // cutHeld ends the chunk waiting for what comes after it: the chunk gets
 // its side band, then it goes on into the next chunk (which may in turn
 // wait for its end).
-func (s *perfStream) cutHeld() error {
+func (s *Stream) cutHeld() error {
 	held := s.held
 	if held == nil {
 		return nil
 	}
 	s.held, s.heldSize = nil, 0
 	for _, h := range held {
-		if typ := binary.LittleEndian.Uint32(h.rec); typ != perfRecordSample && typ < perfRecordUserTypeStart {
+		if typ := binary.LittleEndian.Uint32(h.rec); typ != recordSample && typ < recordUserTypeStart {
 			if err := s.write(h.rec); err != nil {
 				return err
 			}
@@ -279,10 +268,10 @@ func (s *perfStream) cutHeld() error {
 
 // put writes one record, read at offset pos, into the current chunk and
 // the state every later chunk repeats.
-func (s *perfStream) put(rec []byte, pos int64) error {
+func (s *Stream) put(rec []byte, pos int64) error {
 	le := binary.LittleEndian
 	typ := le.Uint32(rec)
-	if typ == perfRecordSample {
+	if typ == recordSample {
 		s.mu.Lock()
 		drop := s.onDisk+int64(len(rec)) > s.bound-s.bound/8
 		if drop {
@@ -299,11 +288,11 @@ func (s *perfStream) put(rec []byte, pos int64) error {
 		return err
 	}
 	switch {
-	case typ == perfRecordFinishedRound || typ == perfRecordSample:
-	case typ >= perfRecordUserTypeStart:
+	case typ == recordFinishedRound || typ == recordSample:
+	case typ >= recordUserTypeStart:
 		s.prelude = append(s.prelude, clone(rec))
 	default:
-		tracked := s.track.size+len(rec) <= maxTracking
+		tracked := s.track.size+len(rec) <= MaxTracking
 		if tracked {
 			if err := s.track.add(clone(rec), pos, s.round); err != nil {
 				return err
@@ -315,7 +304,7 @@ func (s *perfStream) put(rec []byte, pos int64) error {
 		return err
 	}
 	switch {
-	case typ == perfRecordFinishedRound:
+	case typ == recordFinishedRound:
 		s.round++
 		if s.curSize >= s.target {
 			s.held, s.heldRounds = []heldRecord{}, 1
@@ -329,34 +318,20 @@ func (s *perfStream) put(rec []byte, pos int64) error {
 }
 
 // count adds forks and lost events to the task counts, and a side-band
-// record past maxTracking to Untracked.
-func (s *perfStream) count(typ uint32, rec []byte, tracked bool) {
-	le := binary.LittleEndian
-	b := rec[perfEventHeaderLen:]
+// record past MaxTracking to Untracked.
+func (s *Stream) count(typ uint32, rec []byte, tracked bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !tracked {
 		s.stats.Untracked++
 	}
-	switch {
-	case typ == perfRecordFork && len(b) >= 24:
-		pid, ppid, tm := le.Uint32(b), le.Uint32(b[4:]), le.Uint64(b[16:])
-		switch {
-		case tm == 0: // synthesised for a task that existed before
-		case pid != ppid:
-			s.stats.Tasks.Processes++
-		default:
-			s.stats.Tasks.Threads++
-		}
-	case typ == perfRecordLost && len(b) >= 16:
-		s.stats.Tasks.Lost += le.Uint64(b[8:])
-	}
+	s.stats.Tasks.add(typ, rec[eventHeaderLen:])
 }
 
 // start opens the next chunk, if none is open, with the stream header, the
 // header records and the side band of the processes that may still be
 // sampled.
-func (s *perfStream) start() error {
+func (s *Stream) start() error {
 	if s.cur != nil {
 		return nil
 	}
@@ -382,7 +357,7 @@ func (s *perfStream) start() error {
 	return nil
 }
 
-func (s *perfStream) write(b []byte) error {
+func (s *Stream) write(b []byte) error {
 	if _, err := s.w.Write(b); err != nil {
 		return fmt.Errorf("writing a chunk of perf's output: %w", err)
 	}
@@ -395,7 +370,7 @@ func (s *perfStream) write(b []byte) error {
 }
 
 // cut completes the current chunk and hands it to done.
-func (s *perfStream) cut() error {
+func (s *Stream) cut() error {
 	if s.cur == nil {
 		return nil
 	}
@@ -403,11 +378,11 @@ func (s *perfStream) cut() error {
 	if cerr := s.cur.Close(); err == nil {
 		err = cerr
 	}
-	c := perfChunk{Path: s.cur.Name(), Seq: s.seq, Size: s.curSize}
+	c := Chunk{Path: s.cur.Name(), Seq: s.seq, Size: s.curSize}
 	s.cur, s.w = nil, nil
 	s.track.collect(s.round)
 	if err != nil {
-		s.release(c)
+		s.Release(c)
 		return fmt.Errorf("writing a chunk of perf's output: %w", err)
 	}
 	s.mu.Lock()
@@ -417,23 +392,25 @@ func (s *perfStream) cut() error {
 	return nil
 }
 
-// release deletes a chunk that perf script has read.
-func (s *perfStream) release(c perfChunk) {
+// Release deletes a chunk that perf script has read. It may be called
+// from any goroutine.
+func (s *Stream) Release(c Chunk) {
 	_ = os.Remove(c.Path)
 	s.mu.Lock()
 	s.onDisk -= c.Size
 	s.mu.Unlock()
 }
 
-// load is the share of the bound that chunk files take now, 0 to 1.
-func (s *perfStream) load() float64 {
+// Load is the share of the bound that chunk files take now, 0 to 1.
+func (s *Stream) Load() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return float64(s.onDisk) / float64(s.bound)
 }
 
-// statistics returns what the stream held so far.
-func (s *perfStream) statistics() perfStreamStats {
+// Stats returns what the stream held so far; it may be called while
+// Read runs.
+func (s *Stream) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
@@ -441,13 +418,13 @@ func (s *perfStream) statistics() perfStreamStats {
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
-// perfTracking is the side band a chunk starts with: the records of
+// tracking is the side band a chunk starts with: the records of
 // every process that may still be sampled, in the stream's order. A
 // process's records go once it has exited, unless a process it forked
 // without exec still runs (perf gives a forked child a copy of its
 // parent's mappings); an exec starts a process anew, and a thread's own
 // records go when it exits.
-type perfTracking struct {
+type tracking struct {
 	entries []trackEntry
 	procs   map[uint32]*trackProc // the current process of each pid
 	size    int                   // bytes of the entries' records
@@ -472,57 +449,57 @@ type trackProc struct {
 func (p *trackProc) end(round int) { p.alive, p.ended = false, round }
 
 // add appends a side-band record read at offset in round.
-func (t *perfTracking) add(rec []byte, offset int64, round int) error {
+func (t *tracking) add(rec []byte, offset int64, round int) error {
 	le := binary.LittleEndian
-	typ, misc, b := le.Uint32(rec), le.Uint16(rec[4:]), rec[perfEventHeaderLen:]
+	typ, misc, b := le.Uint32(rec), le.Uint16(rec[4:]), rec[eventHeaderLen:]
 	switch typ {
-	case perfRecordMmap, perfRecordMmap2, perfRecordComm, perfRecordNamespaces, perfRecordFork, perfRecordExit:
+	case recordMmap, recordMmap2, recordComm, recordNamespaces, recordFork, recordExit:
 	default:
 		// The kernel's (ksymbol, bpf, cgroup, text poke) and the
 		// records perf script does not need to place a sample.
-		if typ == perfRecordKsymbol || typ == perfRecordBPFEvent || typ == perfRecordCgroup || typ == perfRecordTextPoke {
+		if typ == recordKsymbol || typ == recordBPFEvent || typ == recordCgroup || typ == recordTextPoke {
 			t.keep(trackEntry{rec: rec})
 		}
 		return nil
 	}
 	need := 8
-	if typ == perfRecordFork || typ == perfRecordExit {
+	if typ == recordFork || typ == recordExit {
 		need = 16
 	}
 	if len(b) < need {
-		return perfStreamError(offset, "record of type %d has %d bytes, less than its %d", typ, len(rec), need+perfEventHeaderLen)
+		return streamError(offset, "record of type %d has %d bytes, less than its %d", typ, len(rec), need+eventHeaderLen)
 	}
 	if t.procs == nil {
 		t.procs = make(map[uint32]*trackProc)
 	}
 	pid, tid := le.Uint32(b), le.Uint32(b[4:])
-	if typ == perfRecordFork || typ == perfRecordExit {
+	if typ == recordFork || typ == recordExit {
 		tid = le.Uint32(b[8:])
 	}
-	if (typ == perfRecordMmap || typ == perfRecordMmap2) && pid == ^uint32(0) {
+	if (typ == recordMmap || typ == recordMmap2) && pid == ^uint32(0) {
 		t.keep(trackEntry{rec: rec}) // the kernel's map
 		return nil
 	}
 	e := trackEntry{rec: rec, tid: tid, thread: tid != pid}
 	switch {
-	case typ == perfRecordFork && pid != le.Uint32(b[4:]):
+	case typ == recordFork && pid != le.Uint32(b[4:]):
 		e.proc = &trackProc{parent: t.procs[le.Uint32(b[4:])], alive: true}
 		t.procs[pid] = e.proc
-	case typ == perfRecordComm && misc&perfMiscCommExec != 0:
+	case typ == recordComm && misc&miscCommExec != 0:
 		if old := t.procs[pid]; old != nil {
 			old.end(round)
 		}
 		e.proc = &trackProc{alive: true}
 		t.procs[pid] = e.proc
-	case typ == perfRecordExit && tid != pid:
+	case typ == recordExit && tid != pid:
 		t.threadExit(t.procOf(pid), tid, round)
 		return nil
 	default:
 		e.proc = t.procOf(pid)
-		if typ == perfRecordMmap || typ == perfRecordMmap2 {
+		if typ == recordMmap || typ == recordMmap2 {
 			e.thread = false // a mapping is the process's
 		}
-		if typ == perfRecordExit {
+		if typ == recordExit {
 			e.proc.end(round)
 		}
 	}
@@ -530,12 +507,12 @@ func (t *perfTracking) add(rec []byte, offset int64, round int) error {
 	return nil
 }
 
-func (t *perfTracking) keep(e trackEntry) {
+func (t *tracking) keep(e trackEntry) {
 	t.entries = append(t.entries, e)
 	t.size += len(e.rec)
 }
 
-func (t *perfTracking) procOf(pid uint32) *trackProc {
+func (t *tracking) procOf(pid uint32) *trackProc {
 	p := t.procs[pid]
 	if p == nil {
 		p = &trackProc{alive: true}
@@ -545,7 +522,7 @@ func (t *perfTracking) procOf(pid uint32) *trackProc {
 }
 
 // threadExit marks the records of a thread that ended in round.
-func (t *perfTracking) threadExit(p *trackProc, tid uint32, round int) {
+func (t *tracking) threadExit(p *trackProc, tid uint32, round int) {
 	for i := range t.entries {
 		if e := &t.entries[i]; e.proc == p && e.thread && e.tid == tid && e.gone == 0 {
 			e.gone = round + 1
@@ -555,7 +532,7 @@ func (t *perfTracking) threadExit(p *trackProc, tid uint32, round int) {
 
 // collect drops the records no sample after round can need: those of
 // the processes that ended two rounds ago or more.
-func (t *perfTracking) collect(round int) {
+func (t *tracking) collect(round int) {
 	needed := make(map[*trackProc]bool)
 	for _, e := range t.entries {
 		if p := e.proc; p != nil && (p.alive || p.ended >= round-1) {
@@ -582,7 +559,7 @@ func (t *perfTracking) collect(round int) {
 }
 
 // replay returns the records kept, in order.
-func (t *perfTracking) replay() [][]byte {
+func (t *tracking) replay() [][]byte {
 	out := make([][]byte, 0, len(t.entries))
 	for _, e := range t.entries {
 		out = append(out, e.rec)

@@ -1,4 +1,4 @@
-package capture
+package perfpipe
 
 import (
 	"bytes"
@@ -19,13 +19,13 @@ import (
 // /bin/true, the workload) and 5 threads of the Go workload.
 const tasksData = "testdata/perf/tasks.data"
 
-func TestReadPerfTasksOfARecording(t *testing.T) {
-	got, err := ReadPerfTasksFile(tasksData)
+func TestReadTasksOfARecording(t *testing.T) {
+	got, err := ReadTasksFile(tasksData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (PerfTasks{Processes: 7, Threads: 5}); got != want {
-		t.Errorf("ReadPerfTasks = %+v, want %+v", got, want)
+	if want := (Tasks{Processes: 7, Threads: 5}); got != want {
+		t.Errorf("ReadTasks = %+v, want %+v", got, want)
 	}
 }
 
@@ -35,7 +35,7 @@ var forkLine = regexp.MustCompile(`PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)`)
 
 // The count agrees with the real perf's own reading of a fresh recording
 // of a command that starts 200 short processes.
-func TestReadPerfTasksAgreesWithPerfScript(t *testing.T) {
+func TestReadTasksAgreesWithPerfScript(t *testing.T) {
 	if _, err := exec.LookPath("perf"); err != nil {
 		t.Skip("perf is not installed (Debian: apt-get install linux-perf); .ci/run installs it")
 	}
@@ -49,7 +49,7 @@ func TestReadPerfTasksAgreesWithPerfScript(t *testing.T) {
 	if err != nil {
 		t.Fatalf("perf script: %v", err)
 	}
-	var want PerfTasks
+	var want Tasks
 	for _, m := range forkLine.FindAllStringSubmatch(string(script), -1) {
 		if m[1] != m[2] {
 			want.Processes++
@@ -57,16 +57,16 @@ func TestReadPerfTasksAgreesWithPerfScript(t *testing.T) {
 			want.Threads++
 		}
 	}
-	got, err := ReadPerfTasksFile(data)
+	got, err := ReadTasksFile(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != want || got.Processes != 200 {
-		t.Errorf("ReadPerfTasks = %+v; perf script's forks give %+v; the command started 200 processes", got, want)
+		t.Errorf("ReadTasks = %+v; perf script's forks give %+v; the command started 200 processes", got, want)
 	}
 }
 
-func TestReadPerfTasksErrors(t *testing.T) {
+func TestReadTasksErrors(t *testing.T) {
 	good, err := os.ReadFile(tasksData)
 	if err != nil {
 		t.Fatal(err)
@@ -81,34 +81,34 @@ func TestReadPerfTasksErrors(t *testing.T) {
 	}{
 		{"empty", nil, "reading the perf.data header"},
 		{"not perf.data", edit(func(b []byte) []byte { copy(b, "PERFILE1"); return b }), "offset 0: expected the magic PERFILE2"},
-		{"other byte order", edit(func(b []byte) []byte { binary.BigEndian.PutUint64(b, perfMagic); return b }), "other byte order"},
+		{"other byte order", edit(func(b []byte) []byte { binary.BigEndian.PutUint64(b, magic); return b }), "other byte order"},
 		{"unfinished", edit(func(b []byte) []byte { le.PutUint64(b[48:], 0); return b }), "was not finished"},
 		{"data past the end", edit(func(b []byte) []byte { return b[:dataOff+100] }), "passes the end of the file"},
 		{"record shorter than its header", edit(func(b []byte) []byte { le.PutUint16(b[dataOff+6:], 4); return b }), "claims 4 bytes"},
-		{"compressed", edit(func(b []byte) []byte { le.PutUint32(b[dataOff:], perfRecordCompressed); return b }), "compressed records"},
+		{"compressed", edit(func(b []byte) []byte { le.PutUint32(b[dataOff:], recordCompressed); return b }), "compressed records"},
 	} {
-		_, err := ReadPerfTasks(bytes.NewReader(tc.data), int64(len(tc.data)))
+		_, err := ReadTasks(bytes.NewReader(tc.data), int64(len(tc.data)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
-		if tc.name == "unfinished" && !errors.Is(err, ErrPerfDataUnfinished) {
-			t.Errorf("unfinished: %v is not ErrPerfDataUnfinished", err)
+		if tc.name == "unfinished" && !errors.Is(err, ErrUnfinished) {
+			t.Errorf("unfinished: %v is not ErrUnfinished", err)
 		}
 	}
 }
 
-// FuzzReadPerfTasks reads arbitrary bytes as perf.data: a count or a
+// FuzzReadTasks reads arbitrary bytes as perf.data: a count or a
 // one-line error, never a panic, and never more tasks than records fit.
-func FuzzReadPerfTasks(f *testing.F) {
+func FuzzReadTasks(f *testing.F) {
 	good, err := os.ReadFile(tasksData)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(good)
-	f.Add(good[:perfHeaderSize])
+	f.Add(good[:fileHeaderSize])
 	f.Add(good[:len(good)/2])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := ReadPerfTasks(bytes.NewReader(b), int64(len(b)))
+		got, err := ReadTasks(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			if strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error spans lines: %q", err)
