@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -72,4 +73,17 @@ func DefaultName(kind string, t time.Time, argv0 string) string {
 		prefix += kind + "-"
 	}
 	return fmt.Sprintf("%s%s-%s.tar.zst", prefix, t.Format("20060102-150405"), name)
+}
+
+// OutputPath is where a bundle asked for with -o out goes: out itself;
+// inside out under the default name when out is an existing directory (as
+// cp does); the default name in the current directory when out is empty.
+func OutputPath(out, kind string, t time.Time, argv0 string) string {
+	if out == "" {
+		return DefaultName(kind, t, argv0)
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return filepath.Join(out, DefaultName(kind, t, argv0))
+	}
+	return out
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -68,7 +67,7 @@ func readBundle(path string, withEnv bool) (bundle.Manifest, *format.Summary, ma
 
 // runInspect prints a bundle's manifest and summary. Every string in them
 // came from the bundle, so each is escaped (termsafe), and every figure
-// outside its range (see validBytes) reads "invalid" rather than "-8.0 EiB".
+// outside its range (see format.ValidBytes) reads "invalid" rather than "-8.0 EiB".
 func runInspect(opts *inspectOptions) error {
 	if listed, err := bundle.ReadManifest(opts.path); err == nil && isDiffBundle(listed) {
 		return inspectDiff(opts, listed)
@@ -98,7 +97,7 @@ func runInspect(opts *inspectOptions) error {
 	row("started", "%s", m.Started.Local().Format(time.RFC3339))
 	row("exit", "%s", describeExit(m.Exit, m.Interrupted))
 	row("wall", "%s", showSeconds(s.WallSeconds))
-	if report.CPUPercentMeasurable(s) || !validSeconds(s.WallSeconds) {
+	if report.CPUPercentMeasurable(s) || !format.ValidSeconds(s.WallSeconds) {
 		row("cpu", "%s user, %s sys (%s of one core)", showSeconds(s.UserSeconds), showSeconds(s.SysSeconds), showPercent(s.CPUPercent))
 	} else {
 		row("cpu", "%s user, %s sys (no %% of a core: the run was under %.0f ms)", showSecs(s.UserSeconds, 4), showSecs(s.SysSeconds, 4), report.MinWallForCPUPercent*1000)
@@ -109,7 +108,7 @@ func runInspect(opts *inspectOptions) error {
 		row("first output", "%s", showSeconds(s.FirstOutputSeconds))
 	}
 	interval := showSeconds(s.IntervalSeconds)
-	if validSeconds(s.IntervalSeconds) {
+	if format.ValidSeconds(s.IntervalSeconds) {
 		interval = time.Duration(s.IntervalSeconds * float64(time.Second)).String()
 	}
 	row("samples", "%s every %s (%s of %s on schedule)", showCount(s.Samples), interval, showCount(s.OnSchedule), showCount(s.ExpectedSamples))
@@ -232,7 +231,7 @@ func describeExit(e bundle.Exit, interrupted bool) string {
 }
 
 func showBytes(v uint64) string {
-	if !validBytes(v) {
+	if !format.ValidBytes(v) {
 		return invalid(v)
 	}
 	return units.FormatSize(int64(v))
@@ -242,28 +241,28 @@ func showSeconds(v float64) string { return showSecs(v, 3) }
 
 // showSecs writes seconds with digits decimals.
 func showSecs(v float64, digits int) string {
-	if !validSeconds(v) {
+	if !format.ValidSeconds(v) {
 		return invalid(v)
 	}
 	return fmt.Sprintf("%.*f s", digits, v)
 }
 
 func showElapsed(v float64) string {
-	if !validSeconds(v) {
+	if !format.ValidSeconds(v) {
 		return invalid(v)
 	}
 	return units.FormatElapsed(v)
 }
 
 func showPercent(v float64) string {
-	if !validPercent(v) {
+	if !format.ValidPercent(v) {
 		return invalid(v)
 	}
 	return fmt.Sprintf("%.0f%%", v)
 }
 
 func showCount(v int) string {
-	if !validCount(v) {
+	if !format.ValidCount(v) {
 		return invalid(v)
 	}
 	return fmt.Sprint(v)
@@ -273,7 +272,7 @@ func showCount(v int) string {
 // started, how many samples saw) with every count range-checked.
 func showProcesses(s format.Totals) string {
 	for _, v := range []int{s.Processes, s.ProcessesStarted, s.ProcessesStartedMin, s.ProcessesStartedMax} {
-		if !validCount(v) {
+		if !format.ValidCount(v) {
 			return showCount(s.Processes) + " seen in samples"
 		}
 	}
@@ -282,7 +281,7 @@ func showProcesses(s format.Totals) string {
 
 // showPlural is report.Plural for a count from a bundle.
 func showPlural(v int, one, many string) string {
-	if !validCount(v) {
+	if !format.ValidCount(v) {
 		return invalid(v) + " " + many
 	}
 	return report.Plural(int64(v), one, many)
@@ -297,76 +296,3 @@ func showRate(v float64, format string) string {
 }
 
 func invalid(v any) string { return fmt.Sprintf("invalid (%v)", v) }
-
-// The ranges a figure of summary.json must lie in. perfcap never writes
-// one outside them; a damaged or hostile bundle can, and its figures would
-// otherwise print as "-8.0 EiB" (2^63 bytes), a negative duration or a
-// process count below zero. inspect shows such a figure as invalid;
-// report refuses the bundle (summaryProblems).
-const (
-	maxBytes   = 1 << 60 // 1 EiB
-	maxSeconds = 1e9     // 31 years
-	maxPercent = 1e7     // 100,000 cores
-	maxCount   = 1 << 31
-)
-
-func validBytes(v uint64) bool    { return v <= maxBytes }
-func validSeconds(v float64) bool { return v >= 0 && v <= maxSeconds } // false for NaN
-func validPercent(v float64) bool { return v >= 0 && v <= maxPercent }
-func validCount(v int) bool       { return v >= 0 && v <= maxCount }
-
-// summaryProblems lists the figures of s outside their range, as
-// "name = value".
-func summaryProblems(s *format.Summary) []string {
-	var bad []string
-	check := func(name string, ok bool, v any) {
-		if !ok {
-			bad = append(bad, fmt.Sprintf("%s = %v", name, v))
-		}
-	}
-	t := &s.Totals
-	for name, v := range map[string]float64{
-		"wall_seconds": t.WallSeconds, "user_seconds": t.UserSeconds, "sys_seconds": t.SysSeconds,
-		"interval_seconds": t.IntervalSeconds, "max_lateness_seconds": t.MaxLatenessSeconds,
-		"perfcap_cpu_seconds": t.PerfcapCPUSeconds, "perf_record_cpu_seconds": t.PerfRecordCPUSeconds,
-	} {
-		check(name, validSeconds(v), v)
-	}
-	check("first_output_seconds", t.FirstOutputSeconds == -1 || validSeconds(t.FirstOutputSeconds), t.FirstOutputSeconds)
-	for name, v := range map[string]float64{"cpu_percent": t.CPUPercent, "system_cpu_percent": t.SystemCPUPercent, "other_cpu_percent": t.OtherCPUPercent} {
-		check(name, validPercent(v), v)
-	}
-	for name, v := range map[string]uint64{"peak_rss_bytes": t.PeakRSSBytes, "max_process_rss_bytes": t.MaxProcessRSSBytes, "min_available_bytes": t.MinAvailableBytes} {
-		check(name, validBytes(v), v)
-	}
-	for name, v := range map[string]int{
-		"max_process_rss_pid": t.MaxProcessRSSPID, "samples": t.Samples, "expected_samples": t.ExpectedSamples,
-		"on_schedule": t.OnSchedule, "processes": t.Processes, "max_processes": t.MaxProcesses,
-		"max_threads": t.MaxThreads, "reaped_orphans": t.ReapedOrphans,
-		"processes_started": t.ProcessesStarted, "processes_started_min": t.ProcessesStartedMin,
-		"processes_started_max": t.ProcessesStartedMax,
-	} {
-		check(name, validCount(v), v)
-	}
-	for name, v := range map[string]int64{"stdout_bytes": t.StdoutBytes, "stderr_bytes": t.StderrBytes} {
-		check(name, v >= 0 && v <= maxBytes, v)
-	}
-	if w := s.Watch; w != nil {
-		for name, v := range map[string]uint64{"watch.first_rss_bytes": w.FirstRSSBytes, "watch.last_rss_bytes": w.LastRSSBytes,
-			"watch.peak_pss_bytes": w.PeakPSSBytes, "watch.peak_uss_bytes": w.PeakUSSBytes} {
-			check(name, validBytes(v), v)
-		}
-		for name, v := range map[string]int{"watch.max_fds": w.MaxFDs, "watch.last_fds": w.LastFDs, "watch.restarts": w.Restarts} {
-			check(name, validCount(v), v)
-		}
-		check("watch.growth.since_ns", w.Growth.Since >= 0, int64(w.Growth.Since))
-		for i, a := range w.Alerts {
-			check(fmt.Sprintf("watch.alerts[%d].t_seconds", i), validSeconds(a.T), a.T)
-		}
-	}
-	for i, b := range s.Benchmarks {
-		check(fmt.Sprintf("benchmarks[%d].estimate_ns", i), b.Estimate >= 0, b.Estimate)
-	}
-	slices.Sort(bad)
-	return bad
-}

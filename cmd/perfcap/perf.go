@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 )
@@ -29,17 +27,6 @@ func addPerfFlags(cmd *cobra.Command, p *perfFlags) {
 	f.StringVar(&p.maxSize, "perf-max-size", "512M", "keep at most `SIZE` of perf output on disk at once, read in chunks during the run (with --keep-perf-data: stop perf.data at SIZE)")
 	f.BoolVar(&p.keepData, "keep-perf-data", false, "also put perf.data itself into the bundle (perf/perf.data): one perf.data, read after the run, not chunks")
 	f.BoolVar(&p.noInline, "no-inline", false, "leave the functions inlined into others out of the CPU stacks")
-}
-
-// perfDir is where perf.data, or the chunks of perf's output, live during
-// a run: beside the bundle, not in its staging area, since perf.data
-// enters the bundle only on request.
-func perfDir(bundlePath string) (string, error) {
-	dir, base := filepath.Split(bundlePath)
-	if dir == "" {
-		dir = "."
-	}
-	return os.MkdirTemp(dir, "."+base+".perf-*")
 }
 
 // warnTo returns a warning hook that prints to w.

@@ -55,7 +55,7 @@ and SHA-256 are filled in, so a reader can check they hold the right file.`,
 }
 
 // runReport renders the report of a bundle. The summary's figures must be
-// in range (summaryProblems), and the rendered text is printed with its
+// in range (format.Summary.Problems), and the rendered text is printed with its
 // control characters escaped: every string in it came from the bundle.
 func runReport(opts *reportOptions) error {
 	listed, err := bundle.ReadManifest(opts.path)
@@ -70,7 +70,7 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	if bad := summaryProblems(sum); len(bad) > 0 {
+	if bad := sum.Problems(); len(bad) > 0 {
 		return fmt.Errorf("%s: summary.json: figures out of range, the bundle is damaged or was not written by perfcap: %s",
 			termsafe.Text(opts.path), strings.Join(bad, ", "))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
@@ -286,7 +287,7 @@ func (opts *watchOptions) config() (watch.Config, error) {
 		if len(opts.argv) > 0 {
 			name = cfg.Redactor.Argv(opts.argv)[0]
 		}
-		cfg.Bundle = bundlePath(opts.output, "watch", now(), name)
+		cfg.Bundle = bundle.OutputPath(opts.output, "watch", now(), name)
 	}
 	return cfg, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
@@ -56,7 +57,7 @@ verdict, timeline.svg and report.md. The spool is left in place.`,
 func runBundle(opts *bundleOptions) error {
 	out := opts.output
 	if out != "" {
-		out = bundlePath(out, "", time.Now(), filepath.Base(filepath.Clean(opts.dir)))
+		out = bundle.OutputPath(out, "", time.Now(), filepath.Base(filepath.Clean(opts.dir)))
 	}
 	res, err := watch.Recover(opts.dir, watch.RecoverOptions{Out: out, Lang: opts.lang, Force: opts.force})
 	var inUse *watch.ErrSpoolInUse
