@@ -2,12 +2,8 @@ package compare
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -97,7 +93,7 @@ func WriteBundle(path string, d *Diff, runs []*Run, opts BundleOptions) (w *bund
 	}
 	archives := make([]report.Archive, len(runs))
 	for i, r := range runs {
-		if archives[i], err = archiveOf(r.Path); err != nil {
+		if archives[i], err = report.ArchiveOf(r.Path); err != nil {
 			return nil, err
 		}
 	}
@@ -175,19 +171,4 @@ func pickLang(zh bool, en, zhText string) string {
 		return zhText
 	}
 	return en
-}
-
-// archiveOf names a bundle file with its size and SHA-256.
-func archiveOf(p string) (report.Archive, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return report.Archive{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return report.Archive{}, fmt.Errorf("hashing %s: %w", oneLine(p), err)
-	}
-	return report.Archive{Name: filepath.Base(p), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/facts"
 )
 
@@ -128,8 +129,8 @@ func mhz(f float64) string {
 // environment (RUSTFLAGS, GOFLAGS, CARGO_PROFILE_*...) after the Rust
 // flags. A fact neither bundle knows is not listed.
 func compareFacts(base, cur *Run) []FactChange {
-	b := &manifestFacts{env: base.Facts, command: shellJoin(base.Manifest.Command), perfcap: base.Manifest.PerfcapVersion}
-	n := &manifestFacts{env: cur.Facts, command: shellJoin(cur.Manifest.Command), perfcap: cur.Manifest.PerfcapVersion}
+	b := &manifestFacts{env: base.Facts, command: report.ShellJoin(base.Manifest.Command), perfcap: base.Manifest.PerfcapVersion}
+	n := &manifestFacts{env: cur.Facts, command: report.ShellJoin(cur.Manifest.Command), perfcap: cur.Manifest.PerfcapVersion}
 	var out []FactChange
 	add := func(key string, machine bool, bv, nv string) {
 		if bv != nv {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/perfcap/perfcap/bundle/report"
 )
 
 // WriteMarkdown writes d as GitHub-flavoured Markdown, ready to paste as a
@@ -23,7 +25,7 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 		case len(d.Bundles) > 2:
 			role = fmt.Sprintf("#%d", i+1)
 		}
-		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", role, mdCell(b.Label), mdCode(b.Path), mdCode(shellJoin(b.Command)))
+		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", role, mdCell(b.Label), mdCode(b.Path), mdCode(report.ShellJoin(b.Command)))
 	}
 	for _, c := range d.Comparisons {
 		if len(d.Comparisons) > 1 {

@@ -86,7 +86,7 @@ func Baseline(base, cur *Run, opts Options) (*report.Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
-	baseArchive, err := archiveOf(base.Path)
+	baseArchive, err := report.ArchiveOf(base.Path)
 	if err != nil {
 		return nil, err
 	}

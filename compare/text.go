@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/perfcap/perfcap/bundle/report"
 )
 
 // TextOptions configures WriteText.
@@ -75,7 +77,7 @@ func (t *textWriter) bundles(d *Diff) {
 		case len(d.Bundles) > 2:
 			role = fmt.Sprintf("#%d", i+1)
 		}
-		rows[i] = []string{role, oneLine(b.Label), oneLine(b.Path), oneLine(shellJoin(b.Command))}
+		rows[i] = []string{role, oneLine(b.Label), oneLine(b.Path), oneLine(report.ShellJoin(b.Command))}
 	}
 	for _, l := range grid(rows, "llll") {
 		fmt.Fprintln(t.w, l)
@@ -121,21 +123,6 @@ func (t *textWriter) paintVerdict(line, verdict, code string) string {
 		return line
 	}
 	return line[:i] + code + verdict + ansiReset + line[i+len(verdict):]
-}
-
-// shellJoin quotes the words a POSIX shell would split or expand.
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-		}) < 0 {
-			q[i] = a
-			continue
-		}
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }
 
 func (t *textWriter) resources(c *Comparison) {

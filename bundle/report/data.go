@@ -1,10 +1,18 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/capture/bench"
 	"github.com/perfcap/perfcap/facts"
 	"github.com/perfcap/perfcap/format"
+	"github.com/perfcap/perfcap/internal/termsafe"
 )
 
 // Data is everything a report template can show. Its fields are the
@@ -111,6 +119,21 @@ type Archive struct {
 	SHA256 string
 	// Size is its size in bytes.
 	Size int64
+}
+
+// ArchiveOf names the file at path with its size and SHA-256, read once.
+func ArchiveOf(path string) (Archive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Archive{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Archive{}, fmt.Errorf("hashing %s: %w", termsafe.Text(path), err)
+	}
+	return Archive{Name: filepath.Base(path), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
 
 // Caps bound the rows of the report's long sections.

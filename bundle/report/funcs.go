@@ -79,7 +79,7 @@ func Funcs(lang string) template.FuncMap {
 		// mibh formats a rate in bytes per second as MiB per hour.
 		"mibh":  func(v any) string { return fmt.Sprintf("%+.3g MiB/h", toFloat(v)*3600/(1<<20)) },
 		"trunc": truncate,
-		"shell": shellJoin,
+		"shell": ShellJoin,
 		"code":  inlineCode,
 		"cell": func(s string) string {
 			return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
@@ -213,8 +213,8 @@ func truncate(n int, s string) string {
 	return string(r[:n]) + "…"
 }
 
-// shellJoin quotes each argument that a POSIX shell would split or expand.
-func shellJoin(argv []string) string {
+// ShellJoin quotes each argument that a POSIX shell would split or expand.
+func ShellJoin(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
 		if a != "" && strings.IndexFunc(a, func(r rune) bool {

@@ -75,7 +75,7 @@ func shortCommand(argv []string) string {
 	if len(argv) == 0 {
 		return "(no command)"
 	}
-	return truncate(60, shellJoin(argv))
+	return truncate(60, ShellJoin(argv))
 }
 
 // descriptions say what the bundle's well-known files hold.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/format"
 	"github.com/perfcap/perfcap/internal/iostreams"
 )
@@ -139,7 +140,7 @@ func TestMetricsAndAttachments(t *testing.T) {
 
 func TestReportAndGitHubExport(t *testing.T) {
 	r := perfcap(t, "--no-perf", "--github", "--lang", "en", "--", workloadBin, "echo", "hi")
-	if b, err := archiveOf(r.bundle); err != nil || !strings.Contains(r.stderr, "sha256 "+b.SHA256) {
+	if b, err := report.ArchiveOf(r.bundle); err != nil || !strings.Contains(r.stderr, "sha256 "+b.SHA256) {
 		t.Errorf("the run did not print the bundle's SHA-256 (%v):\n%s", err, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "suggested issue title: [PERF]") {
@@ -164,7 +165,7 @@ func TestReportAndGitHubExport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("perfcap report: exit %d: %s", code, stderr)
 	}
-	a, err := archiveOf(zip)
+	a, err := report.ArchiveOf(zip)
 	if err != nil {
 		t.Fatal(err)
 	}

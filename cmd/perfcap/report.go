@@ -3,12 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -82,7 +77,7 @@ func runReport(opts *reportOptions) error {
 		}
 	}
 	d := report.NewData(m, sum, env, m.Files, opts.lang)
-	a, err := archiveOf(opts.path)
+	a, err := report.ArchiveOf(opts.path)
 	if err != nil {
 		return err
 	}
@@ -122,7 +117,7 @@ func printDiffReport(opts *reportOptions, m bundle.Manifest) error {
 	if err != nil {
 		return err
 	}
-	a, err := archiveOf(opts.path)
+	a, err := report.ArchiveOf(opts.path)
 	if err != nil {
 		return err
 	}
@@ -146,21 +141,6 @@ func baselineComparison(baseline, path string) (*report.Comparison, error) {
 		return nil, err
 	}
 	return compare.Baseline(base, cur, compare.Options{})
-}
-
-// archiveOf names a file and gives its size and SHA-256.
-func archiveOf(path string) (report.Archive, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return report.Archive{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return report.Archive{}, err
-	}
-	return report.Archive{Name: filepath.Base(path), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
 
 func newExportCmd(io *iostreams.IOStreams) *cobra.Command {

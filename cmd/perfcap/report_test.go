@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/internal/golden"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/units"
@@ -69,7 +70,7 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("perfcap report: exit %d: %s", code, stderr)
 			}
-			a, err := archiveOf(path)
+			a, err := report.ArchiveOf(path)
 			if err != nil {
 				t.Fatal(err)
 			}
