@@ -18,13 +18,7 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 	fmt.Fprintln(bw, "| | version | bundle | command |")
 	fmt.Fprintln(bw, "|---|---|---|---|")
 	for i, b := range d.Bundles {
-		role := "new"
-		switch {
-		case i == 0:
-			role = "base"
-		case len(d.Bundles) > 2:
-			role = fmt.Sprintf("#%d", i+1)
-		}
+		role := bundleRole(i, len(d.Bundles))
 		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", role, mdCell(b.Label), mdCode(b.Path), mdCode(report.ShellJoin(b.Command)))
 	}
 	for _, c := range d.Comparisons {

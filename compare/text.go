@@ -67,16 +67,22 @@ func (t *textWriter) heading(s string) {
 	fmt.Fprintf(t.w, "\n%s\n", t.paint(s, ansiBold))
 }
 
+// bundleRole names the i-th of n compared bundles in the tables: base,
+// new, or #K with more than two.
+func bundleRole(i, n int) string {
+	switch {
+	case i == 0:
+		return "base"
+	case n > 2:
+		return fmt.Sprintf("#%d", i+1)
+	}
+	return "new"
+}
+
 func (t *textWriter) bundles(d *Diff) {
 	rows := make([][]string, len(d.Bundles))
 	for i, b := range d.Bundles {
-		role := "new"
-		switch {
-		case i == 0:
-			role = "base"
-		case len(d.Bundles) > 2:
-			role = fmt.Sprintf("#%d", i+1)
-		}
+		role := bundleRole(i, len(d.Bundles))
 		rows[i] = []string{role, oneLine(b.Label), oneLine(b.Path), oneLine(report.ShellJoin(b.Command))}
 	}
 	for _, l := range grid(rows, "llll") {
