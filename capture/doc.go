@@ -5,7 +5,7 @@
 //  1. Run starts the command in its own process group (on a pseudo-terminal
 //     when perfcap's stdout or stderr is one), with perfcap as a child
 //     subreaper so orphaned descendants stay in the measured tree.
-//  2. A Sampler takes one pass over /proc on a fixed schedule
+//  2. A Sampler takes one pass over /proc (parsed by capture/procfs) on a fixed schedule
 //     (start + k·interval) and turns it into a Sample of the whole tree.
 //  3. The Reaper waits for every process of the tree that ends up a child of
 //     perfcap and sums its rusage, giving exact CPU and fault totals that

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"github.com/perfcap/perfcap/format"
 	"github.com/shirou/gopsutil/v4/load"
 	"golang.org/x/sys/unix"
@@ -765,7 +766,7 @@ func cmpTime(t, def time.Time) time.Time {
 
 // selfHWM is perfcap's own peak RSS in bytes.
 func selfHWM() uint64 {
-	st, err := readStatus("/proc", os.Getpid())
+	st, err := procfs.ReadStatus("/proc", os.Getpid())
 	if err != nil {
 		return 0
 	}

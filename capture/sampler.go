@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"github.com/perfcap/perfcap/format"
 	"golang.org/x/sys/unix"
 )
@@ -140,7 +141,7 @@ func NewSampler(cfg SamplerConfig) *Sampler {
 		loadFD: -1,
 		buf:    make([]byte, 8<<10),
 		dents:  make([]byte, 32<<10),
-		clk:    clockTicks(),
+		clk:    procfs.ClockTicks(),
 		page:   uint64(os.Getpagesize()),
 		sysT:   -1,
 	}
@@ -314,7 +315,7 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 	if err != nil {
 		return fmt.Errorf("reading %s/%d/stat: %w", s.proc, pid, err)
 	}
-	st, err := parseStat(b)
+	st, err := procfs.ParseStat(b)
 	if err != nil {
 		return fmt.Errorf("%s/%d/stat: %w", s.proc, pid, err)
 	}
@@ -322,14 +323,14 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 		s.vanish(tp, t) // the pid was reused while the file was not kept open
 		return nil
 	}
-	if string(st.Comm) != tp.info.Name || (tp.info.Argv == nil && !st.dead()) {
+	if string(st.Comm) != tp.info.Name || (tp.info.Argv == nil && !st.Dead()) {
 		// A new name is usually an exec: the command line changed too.
 		// An empty one is read again: during execve the new name is set
 		// before the new command line exists, and a read in between is
 		// empty.
 		tp.info.Name = string(st.Comm)
 		tp.info.Argv = s.readArgv(pid)
-		if s.cfg.OnExec != nil && !st.dead() {
+		if s.cfg.OnExec != nil && !st.Dead() {
 			s.cfg.OnExec(pid)
 		}
 	}
@@ -338,7 +339,7 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 	tp.rss = st.RSSPages * s.page
 	tp.threads = st.Threads
 	tp.info.CPUSeconds = float64(tp.utime+tp.stime) / s.clk
-	if st.dead() {
+	if st.Dead() {
 		if tp.info.End < 0 {
 			tp.info.End = t
 		}
@@ -357,7 +358,7 @@ func (s *Sampler) update(tp *treeProc, t float64) error {
 		if err != nil {
 			return fmt.Errorf("reading %s/%d/status: %w", s.proc, pid, err)
 		}
-		ps, err := parseStatus(b)
+		ps, err := procfs.ParseStatus(b)
 		if err != nil {
 			return fmt.Errorf("%s/%d/status: %w", s.proc, pid, err)
 		}
@@ -453,7 +454,7 @@ func (s *Sampler) system(smp *Sample) error {
 	if err != nil {
 		return err
 	}
-	busy, total, err := parseCPUTimes(b)
+	busy, total, err := procfs.ParseCPUTimes(b)
 	if err != nil {
 		return fmt.Errorf("%s/stat: %w", s.proc, err)
 	}
@@ -463,7 +464,7 @@ func (s *Sampler) system(smp *Sample) error {
 	if b, err = s.readSystem(s.memFD, "meminfo"); err != nil {
 		return err
 	}
-	if smp.SystemAvailable, err = parseMemAvailable(b); err != nil {
+	if smp.SystemAvailable, err = procfs.ParseMemAvailable(b); err != nil {
 		return fmt.Errorf("%s/meminfo: %w", s.proc, err)
 	}
 	s.cpuBusy, s.cpuTotal = busy, total

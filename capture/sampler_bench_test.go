@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +36,7 @@ func reportCost(b *testing.B, before *unix.Rusage) {
 	if entries, err := os.ReadDir("/proc"); err == nil {
 		pids := 0
 		for _, e := range entries {
-			if _, ok := parseUint([]byte(e.Name())); ok {
+			if _, ok := procfs.ParseUint([]byte(e.Name())); ok {
 				pids++
 			}
 		}

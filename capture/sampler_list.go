@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,7 +47,7 @@ const listRefresh = 1.0 // seconds
 func (s *Sampler) listIfNew(t float64) error {
 	last := 0
 	if b, err := s.pread(s.loadFD); err == nil {
-		last = parseLastPID(b)
+		last = procfs.ParseLastPID(b)
 	}
 	if last != 0 && last == s.lastPID && t-s.listT < listRefresh && t >= s.listT {
 		return nil
@@ -73,7 +74,7 @@ func (s *Sampler) list() error {
 	}
 	j, last, sorted := 0, -1, true
 	for {
-		n, err := rawGetdents(s.dirFD, s.dents)
+		n, err := procfs.Getdents(s.dirFD, s.dents)
 		if err == unix.EINTR {
 			continue
 		}
@@ -84,12 +85,12 @@ func (s *Sampler) list() error {
 			break
 		}
 		for b := s.dents[:n]; len(b) > 0; {
-			ino, name, rest, ok := nextDirent(b)
+			ino, name, rest, ok := procfs.NextDirent(b)
 			if !ok {
 				return fmt.Errorf("listing %s: malformed directory entry", s.proc)
 			}
 			b = rest
-			n, ok := parseUint(name)
+			n, ok := procfs.ParseUint(name)
 			if !ok || n > 1<<31-1 {
 				continue // not a process: "self", "meminfo", ...
 			}
@@ -184,7 +185,7 @@ func (s *Sampler) classify(i int) class {
 }
 
 // newTreeProc starts tracking a tree process from its first reading.
-func (s *Sampler) newTreeProc(pid int, st *procStat) *treeProc {
+func (s *Sampler) newTreeProc(pid int, st *procfs.Stat) *treeProc {
 	start := float64(st.StartTime)/s.clk - s.bootBase
 	// Ticks truncate, so a process started just after Start can read as
 	// up to one tick before it.

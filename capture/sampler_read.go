@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,13 +25,13 @@ func (s *Sampler) readSystem(fd int, name string) ([]byte, error) {
 
 // readStatOnce reads and parses /proc/PID/stat of a process being
 // classified, without keeping the file.
-func (s *Sampler) readStatOnce(pid int) (procStat, error) {
+func (s *Sampler) readStatOnce(pid int) (procfs.Stat, error) {
 	fd := -1
 	b, err := s.readPidFile(&fd, pid, "stat", false)
 	if err != nil {
-		return procStat{}, err
+		return procfs.Stat{}, err
 	}
-	return parseStat(b)
+	return procfs.ParseStat(b)
 }
 
 // exited reports whether reading a /proc/PID file failed because the
@@ -64,7 +65,7 @@ func (s *Sampler) readPidFile(fd *int, pid int, name string, keep bool) ([]byte,
 // content afresh.
 func (s *Sampler) pread(fd int) ([]byte, error) {
 	for {
-		n, err := rawPread(fd, s.buf)
+		n, err := procfs.Pread(fd, s.buf)
 		if err == unix.EINTR {
 			continue
 		}

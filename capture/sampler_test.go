@@ -15,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -406,7 +407,7 @@ func parentOf(t *testing.T, pid int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := parseStat(b)
+	st, err := procfs.ParseStat(b)
 	if err != nil {
 		t.Fatal(err)
 	}

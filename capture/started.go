@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/perfcap/perfcap/capture/perfpipe"
+	"github.com/perfcap/perfcap/capture/procfs"
 )
 
 // How many processes a run started. Samples of /proc see only the
@@ -51,9 +52,9 @@ func parseForks(b []byte) (uint64, error) {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte{'\n'})
 		if v, ok := bytes.CutPrefix(line, []byte("processes ")); ok {
-			n, ok := parseUint(bytes.TrimSpace(v))
+			n, ok := procfs.ParseUint(bytes.TrimSpace(v))
 			if !ok {
-				return 0, fmt.Errorf("stat: processes line: invalid number %q", clip(v))
+				return 0, fmt.Errorf("stat: processes line: invalid number %q", procfs.Clip(v))
 			}
 			return n, nil
 		}

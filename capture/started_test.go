@@ -8,7 +8,7 @@ import (
 )
 
 func TestParseForks(t *testing.T) {
-	fixture, err := os.ReadFile("testdata/proc/stat")
+	fixture, err := os.ReadFile("procfs/testdata/proc/stat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestStartedAtLeast(t *testing.T) {
 
 // FuzzParseForks: a count or a one-line error for any /proc/stat.
 func FuzzParseForks(f *testing.F) {
-	fixture, err := os.ReadFile("testdata/proc/stat")
+	fixture, err := os.ReadFile("procfs/testdata/proc/stat")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/perfcap/perfcap/capture/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,11 +47,11 @@ func ReadProcessInfo(proc string, pid int) (ProcessInfo, error) {
 	if err != nil {
 		return ProcessInfo{}, err
 	}
-	st, err := parseStat(b)
+	st, err := procfs.ParseStat(b)
 	if err != nil {
 		return ProcessInfo{}, fmt.Errorf("%s/stat: %w", dir, err)
 	}
-	if st.dead() {
+	if st.Dead() {
 		return ProcessInfo{}, fmt.Errorf("pid %d has exited (zombie): %w", pid, ErrNoProcess)
 	}
 	info := ProcessInfo{PID: pid, Name: string(st.Comm), StartTicks: st.StartTime}
@@ -132,7 +133,7 @@ func WatchPID(ctx context.Context, opts WatchPIDOptions) (exited bool, err error
 
 // processUID is the real uid of process pid, from its status file.
 func processUID(proc string, pid int) (int, error) {
-	st, err := readStatus(proc, pid)
+	st, err := procfs.ReadStatus(proc, pid)
 	if err != nil {
 		return 0, err
 	}

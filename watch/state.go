@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfcap/perfcap/capture"
 	"github.com/perfcap/perfcap/capture/alert"
+	"github.com/perfcap/perfcap/capture/procfs"
 	"github.com/perfcap/perfcap/capture/spool"
 	"github.com/perfcap/perfcap/capture/trend"
 	"github.com/perfcap/perfcap/format"
@@ -113,13 +114,13 @@ func measureExtra(s capture.Sample, pss bool) (format.WatchRow, error) {
 	}
 	for i := range s.Procs {
 		pid := s.Procs[i].PID
-		n, err := capture.CountFDs("", pid)
+		n, err := procfs.CountFDs("", pid)
 		if err == nil {
 			x.FDs += n
 		}
 		keep(err)
 		if pss {
-			r, err := capture.ReadSmapsRollup("", pid)
+			r, err := procfs.ReadSmapsRollup("", pid)
 			if err == nil {
 				x.PSS += r.Pss
 				x.USS += r.USS()

@@ -1,4 +1,4 @@
-package capture
+package procfs
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// procStat is the part of /proc/PID/stat the sampler uses. Times are in
-// clock ticks (see clockTicks), RSS in pages.
-type procStat struct {
+// Stat is the part of /proc/PID/stat the sampler uses. Times are in
+// clock ticks (see ClockTicks), RSS in pages.
+type Stat struct {
 	PID int
 	// Comm is the process name; it aliases the parsed buffer.
 	Comm           []byte
@@ -35,11 +35,11 @@ type procStat struct {
 
 // dead reports whether the process has exited: a zombie waiting for its
 // parent, or on its way out.
-func (st *procStat) dead() bool {
+func (st *Stat) Dead() bool {
 	return st.State == 'Z' || st.State == 'X' || st.State == 'x'
 }
 
-// statFieldName names the fields of /proc/PID/stat that parseStat reads,
+// statFieldName names the fields of /proc/PID/stat that ParseStat reads,
 // by their 1-based number in proc(5).
 func statFieldName(field int) string {
 	switch field {
@@ -69,19 +69,19 @@ func statFieldName(field int) string {
 	return ""
 }
 
-// parseStat parses the content of /proc/PID/stat. The name may hold spaces,
+// ParseStat parses the content of /proc/PID/stat. The name may hold spaces,
 // parentheses and newlines, so it runs from the first '(' to the last ')'.
 // Errors are one line and name the field (proc(5) numbering).
-func parseStat(b []byte) (procStat, error) {
-	var st procStat
+func ParseStat(b []byte) (Stat, error) {
+	var st Stat
 	open := bytes.IndexByte(b, '(')
 	end := bytes.LastIndexByte(b, ')')
 	if open < 2 || end < open || b[open-1] != ' ' {
 		return st, errors.New("stat: want \"pid (comm) ...\"")
 	}
-	pid, ok := parseUint(b[:open-1])
+	pid, ok := ParseUint(b[:open-1])
 	if !ok || pid > 1<<31-1 {
-		return st, fmt.Errorf("stat field 1 (pid): invalid number %q", clip(b[:open-1]))
+		return st, fmt.Errorf("stat field 1 (pid): invalid number %q", Clip(b[:open-1]))
 	}
 	st.PID = int(pid)
 	st.Comm = b[open+1 : end]
@@ -103,14 +103,14 @@ func parseStat(b []byte) (procStat, error) {
 		}
 		if field == 3 {
 			if len(tok) != 1 {
-				return st, fmt.Errorf("stat field 3 (state): want one letter, got %q", clip(tok))
+				return st, fmt.Errorf("stat field 3 (state): want one letter, got %q", Clip(tok))
 			}
 			st.State = tok[0]
 			continue
 		}
-		n, ok := parseUint(tok)
+		n, ok := ParseUint(tok)
 		if !ok || (field == 4 || field == 20) && n > 1<<31-1 {
-			return st, fmt.Errorf("stat field %d (%s): invalid number %q", field, name, clip(tok))
+			return st, fmt.Errorf("stat field %d (%s): invalid number %q", field, name, Clip(tok))
 		}
 		switch field {
 		case 4:
@@ -138,8 +138,8 @@ func parseStat(b []byte) (procStat, error) {
 	return st, nil
 }
 
-// procStatus is the part of /proc/PID/status perfcap uses.
-type procStatus struct {
+// Status is the part of /proc/PID/status perfcap uses.
+type Status struct {
 	// UID is the real user id; -1 when the file has no Uid line.
 	UID int
 	// VmHWM is the process's peak resident set size in bytes; 0 for kernel
@@ -147,10 +147,10 @@ type procStatus struct {
 	VmHWM uint64
 }
 
-// parseStatus parses the content of /proc/PID/status. Errors are one line
+// ParseStatus parses the content of /proc/PID/status. Errors are one line
 // and name the line.
-func parseStatus(b []byte) (procStatus, error) {
-	st := procStatus{UID: -1}
+func ParseStatus(b []byte) (Status, error) {
+	st := Status{UID: -1}
 	for line := 1; len(b) > 0; line++ {
 		var l []byte
 		l, b, _ = bytes.Cut(b, []byte{'\n'})
@@ -169,7 +169,7 @@ func parseStatus(b []byte) (procStatus, error) {
 		}
 		kb, ok := parseKB(v)
 		if !ok {
-			return st, fmt.Errorf("status line %d: want \"VmHWM: <n> kB\", got %q", line, clip(l))
+			return st, fmt.Errorf("status line %d: want \"VmHWM: <n> kB\", got %q", line, Clip(l))
 		}
 		st.VmHWM = kb
 		break
@@ -177,29 +177,29 @@ func parseStatus(b []byte) (procStatus, error) {
 	return st, nil
 }
 
-// readStatus reads /proc/PID/status under the procfs root proc.
-func readStatus(proc string, pid int) (procStatus, error) {
+// ReadStatus reads /proc/PID/status under the procfs root proc.
+func ReadStatus(proc string, pid int) (Status, error) {
 	path := filepath.Join(proc, strconv.Itoa(pid), "status")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return procStatus{}, err
+		return Status{}, err
 	}
-	st, err := parseStatus(b)
+	st, err := ParseStatus(b)
 	if err != nil {
 		return st, fmt.Errorf("%s: %w", path, err)
 	}
 	return st, nil
 }
 
-// parseCPUTimes reads the machine-wide first line of /proc/stat
+// ParseCPUTimes reads the machine-wide first line of /proc/stat
 // ("cpu  user nice system idle iowait irq softirq steal guest guest_nice")
 // and returns the busy and total ticks. Guest time is already part of user
 // time, so it is not added again; iowait counts as idle.
-func parseCPUTimes(b []byte) (busy, total uint64, err error) {
+func ParseCPUTimes(b []byte) (busy, total uint64, err error) {
 	line, _, _ := bytes.Cut(b, []byte{'\n'})
 	rest, ok := bytes.CutPrefix(line, []byte("cpu "))
 	if !ok {
-		return 0, 0, fmt.Errorf("stat line 1: want \"cpu ...\", got %q", clip(line))
+		return 0, 0, fmt.Errorf("stat line 1: want \"cpu ...\", got %q", Clip(line))
 	}
 	var idle uint64
 	for i := 0; i < 8; i++ {
@@ -208,9 +208,9 @@ func parseCPUTimes(b []byte) (busy, total uint64, err error) {
 		if j < 0 {
 			j = len(rest)
 		}
-		n, ok := parseUint(rest[:j])
+		n, ok := ParseUint(rest[:j])
 		if !ok {
-			return 0, 0, fmt.Errorf("stat line 1 field %d: invalid number %q", i+2, clip(rest[:j]))
+			return 0, 0, fmt.Errorf("stat line 1 field %d: invalid number %q", i+2, Clip(rest[:j]))
 		}
 		rest = rest[j:]
 		total += n
@@ -221,9 +221,9 @@ func parseCPUTimes(b []byte) (busy, total uint64, err error) {
 	return total - idle, total, nil
 }
 
-// parseMemAvailable returns MemAvailable from /proc/meminfo in bytes, or
+// ParseMemAvailable returns MemAvailable from /proc/meminfo in bytes, or
 // MemFree on kernels before 3.14 that do not estimate it.
-func parseMemAvailable(b []byte) (uint64, error) {
+func ParseMemAvailable(b []byte) (uint64, error) {
 	var free uint64
 	haveFree := false
 	for line := 1; len(b) > 0; line++ {
@@ -239,7 +239,7 @@ func parseMemAvailable(b []byte) (uint64, error) {
 		}
 		kb, ok := parseKB(v)
 		if !ok {
-			return 0, fmt.Errorf("meminfo line %d: want \"%s: <n> kB\", got %q", line, key, clip(l))
+			return 0, fmt.Errorf("meminfo line %d: want \"%s: <n> kB\", got %q", line, key, Clip(l))
 		}
 		if avail {
 			return kb, nil
@@ -252,12 +252,12 @@ func parseMemAvailable(b []byte) (uint64, error) {
 	return free, nil
 }
 
-// parseLastPID returns the last pid allocated in the reader's pid namespace,
+// ParseLastPID returns the last pid allocated in the reader's pid namespace,
 // the last field of /proc/loadavg ("0.20 0.18 0.12 1/80 11206"); 0 when
 // the content is not that.
-func parseLastPID(b []byte) int {
+func ParseLastPID(b []byte) int {
 	b = bytes.TrimRight(b, "\n")
-	n, ok := parseUint(b[bytes.LastIndexByte(b, ' ')+1:])
+	n, ok := ParseUint(b[bytes.LastIndexByte(b, ' ')+1:])
 	if !ok || n > 1<<31-1 {
 		return 0
 	}
@@ -271,15 +271,15 @@ func parseKB(v []byte) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	n, ok := parseUint(num)
+	n, ok := ParseUint(num)
 	if !ok || n > 1<<54 {
 		return 0, false
 	}
 	return n * 1024, true
 }
 
-// parseUint parses a non-empty run of decimal digits without allocating.
-func parseUint(b []byte) (uint64, bool) {
+// ParseUint parses a non-empty run of decimal digits without allocating.
+func ParseUint(b []byte) (uint64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
@@ -297,9 +297,9 @@ func parseUint(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// clip shortens what an error quotes, so a garbage file gives a short
+// Clip shortens what an error quotes, so a garbage file gives a short
 // message.
-func clip(b []byte) []byte {
+func Clip(b []byte) []byte {
 	if len(b) > 32 {
 		return b[:32]
 	}
@@ -310,10 +310,10 @@ func clip(b []byte) []byte {
 // d_off (8), d_reclen (2), d_type (1).
 const direntHeader = 19
 
-// nextDirent takes the first linux_dirent64 record off buf, as filled by
+// NextDirent takes the first linux_dirent64 record off buf, as filled by
 // getdents64: the entry's inode, its name, and the records after it. ok is
 // false for a malformed record.
-func nextDirent(buf []byte) (ino uint64, name, rest []byte, ok bool) {
+func NextDirent(buf []byte) (ino uint64, name, rest []byte, ok bool) {
 	if len(buf) < direntHeader {
 		return 0, nil, nil, false
 	}
@@ -329,13 +329,13 @@ func nextDirent(buf []byte) (ino uint64, name, rest []byte, ok bool) {
 	return ino, name, buf[reclen:], true
 }
 
-// rawPread and rawGetdents are pread(2) from offset 0 and getdents64(2)
+// Pread and Getdents are pread(2) from offset 0 and getdents64(2)
 // as raw system calls, which the Go scheduler does not hear of. Reads of
 // procfs never block, but a cold one takes 20 µs in a VM, long enough for
 // the runtime to hand the goroutine's P to another thread, and those
 // hand-offs cost more than the reads: sampling a small tree every 10 ms
 // took 2.3 % of a core with raw calls, 3.2 % without.
-func rawPread(fd int, b []byte) (int, error) {
+func Pread(fd int, b []byte) (int, error) {
 	n, _, errno := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), 0, 0, 0)
 	if errno != 0 {
 		return 0, errno
@@ -343,7 +343,7 @@ func rawPread(fd int, b []byte) (int, error) {
 	return int(n), nil
 }
 
-func rawGetdents(fd int, b []byte) (int, error) {
+func Getdents(fd int, b []byte) (int, error) {
 	n, _, errno := unix.RawSyscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)))
 	if errno != 0 {
 		return 0, errno
@@ -351,10 +351,10 @@ func rawGetdents(fd int, b []byte) (int, error) {
 	return int(n), nil
 }
 
-// clockTicks is USER_HZ, the unit of times in /proc/PID/stat and
+// ClockTicks is USER_HZ, the unit of times in /proc/PID/stat and
 // /proc/stat: the kernel hands it to every process as AT_CLKTCK, and it is
 // 100 on every architecture Go supports.
-func clockTicks() float64 {
+func ClockTicks() float64 {
 	auxv, err := unix.Auxv()
 	if err == nil {
 		for _, kv := range auxv {

@@ -1,4 +1,4 @@
-package capture
+package procfs
 
 import (
 	"errors"
@@ -182,7 +182,7 @@ func unusedPID(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, ok := parseUint([]byte(strings.TrimSpace(string(b))))
+	n, ok := ParseUint([]byte(strings.TrimSpace(string(b))))
 	if !ok {
 		t.Fatalf("pid_max %q", b)
 	}

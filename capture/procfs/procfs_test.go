@@ -1,4 +1,4 @@
-package capture
+package procfs
 
 import (
 	"bytes"
@@ -19,16 +19,16 @@ import (
 func TestProcParseStat(t *testing.T) {
 	tests := []struct {
 		pid  string
-		want procStat
+		want Stat
 	}{
-		{"2", procStat{PID: 2, Comm: []byte("kthreadd"), State: 'S', PPID: 0, Threads: 1, StartTime: 24}},
-		{"10", procStat{PID: 10, Comm: []byte("kworker/0:0H-events_highpri"), State: 'I', PPID: 2, Threads: 1, StartTime: 24}},
-		{"1001", procStat{PID: 1001, Comm: []byte("sleep"), State: 'S', PPID: 13035, MinFlt: 133, Threads: 1, StartTime: 464845, RSSPages: 406}},
-		{"1002", procStat{PID: 1002, Comm: []byte("(sd-pam)"), State: 'S', PPID: 13259, MinFlt: 128, Threads: 1, StartTime: 465303, RSSPages: 391}},
-		{"1003", procStat{PID: 1003, Comm: []byte("a) b"), State: 'S', PPID: 13259, MinFlt: 131, Threads: 1, StartTime: 465303, RSSPages: 445}},
-		{"1004", procStat{PID: 1004, Comm: []byte("python3"), State: 'Z', PPID: 13041, MinFlt: 229, Threads: 1, StartTime: 464865}},
-		{"1005", procStat{PID: 1005, Comm: []byte("x\ny) (z"), State: 'S', PPID: 13035, MinFlt: 2881, UTime: 3, STime: 1, CUTime: 3, CSTime: 1, Threads: 1, StartTime: 464845, RSSPages: 3348}},
-		{"1006", procStat{PID: 1006, Comm: []byte("rustc worker"), State: 'R', PPID: 4, MinFlt: 10, MajFlt: 12, UTime: 14, STime: 15, CUTime: 16, CSTime: 17, Threads: 20, StartTime: 22, RSSPages: 24}},
+		{"2", Stat{PID: 2, Comm: []byte("kthreadd"), State: 'S', PPID: 0, Threads: 1, StartTime: 24}},
+		{"10", Stat{PID: 10, Comm: []byte("kworker/0:0H-events_highpri"), State: 'I', PPID: 2, Threads: 1, StartTime: 24}},
+		{"1001", Stat{PID: 1001, Comm: []byte("sleep"), State: 'S', PPID: 13035, MinFlt: 133, Threads: 1, StartTime: 464845, RSSPages: 406}},
+		{"1002", Stat{PID: 1002, Comm: []byte("(sd-pam)"), State: 'S', PPID: 13259, MinFlt: 128, Threads: 1, StartTime: 465303, RSSPages: 391}},
+		{"1003", Stat{PID: 1003, Comm: []byte("a) b"), State: 'S', PPID: 13259, MinFlt: 131, Threads: 1, StartTime: 465303, RSSPages: 445}},
+		{"1004", Stat{PID: 1004, Comm: []byte("python3"), State: 'Z', PPID: 13041, MinFlt: 229, Threads: 1, StartTime: 464865}},
+		{"1005", Stat{PID: 1005, Comm: []byte("x\ny) (z"), State: 'S', PPID: 13035, MinFlt: 2881, UTime: 3, STime: 1, CUTime: 3, CSTime: 1, Threads: 1, StartTime: 464845, RSSPages: 3348}},
+		{"1006", Stat{PID: 1006, Comm: []byte("rustc worker"), State: 'R', PPID: 4, MinFlt: 10, MajFlt: 12, UTime: 14, STime: 15, CUTime: 16, CSTime: 17, Threads: 20, StartTime: 22, RSSPages: 24}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pid, func(t *testing.T) {
@@ -36,18 +36,18 @@ func TestProcParseStat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := parseStat(b)
+			got, err := ParseStat(b)
 			if err != nil {
-				t.Fatalf("parseStat: %v", err)
+				t.Fatalf("ParseStat: %v", err)
 			}
 			if !bytes.Equal(got.Comm, tt.want.Comm) {
 				t.Errorf("Comm = %q, want %q", got.Comm, tt.want.Comm)
 			}
 			got.Comm, tt.want.Comm = nil, nil
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("parseStat =\n%+v, want\n%+v", got, tt.want)
+				t.Errorf("ParseStat =\n%+v, want\n%+v", got, tt.want)
 			}
-			if dead := got.dead(); dead != (tt.pid == "1004") {
+			if dead := got.Dead(); dead != (tt.pid == "1004") {
 				t.Errorf("dead() = %v", dead)
 			}
 		})
@@ -71,9 +71,9 @@ func TestProcParseStatErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseStat([]byte(tt.in))
+			_, err := ParseStat([]byte(tt.in))
 			if err == nil || err.Error() != tt.want {
-				t.Errorf("parseStat(%q) error = %v, want %s", tt.in, err, tt.want)
+				t.Errorf("ParseStat(%q) error = %v, want %s", tt.in, err, tt.want)
 			}
 		})
 	}
@@ -91,17 +91,17 @@ func TestProcReadStatus(t *testing.T) {
 		{1006, 123456 << 10},
 	}
 	for _, tt := range tests {
-		got, err := readStatus("testdata/proc", tt.pid)
+		got, err := ReadStatus("testdata/proc", tt.pid)
 		if err != nil {
-			t.Errorf("readStatus(%d): %v", tt.pid, err)
+			t.Errorf("ReadStatus(%d): %v", tt.pid, err)
 			continue
 		}
 		if got.VmHWM != tt.vmHWM {
-			t.Errorf("readStatus(%d).VmHWM = %d, want %d", tt.pid, got.VmHWM, tt.vmHWM)
+			t.Errorf("ReadStatus(%d).VmHWM = %d, want %d", tt.pid, got.VmHWM, tt.vmHWM)
 		}
 	}
-	if _, err := readStatus("testdata/proc", 999999); !os.IsNotExist(err) {
-		t.Errorf("readStatus of a missing pid: %v, want not-exist", err)
+	if _, err := ReadStatus("testdata/proc", 999999); !os.IsNotExist(err) {
+		t.Errorf("ReadStatus of a missing pid: %v, want not-exist", err)
 	}
 }
 
@@ -111,9 +111,9 @@ func TestProcParseStatusErrors(t *testing.T) {
 		{"VmHWM:\t kB\n", `status line 1: want "VmHWM: <n> kB", got "VmHWM:\t kB"`},
 	}
 	for _, tt := range tests {
-		_, err := parseStatus([]byte(tt.in))
+		_, err := ParseStatus([]byte(tt.in))
 		if err == nil || err.Error() != tt.want {
-			t.Errorf("parseStatus(%q) error = %v, want %s", tt.in, err, tt.want)
+			t.Errorf("ParseStatus(%q) error = %v, want %s", tt.in, err, tt.want)
 		}
 	}
 }
@@ -136,7 +136,7 @@ func TestProcParseCPUTimes(t *testing.T) {
 		{"short", "cpu  1 2 3\n", 0, 0, `stat line 1 field 5: invalid number ""`},
 	}
 	for _, tt := range tests {
-		busy, total, err := parseCPUTimes([]byte(tt.in))
+		busy, total, err := ParseCPUTimes([]byte(tt.in))
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("%s: error = %v, want %s", tt.name, err, tt.err)
@@ -144,7 +144,7 @@ func TestProcParseCPUTimes(t *testing.T) {
 			continue
 		}
 		if err != nil || busy != tt.busy || total != tt.total {
-			t.Errorf("%s: parseCPUTimes = %d, %d, %v; want %d, %d", tt.name, busy, total, err, tt.busy, tt.total)
+			t.Errorf("%s: ParseCPUTimes = %d, %d, %v; want %d, %d", tt.name, busy, total, err, tt.busy, tt.total)
 		}
 	}
 }
@@ -166,7 +166,7 @@ func TestProcParseMemAvailable(t *testing.T) {
 		{"bad", "MemTotal: 10 kB\nMemAvailable: x kB\n", 0, `meminfo line 2: want "MemAvailable: <n> kB", got "MemAvailable: x kB"`},
 	}
 	for _, tt := range tests {
-		got, err := parseMemAvailable([]byte(tt.in))
+		got, err := ParseMemAvailable([]byte(tt.in))
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("%s: error = %v, want %s", tt.name, err, tt.err)
@@ -174,7 +174,7 @@ func TestProcParseMemAvailable(t *testing.T) {
 			continue
 		}
 		if err != nil || got != tt.want {
-			t.Errorf("%s: parseMemAvailable = %d, %v; want %d", tt.name, got, err, tt.want)
+			t.Errorf("%s: ParseMemAvailable = %d, %v; want %d", tt.name, got, err, tt.want)
 		}
 	}
 }
@@ -194,9 +194,9 @@ func TestProcNextDirent(t *testing.T) {
 	buf := bytes.Join([][]byte{dirent(1, "."), dirent(4026531840, "self"), dirent(1588, "1"), dirent(12018, "32767")}, nil)
 	var got []string
 	for b := buf; len(b) > 0; {
-		ino, name, rest, ok := nextDirent(b)
+		ino, name, rest, ok := NextDirent(b)
 		if !ok {
-			t.Fatalf("nextDirent failed at %d", len(buf)-len(b))
+			t.Fatalf("NextDirent failed at %d", len(buf)-len(b))
 		}
 		got = append(got, fmt.Sprintf("%s:%d", name, ino))
 		b = rest
@@ -205,8 +205,8 @@ func TestProcNextDirent(t *testing.T) {
 		t.Errorf("records = %q, want %q", strings.Join(got, " "), want)
 	}
 	for _, bad := range [][]byte{buf[:10], dirent(5, "x")[:direntHeader+1]} {
-		if _, _, _, ok := nextDirent(bad); ok {
-			t.Errorf("nextDirent(% x) ok, want malformed", bad)
+		if _, _, _, ok := NextDirent(bad); ok {
+			t.Errorf("NextDirent(% x) ok, want malformed", bad)
 		}
 	}
 }
@@ -223,7 +223,7 @@ func FuzzProcParseStat(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := parseStat(b)
+		st, err := ParseStat(b)
 		if err != nil {
 			if strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error spans lines: %q", err)
@@ -250,7 +250,7 @@ func FuzzProcParseStatus(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := parseStatus(b); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+		if _, err := ParseStatus(b); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 			t.Errorf("error spans lines: %q", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package capture
+package procfs
 
 import (
 	"bytes"
@@ -50,7 +50,7 @@ const maxSmapsKB = 1 << 50
 // ErrNoAddressSpace reports a process without user memory to describe: a
 // kernel thread, or a process that has exited but not yet been reaped.
 // ReadSmapsRollup and ParseSmapsRollup wrap it; check with errors.Is.
-var ErrNoAddressSpace = errors.New("capture: process has no address space (kernel thread or exited)")
+var ErrNoAddressSpace = errors.New("procfs: process has no address space (kernel thread or exited)")
 
 // smapsField returns where key's value goes in s, or nil for a key the
 // rollup does not keep.
@@ -110,7 +110,7 @@ func ParseSmapsRollup(b []byte) (SmapsRollup, error) {
 			continue
 		}
 		if !ok || len(key) == 0 || bytes.ContainsAny(key, " \t") {
-			return SmapsRollup{}, fmt.Errorf("smaps_rollup line %d: want \"Key: <n> kB\", got %q", line, clip(l))
+			return SmapsRollup{}, fmt.Errorf("smaps_rollup line %d: want \"Key: <n> kB\", got %q", line, Clip(l))
 		}
 		field := smapsField(&s, key)
 		if field == nil {
@@ -118,7 +118,7 @@ func ParseSmapsRollup(b []byte) (SmapsRollup, error) {
 		}
 		kb, ok := parseKB(v)
 		if !ok || kb > maxSmapsKB<<10 {
-			return SmapsRollup{}, fmt.Errorf("smaps_rollup line %d: want \"%s: <n> kB\", got %q", line, key, clip(l))
+			return SmapsRollup{}, fmt.Errorf("smaps_rollup line %d: want \"%s: <n> kB\", got %q", line, key, Clip(l))
 		}
 		*field = kb
 		switch string(key) {
@@ -238,7 +238,7 @@ func countFDsByListing(proc string, pid int, path string) (int, error) {
 			return count, nil
 		}
 		for rec := buf[:n]; len(rec) > 0; {
-			_, name, rest, ok := nextDirent(rec)
+			_, name, rest, ok := NextDirent(rec)
 			if !ok {
 				return 0, fmt.Errorf("pid %d: listing %s: malformed directory record", pid, path)
 			}
