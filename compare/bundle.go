@@ -21,6 +21,14 @@ const (
 	ReportName = "report.md"
 )
 
+// IsDiffBundle says whether a manifest is a diff bundle's (diff.json and
+// report.md, no summary.json), which holds a comparison, not a run.
+func IsDiffBundle(m bundle.Manifest) bool {
+	_, diff := m.File(DiffJSON)
+	_, sum := m.File("summary.json")
+	return diff && !sum
+}
+
 // ProfileFiles are the paths of a compared profile's differential
 // flamegraph and folded diff in a diff bundle: perf/diff.svg and
 // perf/diff.folded for the whole run of the newest bundle against the base,

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"cmp"
+	"fmt"
 	"path"
 	"slices"
 
@@ -93,6 +94,20 @@ func Baseline(base, cur *Run, opts Options) (*report.Comparison, error) {
 	rc := d.ReportComparison([]report.Archive{baseArchive, {Name: path.Base(cur.Path)}})
 	rc.DiffFlameGraph = ""
 	return rc, nil
+}
+
+// LoadBaseline reads the bundles at baseline and path and compares them
+// as Baseline does.
+func LoadBaseline(baseline, path string) (*report.Comparison, error) {
+	base, err := Load(baseline)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	cur, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return Baseline(base, cur, Options{})
 }
 
 // figure is a benchmark row as the report lists it.

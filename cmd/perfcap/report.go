@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,11 +55,11 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	if isDiffBundle(listed) {
+	if compare.IsDiffBundle(listed) {
 		return printDiffReport(opts, listed)
 	}
 	_, withEnv := listed.File("env.json")
-	m, sum, files, err := readBundle(opts.path, withEnv)
+	m, sum, files, err := report.ReadBundle(opts.path, withEnv)
 	if err != nil {
 		return err
 	}
@@ -83,7 +81,7 @@ func runReport(opts *reportOptions) error {
 	}
 	d.Bundle = a
 	if opts.baseline != "" {
-		if d.Comparison, err = baselineComparison(opts.baseline, opts.path); err != nil {
+		if d.Comparison, err = compare.LoadBaseline(opts.baseline, opts.path); err != nil {
 			return err
 		}
 		d.Comparison.Bundles[len(d.Comparison.Bundles)-1].Archive = a
@@ -96,19 +94,11 @@ func runReport(opts *reportOptions) error {
 	return err
 }
 
-// isDiffBundle says whether a manifest is a `perfcap diff -o` bundle's:
-// diff.json and report.md, no summary.json.
-func isDiffBundle(m bundle.Manifest) bool {
-	_, diff := m.File(compare.DiffJSON)
-	_, sum := m.File("summary.json")
-	return diff && !sum
-}
-
 // printDiffReport prints the report a diff bundle holds, rendered when
 // perfcap diff wrote it (the bundle keeps the comparison, not the runs),
 // with the bundle's own size and SHA-256 filled in.
 func printDiffReport(opts *reportOptions, m bundle.Manifest) error {
-	redo := showArgv(m.Command) + " -o NEW.tar.zst"
+	redo := report.ShowArgv(m.Command) + " -o NEW.tar.zst"
 	if opts.template != "" || opts.baseline != "" {
 		return &codeError{code: exitError, err: fmt.Errorf("%s is a diff bundle: it holds its report as written, not the runs to render another; run perfcap report --template/--baseline on a run's bundle, or compare again: %s",
 			termsafe.Text(opts.path), redo)}
@@ -128,19 +118,6 @@ func printDiffReport(opts *reportOptions, m bundle.Manifest) error {
 	}
 	_, err = opts.io.Out.Write(termsafe.Document(md))
 	return err
-}
-
-// baselineComparison compares the bundle at path with the baseline bundle.
-func baselineComparison(baseline, path string) (*report.Comparison, error) {
-	base, err := compare.Load(baseline)
-	if err != nil {
-		return nil, fmt.Errorf("--baseline: %w", err)
-	}
-	cur, err := compare.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	return compare.Baseline(base, cur, compare.Options{})
 }
 
 func newExportCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -181,40 +158,7 @@ func exportGitHub(io *iostreams.IOStreams, bundlePath, zipPath string) error {
 	}
 	fmt.Fprintf(io.ErrOut, "perfcap: GitHub attachment %s (%s, sha256 %s)\n", termsafe.Text(rep.Path), units.FormatSize(rep.Size), rep.SHA256)
 	if len(rep.Dropped) > 0 {
-		fmt.Fprintf(io.ErrOut, "perfcap: %s\n", describeDropped(rep.Dropped))
+		fmt.Fprintf(io.ErrOut, "perfcap: %s\n", rep.DroppedText())
 	}
 	return nil
-}
-
-// maxNamedDropped is how many of the files left out of a zip its one
-// line names.
-const maxNamedDropped = 3
-
-// describeDropped says in one line what an export left out, naming the
-// largest files: a bundle of 100,000 files must not print 100,000 lines.
-func describeDropped(dropped []bundle.File) string {
-	bySize := slices.Clone(dropped)
-	slices.SortStableFunc(bySize, func(a, b bundle.File) int { return cmp.Compare(b.Size, a.Size) })
-	var total int64
-	for _, f := range dropped {
-		total += f.Size
-	}
-	var b strings.Builder
-	if len(dropped) == 1 {
-		fmt.Fprintf(&b, "left out of the .zip to stay under 25 MB: %s (%s)", termsafe.Text(dropped[0].Path), units.FormatSize(total))
-	} else {
-		fmt.Fprintf(&b, "left out of the .zip to stay under 25 MB: %d files, %s in all (", len(dropped), units.FormatSize(total))
-		for i, f := range bySize[:min(len(bySize), maxNamedDropped)] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%s %s", termsafe.Text(f.Path), units.FormatSize(f.Size))
-		}
-		if len(dropped) > maxNamedDropped {
-			fmt.Fprintf(&b, ", and %d more", len(dropped)-maxNamedDropped)
-		}
-		b.WriteString(")")
-	}
-	b.WriteString("; the zip's manifest.json lists them under \"dropped\"")
-	return b.String()
 }
