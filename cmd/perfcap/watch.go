@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,7 +20,6 @@ import (
 	"github.com/perfcap/perfcap/capture/alert"
 	"github.com/perfcap/perfcap/capture/redact"
 	"github.com/perfcap/perfcap/internal/iostreams"
-	"github.com/perfcap/perfcap/internal/termsafe"
 	"github.com/perfcap/perfcap/internal/units"
 	"github.com/perfcap/perfcap/metrics"
 	"github.com/perfcap/perfcap/watch"
@@ -130,11 +128,9 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 	if err != nil {
 		return &codeError{code: exitError, err: err}
 	}
-	mopts, err := opts.metricsConfig()
-	if err != nil {
-		return &codeError{code: exitError, err: err}
-	}
-	if err := opts.checkPyroscope(); err != nil {
+	xopts := metrics.WatchExportOptions{Addr: opts.metricsAddr, Pyroscope: opts.pyroscope, Tenant: opts.tenant, Labels: opts.labels,
+		PID: opts.pid, PSS: opts.pss, SnapshotPerf: opts.snapshotPerf, Getenv: opts.getenv, Quiet: opts.quiet}
+	if err := xopts.Check(); err != nil {
 		return &codeError{code: exitError, err: err}
 	}
 	// One P: perfcap needs no parallelism, and a week of ticks on one P
@@ -157,22 +153,9 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 		}
 		cfg.OnSample = status.update
 	}
-	// exp is set before Run starts sampling, so the hook sees it.
-	var exp *metrics.WatchExporter
-	if mopts != nil {
-		onSample := cfg.OnSample
-		cfg.OnSample = func(s capture.Sample) {
-			exp.Observe(s)
-			if onSample != nil {
-				onSample(s)
-			}
-		}
-	}
-	// sender is set before Run starts, so the snapshot hook sees it.
-	var sender *metrics.ProfileSender
-	if opts.pyroscope != "" {
-		cfg.OnSnapshot = func(s watch.Snapshot) { sendSnapshot(sender, s, cfg.Messages) }
-	}
+	xopts.Messages = cfg.Messages
+	exports := metrics.NewWatchExports(xopts)
+	exports.Hook(&cfg)
 	w, err := watch.New(cfg)
 	if errors.Is(err, watch.ErrNoProcess) {
 		return &codeError{code: exitInvalid, err: err}
@@ -191,17 +174,10 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 		fmt.Fprintf(opts.io.ErrOut, "perfcap: watching %s every %v; spool %s\nperfcap: Ctrl-C (or SIGTERM) ends the watch and writes %s; kill -USR1 %d writes a snapshot\n",
 			what, cfg.Interval, w.SpoolDir(), w.Bundle(), os.Getpid())
 	}
-	if mopts != nil {
-		mopts.Command = w.Command()
-		exp = metrics.NewWatchExporter(*mopts)
-		exp.Attach(w)
-		if srv := serveMetrics(opts, exp, cfg.Messages); srv != nil {
-			defer srv.Close()
-		}
-	}
-	if opts.pyroscope != "" {
-		sender = opts.startPyroscope(w, cfg.Messages)
-		defer sender.Close(senderWait)
+	exports.Start(w)
+	defer exports.Close()
+	if opts.pyroscope != "" && !opts.quiet && opts.snapshotEvery == 0 && len(opts.alerts) == 0 {
+		fmt.Fprintf(cfg.Messages, "perfcap: --pyroscope uploads the CPU profile of each snapshot; without --snapshot-every or --alert only kill -USR1 %d takes one\n", os.Getpid())
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -292,43 +268,6 @@ func (opts *watchOptions) config() (watch.Config, error) {
 	return cfg, nil
 }
 
-// metricsConfig checks --metrics-addr and --label; nil without
-// --metrics-addr.
-func (opts *watchOptions) metricsConfig() (*metrics.WatchOptions, error) {
-	if opts.metricsAddr == "" {
-		if len(opts.labels) > 0 && opts.pyroscope == "" {
-			return nil, errors.New("--label labels the --metrics-addr series and the --pyroscope profiles: give --metrics-addr or --pyroscope too")
-		}
-		return nil, nil
-	}
-	addr, err := metrics.ListenAddr(opts.metricsAddr)
-	if err != nil {
-		return nil, err
-	}
-	opts.metricsAddr = addr
-	labels, err := metrics.ParseLabels(opts.labels, metrics.WatchLabels...)
-	if err != nil {
-		return nil, err
-	}
-	return &metrics.WatchOptions{PID: opts.pid, PSS: opts.pss, Labels: labels}, nil
-}
-
-// serveMetrics serves exp on --metrics-addr. A port that is taken, or any
-// later failure to serve, is a warning: the watch is what matters, and it
-// goes on without its metrics.
-func serveMetrics(opts *watchOptions, exp *metrics.WatchExporter, messages io.Writer) *metrics.Server {
-	warn := func(err error) { fmt.Fprintf(messages, "perfcap: %v; the watch goes on without it\n", err) }
-	srv, err := metrics.Serve(opts.metricsAddr, exp, warn)
-	if err != nil {
-		warn(err)
-		return nil
-	}
-	if !opts.quiet {
-		fmt.Fprintf(messages, "perfcap: Prometheus metrics on http://%s/metrics\n", srv.Addr())
-	}
-	return srv
-}
-
 // printProgress prints a progress line with the verdict so far every
 // period until done (CI logs of a soak test, without a terminal).
 func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-chan struct{}) {
@@ -343,69 +282,5 @@ func printProgress(w *watch.Watch, period time.Duration, out io.Writer, done <-c
 		case <-tick.C:
 			fmt.Fprintln(out, w.ProgressLine())
 		}
-	}
-}
-
-// senderWait is how long the end of a watch waits for the snapshot
-// uploads still queued.
-const senderWait = 15 * time.Second
-
-// checkPyroscope validates --pyroscope and what it needs.
-func (opts *watchOptions) checkPyroscope() error {
-	if opts.pyroscope == "" {
-		if opts.tenant != "" {
-			return errors.New("--pyroscope-tenant names the tenant of --pyroscope: give --pyroscope URL too")
-		}
-		return nil
-	}
-	if err := metrics.CheckPyroscope(opts.pyroscope); err != nil {
-		return err
-	}
-	if opts.snapshotPerf <= 0 {
-		return errors.New("--pyroscope uploads the CPU stacks each snapshot records: give --snapshot-perf above 0 (default 5s)")
-	}
-	_, err := metrics.ParseLabels(opts.labels, metrics.WatchLabels...)
-	return err
-}
-
-// startPyroscope starts the uploader of the snapshots' CPU profiles: the
-// application is the command's name (the process's with --pid), labelled
-// with host and --label.
-func (opts *watchOptions) startPyroscope(w *watch.Watch, messages io.Writer) *metrics.ProfileSender {
-	labels, _ := metrics.ParseLabels(opts.labels, metrics.WatchLabels...) // checked
-	if _, ok := labels["host"]; !ok {
-		labels["host"], _ = os.Hostname()
-	}
-	app := w.Target().Name
-	if cmd := w.Command(); opts.pid == 0 && len(cmd) > 0 {
-		app = filepath.Base(cmd[0])
-	}
-	app = metrics.AppName(app)
-	popts := metrics.PyroscopeOptions{Tenant: opts.tenant, PushOptions: metrics.PushOptions{Getenv: opts.getenv, Warn: warnTo(messages)}}
-	quiet := opts.quiet
-	sender := metrics.NewProfileSender(opts.pyroscope, app, labels, popts, func(path string, sent int, err error) {
-		switch {
-		case err != nil:
-			fmt.Fprintf(messages, "perfcap: warning: the upload of %s to Pyroscope failed: %s; the snapshot bundle keeps the profile\n", termsafe.Text(path), termsafe.Escape(err.Error()))
-		case sent == 0:
-			fmt.Fprintf(messages, "perfcap: %s holds no CPU profile to upload to Pyroscope\n", termsafe.Text(path))
-		case !quiet:
-			fmt.Fprintf(messages, "perfcap: uploaded the CPU profile of %s to Pyroscope as %s.cpu\n", termsafe.Text(path), app)
-		}
-	})
-	if !opts.quiet && opts.snapshotEvery == 0 && len(opts.alerts) == 0 {
-		fmt.Fprintf(messages, "perfcap: --pyroscope uploads the CPU profile of each snapshot; without --snapshot-every or --alert only kill -USR1 %d takes one\n", os.Getpid())
-	}
-	return sender
-}
-
-// sendSnapshot queues a snapshot's profile for upload; it never waits.
-func sendSnapshot(sender *metrics.ProfileSender, s watch.Snapshot, messages io.Writer) {
-	if s.PerfFrom.IsZero() {
-		fmt.Fprintf(messages, "perfcap: %s recorded no CPU stacks: nothing to upload to Pyroscope\n", termsafe.Text(s.Path))
-		return
-	}
-	if !sender.Send(s.Path, s.PerfFrom, s.PerfUntil) {
-		fmt.Fprintf(messages, "perfcap: warning: earlier snapshots still wait for Pyroscope; %s is not uploaded (its bundle keeps the profile)\n", termsafe.Text(s.Path))
 	}
 }
