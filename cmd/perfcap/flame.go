@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
 
 	"github.com/perfcap/perfcap/flame"
-	"github.com/perfcap/perfcap/internal/atomicfile"
 	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/internal/termsafe"
 )
@@ -33,9 +26,6 @@ type flameOptions struct {
 	byPeriod bool
 	noInline bool
 	top      int
-	// collapse, when set, folds the text perf script gives as
-	// stackcollapse-perf.pl does, for --folded.
-	collapse *flame.Collapser
 }
 
 func newFlameCmd(io *iostreams.IOStreams) *cobra.Command {
@@ -84,121 +74,19 @@ them out. Code of binaries deleted since the recording shows unnamed.`,
 }
 
 func runFlame(ctx context.Context, opts *flameOptions) error {
-	f, err := os.Open(opts.input)
+	c, err := flame.Convert(ctx, flame.ConvertOptions{
+		Input: opts.input, SVG: opts.svg, Folded: opts.folded, Pprof: opts.pprof, Title: opts.title, Inverted: opts.inverted,
+		PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, ByPeriod: opts.byPeriod, NoInline: opts.noInline, Top: opts.top,
+		Warn: warnTo(opts.io.ErrOut),
+	})
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, flame.SniffSize)
-	head, err := br.Peek(flame.SniffSize)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return err
-	}
-	// Told apart before anything is written: an input that is no profile
-	// is an error, not a flamegraph of one garbage frame.
-	kind, err := flame.DetectInput(head)
-	if err != nil {
-		return &codeError{code: exitError, err: fmt.Errorf("%s: %w", termsafe.Text(opts.input), err)}
-	}
-	if opts.pprof != "" && kind == flame.InputFolded {
-		return &codeError{code: exitError, err: errors.New("--pprof needs addresses and DSOs, which folded stacks do not carry; give perf.data or perf script text")}
-	}
-
-	if opts.folded != "" && (kind == flame.InputScript || kind == flame.InputPerfData) {
-		opts.collapse = flame.NewCollapser(flame.CollapseOptions{PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, Kernel: true, JIT: true})
-	}
-	var (
-		stacks []flame.Stack
-		prof   *profile.Profile
-		pd     *flame.PerfData
-	)
-	switch kind {
-	case flame.InputFolded:
-		stacks, err = flame.ReadFolded(br)
-		if err != nil {
-			err = fmt.Errorf("%s:%w", opts.input, err)
-		}
-	case flame.InputPprof:
-		prof, err = profile.Parse(br)
-		if err != nil {
-			return fmt.Errorf("%s: not a pprof profile: %w", opts.input, err)
-		}
-		stacks = flame.StacksFromProfile(prof, 0)
-	case flame.InputScript:
-		pd, err = flame.FoldScriptProfile(br, opts.input, opts.dataOptions())
-	case flame.InputPerfData:
-		pd, err = flame.FoldPerfData(ctx, opts.input, opts.dataOptions())
-	}
-	if err != nil {
-		return err
-	}
-	if pd != nil {
-		stacks, prof = pd.Stacks, pd.Profile
-	}
-	if len(stacks) == 0 {
-		return fmt.Errorf("%s: %w", opts.input, flame.ErrEmpty)
-	}
-
-	svg := opts.svg
-	if svg == "" {
-		svg = strings.TrimSuffix(opts.input, filepath.Ext(opts.input)) + ".svg"
-	}
-	title := opts.title
-	if title == "" {
-		title = filepath.Base(opts.input)
-	}
-	if err := writeAtomic(svg, func(w io.Writer) error {
-		return flame.WriteSVG(w, stacks, flame.SVGOptions{Title: title, Inverted: opts.inverted})
-	}); err != nil {
-		return err
-	}
-	if opts.folded != "" {
-		folded := stacks
-		if opts.collapse != nil {
-			folded = collapsed(opts)
-		}
-		if err := writeAtomic(opts.folded, func(w io.Writer) error { return flame.WriteFolded(w, folded) }); err != nil {
-			return err
-		}
-	}
-	if opts.pprof != "" {
-		if err := writeAtomic(opts.pprof, func(w io.Writer) error { return flame.WriteProfile(w, prof) }); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(opts.io.ErrOut, "perfcap: flamegraph %s\n", svg)
+	fmt.Fprintf(opts.io.ErrOut, "perfcap: flamegraph %s\n", c.SVG)
 	if opts.top > 0 {
-		hot := flame.Hot(stacks, opts.top)
-		hot.AddSourceLines(prof)
-		printHot(opts.io.Out, hot)
+		printHot(opts.io.Out, c.Hot)
 	}
 	return nil
-}
-
-// dataOptions are the flame package's options for opts.
-func (opts *flameOptions) dataOptions() flame.PerfDataOptions {
-	return flame.PerfDataOptions{
-		Fold:     flame.FoldOptions{PID: opts.pid, TID: opts.tid, Addrs: opts.addrs, Annotate: true, ByPeriod: opts.byPeriod},
-		Collapse: opts.collapse,
-		Profile:  opts.pprof != "" || opts.top > 0, // the hot list's source lines
-		Comment:  opts.input,
-		NoInline: opts.noInline,
-		Warn:     warnTo(opts.io.ErrOut),
-	}
-}
-
-// collapsed returns the stacks opts.collapse folded, saying on stderr
-// what it left out; none, when stackcollapse-perf.pl would fold none.
-func collapsed(opts *flameOptions) []flame.Stack {
-	stacks, err := opts.collapse.Stacks()
-	st := opts.collapse.Stats()
-	if st.Unrecognized > 0 {
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: --folded %s leaves out %d lines, as stackcollapse-perf.pl does; the first: %s:%v\n", opts.folded, st.Unrecognized, opts.input, st.Warnings[0])
-	}
-	if err != nil {
-		fmt.Fprintf(opts.io.ErrOut, "perfcap: --folded %s is empty: %v\n", opts.folded, err)
-	}
-	return stacks
 }
 
 func printHot(w io.Writer, h flame.HotSpots) {
@@ -210,10 +98,4 @@ func printHot(w io.Writer, h flame.HotSpots) {
 		}
 		fmt.Fprintf(w, "%6.1f%% %6.1f%% %s%s\n", f.SelfShare*100, f.TotalShare*100, f.Name, at)
 	}
-}
-
-// writeAtomic writes a file through a temporary one beside it, renamed into
-// place only when complete.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	return atomicfile.Write(path, 0o644, false, write)
 }
