@@ -38,44 +38,39 @@ const perfChunkWindow = 1 << 20
 // its name only once Commit has succeeded, so a chunk in the folder is
 // always whole.
 type PerfChunkWriter struct {
-	dir, name string
-	f         *os.File
-	zw        *zstd.Encoder
+	path string
+	f    *atomicfile.File
+	zw   *zstd.Encoder
 }
 
 // CreatePerfChunk starts the text of chunk seq (1, 2, ...) in dir.
 func CreatePerfChunk(dir string, seq int) (*PerfChunkWriter, error) {
-	f, err := os.CreateTemp(dir, ".chunk-*")
+	path := filepath.Join(dir, fmt.Sprintf("%06d%s", seq, perfChunkSuffix))
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	zw, err := zstd.NewWriter(f, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
 		zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(perfChunkWindow))
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		f.Abort()
 		return nil, err
 	}
-	return &PerfChunkWriter{dir: dir, name: fmt.Sprintf("%06d%s", seq, perfChunkSuffix), f: f, zw: zw}, nil
+	return &PerfChunkWriter{path: path, f: f, zw: zw}, nil
 }
 
 func (w *PerfChunkWriter) Write(p []byte) (int, error) { return w.zw.Write(p) }
 
-// Commit completes the chunk and puts it in place.
+// Commit completes the chunk and puts it in place, synced to the disk.
 func (w *PerfChunkWriter) Commit() error {
 	err := w.zw.Close()
 	if err == nil {
-		err = w.f.Sync()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(w.f.Name(), filepath.Join(w.dir, w.name))
+		err = w.f.Commit(true)
+	} else {
+		w.f.Abort()
 	}
 	if err != nil {
-		os.Remove(w.f.Name())
-		return fmt.Errorf("writing %s: %w", filepath.Join(w.dir, w.name), err)
+		return fmt.Errorf("writing %s: %w", w.path, err)
 	}
 	return nil
 }
@@ -83,8 +78,7 @@ func (w *PerfChunkWriter) Commit() error {
 // Abort drops the chunk.
 func (w *PerfChunkWriter) Abort() {
 	w.zw.Close()
-	w.f.Close()
-	os.Remove(w.f.Name())
+	w.f.Abort()
 }
 
 // PerfChunks lists the chunk texts in dir, in the recording's order. A
