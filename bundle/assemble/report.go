@@ -54,13 +54,18 @@ func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
 
 	// The report lists its own size, which depends on the text: render
 	// until the size it states is its size. The size is printed rounded
-	// (12.4 KiB), so this settles in two or three renderings.
+	// (12.4 KiB), so this settles in two or three renderings — except at
+	// a rounding step where the larger figure is the shorter string
+	// ("14.9 KiB" makes the file 15 KiB, "15 KiB" makes it 14.9 KiB).
+	// There no rendering states its own size, and the one stating the
+	// larger size is padded with blank lines at its end up to that size.
 	var (
 		d       *report.Data
 		text    []byte
 		tmplErr error
 	)
 	m := w.RedactManifest(in.Manifest)
+	short := map[int64]int64{} // stated size → the shorter size it rendered to
 	for range 8 {
 		m.Files = files
 		d = report.NewData(m, in.Summary, in.Facts, files, in.Lang)
@@ -73,17 +78,30 @@ func Report(w *bundle.Writer, in ReportInput) (*report.Data, error) {
 		if err != nil {
 			return d, err
 		}
-		if int64(len(packed)) == files[at].Size {
+		stated, got := files[at].Size, int64(len(packed))
+		if got == stated {
 			break
 		}
+		if pad := stated - got; pad > 0 && pad <= maxReportPad {
+			if short[stated] == got { // seen before: a cycle
+				text = append(text, bytes.Repeat([]byte("\n"), int(pad))...)
+				break
+			}
+			short[stated] = got
+		}
 		files = slices.Clone(files)
-		files[at].Size = int64(len(packed))
+		files[at].Size = got
 	}
 	if err := w.AddRedacted(ReportFile, text); err != nil {
 		return d, err
 	}
 	return d, tmplErr
 }
+
+// maxReportPad bounds the blank lines report.md may end with so that it
+// states its own size: the difference in length of two renderings of a
+// size in units.FormatBytes3 ("14.9 KiB", "15 KiB").
+const maxReportPad = 16
 
 // render renders d with the user's template, or the built-in one when
 // there is none or it fails (tmplErr then says so).

@@ -88,7 +88,11 @@ func TestReportInsideEqualsPerfcapReport(t *testing.T) {
 				t.Errorf("want the bundle's size and hash once in perfcap report (%d) and where to find them once inside (%d)",
 					strings.Count(out, own), strings.Count(inside, where))
 			}
-			if want := strings.Replace(out, own, where, 1); inside != want {
+			// report.md may end with a few blank lines more than perfcap
+			// report prints: the padding that lets it state its own size
+			// at a rounding step (bundle/assemble.Report).
+			if want := strings.Replace(out, own, where, 1); !strings.HasPrefix(inside, want) ||
+				strings.Trim(inside[len(want):], "\n") != "" || len(inside)-len(want) > 16 {
 				t.Errorf("report.md inside %s differs from perfcap report beyond the bundle's own size and hash:\n%s", name, golden.Diff(inside, want))
 			}
 			for _, f := range []string{"timeline.svg", "report.md"} {
