@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"unicode/utf16"
 
@@ -48,9 +49,9 @@ func RenderTemplate(w io.Writer, d *Data, tmplText string) error {
 }
 
 func render(w io.Writer, d *Data, name, text, lang string) error {
-	t, err := template.New(name).Option("missingkey=error").Funcs(Funcs(lang)).Parse(text)
+	t, err := parse(name, text, lang)
 	if err != nil {
-		return fmt.Errorf("parsing report template: %w", err)
+		return err
 	}
 	v := prepare(d, lang)
 	var buf bytes.Buffer
@@ -69,6 +70,42 @@ func render(w io.Writer, d *Data, name, text, lang string) error {
 	}
 	_, err = io.WriteString(w, cut(buf.String(), lang))
 	return err
+}
+
+// parsed holds the templates parsed so far: a report is rendered two or
+// three times until it states its own size, and parsing took half of that
+// time. Executing a parsed template from several goroutines is safe.
+var parsed struct {
+	sync.Mutex
+	m map[templateKey]*template.Template
+}
+
+type templateKey struct{ name, text, lang string }
+
+// maxParsed bounds the cache: the built-in templates and a user's one or two.
+const maxParsed = 8
+
+// parse returns the template text parsed with Funcs(lang), from the cache
+// when it was parsed before.
+func parse(name, text, lang string) (*template.Template, error) {
+	k := templateKey{name, text, lang}
+	parsed.Lock()
+	t := parsed.m[k]
+	parsed.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	t, err := template.New(name).Option("missingkey=error").Funcs(Funcs(lang)).Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("parsing report template: %w", err)
+	}
+	parsed.Lock()
+	defer parsed.Unlock()
+	if parsed.m == nil || len(parsed.m) >= maxParsed {
+		parsed.m = make(map[templateKey]*template.Template)
+	}
+	parsed.m[k] = t
+	return t, nil
 }
 
 // prepare returns a copy of d as templates see it: caps set, the build
@@ -163,7 +200,7 @@ func OwnArchive(md []byte, a Archive) (filled []byte, lang string) {
 		if err != nil {
 			continue
 		}
-		t, err := template.New(name).Funcs(Funcs(lang)).Parse(string(text))
+		t, err := parse(name, string(text), lang)
 		if err != nil {
 			continue
 		}
