@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/perfcap/perfcap/internal/iostreams"
 	"github.com/perfcap/perfcap/watch"
 )
 
@@ -59,7 +59,7 @@ func TestWatchExportsServeARealWatch(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	var msgs syncBuffer
+	var msgs iostreams.SyncBuffer
 	xopts := WatchExportOptions{Addr: addr, Labels: []string{"env=ci"}, PID: cmd.Process.Pid, Messages: &msgs}
 	if err := xopts.Check(); err != nil {
 		t.Fatal(err)
@@ -101,22 +101,4 @@ func TestWatchExportsServeARealWatch(t *testing.T) {
 	if !strings.Contains(msgs.String(), "perfcap: Prometheus metrics on http://"+addr+"/metrics") {
 		t.Errorf("messages %q do not say where the metrics are", msgs.String())
 	}
-}
-
-// syncBuffer is a strings.Builder safe for the watch's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

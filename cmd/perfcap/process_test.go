@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/perfcap/perfcap/bundle"
+	"github.com/perfcap/perfcap/internal/iostreams"
 )
 
 // startPerfcap starts the perfcap binary and returns once the command has
@@ -175,7 +175,7 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 	tty.Close()
 	defer cmd.Process.Kill()
 	output := make(chan string, 1)
-	var seen syncBuffer
+	var seen iostreams.SyncBuffer
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -247,22 +247,4 @@ func TestCtrlZStopsPerfcapToo(t *testing.T) {
 	if !strings.Contains(files["summary.json"], "stopped (Ctrl-Z) once") {
 		t.Errorf("summary.json does not say the command was stopped:\n%s", files["summary.json"])
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and other readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
