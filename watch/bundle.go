@@ -515,7 +515,7 @@ func watchWarnings(ws *format.Watch) []string {
 	g := ws.Growth
 	switch g.Verdict {
 	case trend.Growing:
-		w = append(w, fmt.Sprintf("memory is growing: %+.3g MiB/h (%.3g to %.3g) since %s; %s", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, units.FormatElapsed(g.Since.Seconds()), g.Reason))
+		w = append(w, fmt.Sprintf("memory is growing: %s since %s; %s", g.Rate(), units.FormatElapsed(g.Since.Seconds()), g.Reason))
 	case trend.Inconclusive:
 		w = append(w, "memory growth is inconclusive: "+g.Reason)
 	}
@@ -537,7 +537,7 @@ func decorateTimeline(o *timeline.Options, ws *format.Watch, events []spool.Even
 			Until:     g.Until.Seconds(),
 			Intercept: g.InterceptBytes,
 			Slope:     g.SlopeBytesPerSec,
-			Label:     fmt.Sprintf("%s %+.3g MiB/h (%.3g to %.3g)", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour),
+			Label:     g.Verdict + " " + g.Rate(),
 		}
 	}
 	for _, e := range events {

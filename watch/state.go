@@ -283,7 +283,7 @@ func (w *watcher) progressLine() string {
 		return "perfcap: no sample yet"
 	}
 	g := w.series.Analyze(w.topts)
-	verdict := fmt.Sprintf("%s %+.3g MiB/h (%.3g to %.3g)", g.Verdict, g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour)
+	verdict := g.Verdict + " " + g.Rate()
 	if g.Verdict == trend.Inconclusive {
 		verdict = "inconclusive: " + g.Reason
 	}

@@ -131,6 +131,12 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Rate is the growth rate with its interval, as every message of a watch
+// prints it: "+1.5 MiB/h (1.2 to 1.8)".
+func (r Result) Rate() string {
+	return fmt.Sprintf("%+.3g MiB/h (%.3g to %.3g)", r.MiBPerHour, r.LowMiBPerHour, r.HighMiBPerHour)
+}
+
 // Result is the verdict on a Series and the numbers behind it; it goes into
 // summary.json. Rates are zero and P is 1 when there was too little data.
 type Result struct {

@@ -342,3 +342,13 @@ func TestAutoBucketWholeWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestResultRate(t *testing.T) {
+	r := Result{MiBPerHour: 61.23, LowMiBPerHour: 57.91, HighMiBPerHour: 64.04}
+	if got, want := r.Rate(), "+61.2 MiB/h (57.9 to 64)"; got != want {
+		t.Errorf("Rate() = %q, want %q", got, want)
+	}
+	if got, want := (Result{MiBPerHour: -0.5, LowMiBPerHour: -1, HighMiBPerHour: 0}).Rate(), "-0.5 MiB/h (-1 to 0)"; got != want {
+		t.Errorf("Rate() = %q, want %q", got, want)
+	}
+}

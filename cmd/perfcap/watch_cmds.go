@@ -95,9 +95,9 @@ func printWatchSummary(w io.Writer, path string, sum *format.Summary, sha string
 	fmt.Fprintln(w)
 	switch g.Verdict {
 	case trend.Growing:
-		fmt.Fprintf(w, "perfcap: memory GROWING at %+.3g MiB/h (%.3g to %.3g) since %s\n", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, units.FormatElapsed(g.Since.Seconds()))
+		fmt.Fprintf(w, "perfcap: memory GROWING at %s since %s\n", g.Rate(), units.FormatElapsed(g.Since.Seconds()))
 	case trend.Flat:
-		fmt.Fprintf(w, "perfcap: memory flat: %+.3g MiB/h (%.3g to %.3g), %s\n", g.MiBPerHour, g.LowMiBPerHour, g.HighMiBPerHour, g.Reason)
+		fmt.Fprintf(w, "perfcap: memory flat: %s, %s\n", g.Rate(), g.Reason)
 	default:
 		fmt.Fprintf(w, "perfcap: memory growth inconclusive: %s\n", g.Reason)
 	}
