@@ -10,6 +10,7 @@ import (
 	"github.com/perfcap/perfcap/bundle"
 	"github.com/perfcap/perfcap/bundle/report"
 	"github.com/perfcap/perfcap/flame"
+	"github.com/perfcap/perfcap/format"
 )
 
 // Files of a diff bundle.
@@ -25,7 +26,7 @@ const (
 // report.md, no summary.json), which holds a comparison, not a run.
 func IsDiffBundle(m bundle.Manifest) bool {
 	_, diff := m.File(DiffJSON)
-	_, sum := m.File("summary.json")
+	_, sum := m.File(format.SummaryFile)
 	return diff && !sum
 }
 

@@ -26,9 +26,8 @@ var (
 
 // Names of the files Load reads.
 const (
-	summaryName = "summary.json"
-	envName     = "env.json"
-	foldedName  = "perf/folded.txt"
+	envName    = "env.json"
+	foldedName = "perf/folded.txt"
 	// benchProfileDir holds one directory per benchmark, each with its
 	// own folded.txt, when the bundle has per-benchmark profiles.
 	benchProfileDir = "perf/bench/"
@@ -68,7 +67,7 @@ func Load(p string) (*Run, error) {
 	// is kept only if the whole walk succeeds.
 	err = bundle.Walk(p, func(f bundle.File, rd io.Reader) error {
 		switch {
-		case f.Path == summaryName:
+		case f.Path == format.SummaryFile:
 			s, err := format.ReadSummary(rd)
 			if err != nil {
 				return fmt.Errorf("%s: %w", oneLine(p), err)
@@ -100,7 +99,7 @@ func Load(p string) (*Run, error) {
 		return nil, err
 	}
 	if r.Summary == nil {
-		return nil, fmt.Errorf("%s: %w: it holds no %s (perfcap diff compares bundles of `perfcap -- COMMAND`)", oneLine(p), ErrNoSummary, summaryName)
+		return nil, fmt.Errorf("%s: %w: it holds no %s (perfcap diff compares bundles of `perfcap -- COMMAND`)", oneLine(p), ErrNoSummary, format.SummaryFile)
 	}
 	if r.Summary.Watch != nil {
 		return nil, fmt.Errorf("%s: %w: perfcap diff compares runs (`perfcap -- COMMAND`); compare watches by their memory verdicts with `perfcap inspect`", oneLine(p), ErrWatch)

@@ -47,7 +47,10 @@ func runInspect(opts *inspectOptions) error {
 		if err != nil {
 			return err
 		}
-		return printInspectJSON(opts, m, "diff", files[compare.DiffJSON])
+		return printInspectJSON(opts, struct {
+			Manifest bundle.Manifest `json:"manifest"`
+			Diff     json.RawMessage `json:"diff"`
+		}{m, files[compare.DiffJSON]})
 	case diff:
 		return report.WriteInspectDiff(opts.io.Out, opts.path, listed)
 	}
@@ -56,27 +59,20 @@ func runInspect(opts *inspectOptions) error {
 		return err
 	}
 	if opts.asJSON {
-		return printInspectJSON(opts, m, "summary", files[format.SummaryFile])
+		return printInspectJSON(opts, struct {
+			Manifest bundle.Manifest `json:"manifest"`
+			Summary  json.RawMessage `json:"summary"`
+		}{m, files[format.SummaryFile]})
 	}
 	return report.WriteInspect(opts.io.Out, m, sum)
 }
 
-// printInspectJSON prints {"manifest": m, key: raw}, escaped: names from
-// the bundle may hold escapes for a terminal.
-func printInspectJSON(opts *inspectOptions, m bundle.Manifest, key string, raw json.RawMessage) error {
+// printInspectJSON prints v, the manifest and one raw JSON file, indented
+// and escaped: names from the bundle may hold escapes for a terminal.
+func printInspectJSON(opts *inspectOptions, v any) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	var v any = struct {
-		Manifest bundle.Manifest `json:"manifest"`
-		Summary  json.RawMessage `json:"summary"`
-	}{m, raw}
-	if key == "diff" {
-		v = struct {
-			Manifest bundle.Manifest `json:"manifest"`
-			Diff     json.RawMessage `json:"diff"`
-		}{m, raw}
-	}
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
